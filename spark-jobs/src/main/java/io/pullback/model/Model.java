@@ -1,0 +1,65 @@
+package io.pullback.model;
+
+import io.pullback.data.ExampleBlock;
+import java.io.Serializable;
+
+/**
+ * A model {@code f_θ : R^D → R^K} with a flat parameter vector {@code θ ∈ R^N} and an analytic,
+ * batched per-example Jacobian.
+ *
+ * <p>Buffers are caller-allocated and overwritten ("Modified"); {@code theta} and the block are
+ * never modified. Implementations are immutable and serializable (they are shipped to executors).
+ *
+ * <p>Layouts:
+ * <ul>
+ *   <li>outputs: {@code out[b·K + k] = f_k(x_b)}, length {@code B·K};</li>
+ *   <li>Jacobian: column-major {@code (B·K) × N}:
+ *       {@code jac[j·(B·K) + b·K + k] = ∂f_k(x_b)/∂θ_j}. Column-major is what the Gram kernel
+ *       consumes directly ({@code G += JᵀJ}, one BLAS level-3 call per block).</li>
+ * </ul>
+ */
+public interface Model extends Serializable {
+
+  /** The CLI name: {@code linear-basis}, {@code logistic}, {@code softmax} or {@code mlp}. */
+  String kind();
+
+  /** D, the number of input features. */
+  int inputDim();
+
+  /** K, the number of outputs. */
+  int outputDim();
+
+  /** N, the number of parameters. */
+  int numParams();
+
+  /** The predictive distribution the outputs parametrise. */
+  OutputDistribution distribution();
+
+  /** Human-readable description of how θ is laid out (DESIGN.md section 3). */
+  String parameterLayout();
+
+  /**
+   * Evaluates the model on a block.
+   *
+   * @param theta parameters, length N (not modified)
+   * @param block examples (not modified)
+   * @param outputs (modified) length at least {@code B·K}
+   */
+  void forward(double[] theta, ExampleBlock block, double[] outputs);
+
+  /**
+   * Evaluates the outputs and the per-example Jacobian of a block in one batched pass.
+   * Cost is O(B·K·N) to write the Jacobian plus the model's forward cost.
+   *
+   * @param theta parameters, length N (not modified)
+   * @param block examples (not modified)
+   * @param outputs (modified) length at least {@code B·K}
+   * @param jacobian (modified) length at least {@code B·K·N}, column-major {@code (B·K) × N}
+   */
+  void jacobian(double[] theta, ExampleBlock block, double[] outputs, double[] jacobian);
+
+  /**
+   * Seeded initial parameters: weights drawn from N(0, 1/fan_in), biases zero (documented per model).
+   */
+  double[] initialParams(long seed);
+}

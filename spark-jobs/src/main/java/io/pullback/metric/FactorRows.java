@@ -1,0 +1,356 @@
+package io.pullback.metric;
+
+import io.pullback.data.ExampleBlock;
+import io.pullback.metric.aggregate.GramAccumulator;
+import io.pullback.model.Model;
+import io.pullback.model.OutputDistribution;
+import java.io.Serializable;
+import java.util.List;
+
+/**
+ * The factor rows {@code R(x)} of a metric kind for a model (DESIGN.md section 1), so that the
+ * metric is {@code G = Σ_x w_x R(x)ᵀR(x) / Σ_x w_x}.
+ *
+ * <p>For each example, with Jacobian rows {@code J_k = ∂f_k/∂θ}, probabilities p (softmax or
+ * sigmoid of the outputs) and label y, the rows are:
+ * <table>
+ *   <caption>factor rows per kind and distribution</caption>
+ *   <tr><th>kind</th><th>r</th><th>Bernoulli (logit z)</th><th>categorical (softmax)</th><th>Gaussian (σ = 1)</th></tr>
+ *   <tr><td>function</td><td>K</td><td>J</td><td>J_k</td><td>J_k</td></tr>
+ *   <tr><td>fisher</td><td>K</td><td>√(p(1−p))·J</td><td>√p_k·(J_k − Σ_j p_j J_j)</td><td>J_k</td></tr>
+ *   <tr><td>empirical-fisher</td><td>1</td><td>(y − p)·J</td><td>J_y − Σ_j p_j J_j</td><td>Σ_k (y_k − f_k) J_k</td></tr>
+ *   <tr><td>mc-fisher</td><td>S</td><td>(ŷ_s − p)·J/√S</td><td>(J_{ŷ_s} − Σ_j p_j J_j)/√S</td><td>Σ_k ε_{s,k} J_k/√S</td></tr>
+ * </table>
+ * Every row of example b is multiplied by {@code √w_b}. All rows are gradients of
+ * {@code log p(·|x)} up to sign, so {@code E_ŷ[mc-fisher] = fisher}.
+ *
+ * <p><b>Randomness</b> ({@code mc-fisher}) is a pure function of {@code (seed, i, s)} with
+ * {@code i = block.firstIndex() + b} the global example index: Bernoulli and categorical draw
+ * {@code ŷ_s} by inverting the CDF at {@code u = }{@link CounterRandom#uniform}{@code (seed, i, s, 0)}
+ * (Bernoulli: ŷ = 1 iff u &lt; p; categorical: the first class whose cumulative probability exceeds
+ * u); Gaussian draws {@code ε_{s,k} = }{@link CounterRandom#normal}{@code (seed, i, s, k)}. The
+ * rows therefore do not depend on partitioning or block size.
+ *
+ * <p><b>Layout.</b> {@link #compute} writes column-major {@code (B·r) × N}: example b's row i is
+ * row {@code b·r + i}, {@code factors[j·(B·r) + b·r + i]}; this is what
+ * {@link GramAccumulator#add} consumes.
+ *
+ * <p><b>Cost</b> per block of B examples: the model's Jacobian (see its Javadoc), then
+ * {@code O(B·r·K·N)} to combine Jacobian rows (every kind is {@code R_b = C_b J_b} with a small
+ * {@code r × K} coefficient matrix {@code C_b}); for {@code function} and Gaussian/Bernoulli
+ * {@code fisher} the Jacobian is written straight into the factor buffer and only scaled
+ * ({@code O(B·K·N)}). This is small next to the Gram update ({@code B·r·N²}). Memory: a
+ * {@link Workspace} of {@code B·K·(N + 1) + B·r·K} doubles, reused across blocks.
+ *
+ * <p><b>Limits.</b> {@code B·K·N} and {@code B·r·N} must fit in a Java array (choose B).
+ * Weights must be finite and ≥ 0; empirical-fisher labels must be valid for the distribution
+ * ({@link OutputDistribution#checkLabel}).
+ */
+public final class FactorRows implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final Model model;
+  private final MetricKind kind;
+  private final int samples;
+  private final long seed;
+  private final int rows;
+
+  /**
+   * @param samples S, the number of samples per example for {@code mc-fisher} (≥ 1); ignored otherwise
+   * @param seed the {@code mc-fisher} seed; ignored otherwise
+   */
+  public FactorRows(Model model, MetricKind kind, int samples, long seed) {
+    if (model == null) throw new IllegalArgumentException("model must be given");
+    if (kind == null) throw new IllegalArgumentException("metric kind must be given; valid: function, fisher, empirical-fisher, mc-fisher");
+    if (kind == MetricKind.MC_FISHER && samples < 1) {
+      throw new IllegalArgumentException("samples must be >= 1 for mc-fisher, got " + samples);
+    }
+    this.model = model;
+    this.kind = kind;
+    this.samples = samples;
+    this.seed = seed;
+    switch (kind) {
+      case FUNCTION:
+      case FISHER:
+        rows = model.outputDim();
+        break;
+      case EMPIRICAL_FISHER:
+        rows = 1;
+        break;
+      case MC_FISHER:
+        rows = samples;
+        break;
+      default:
+        throw new AssertionError(kind);
+    }
+  }
+
+  public Model model() { return model; }
+  public MetricKind kind() { return kind; }
+
+  /** r, the number of factor rows per example: K (function, fisher), 1 (empirical-fisher), S (mc-fisher). */
+  public int rowsPerExample() { return rows; }
+
+  /** A workspace for blocks of up to {@code maxRows} examples (it grows if a larger block comes). */
+  public Workspace newWorkspace(int maxRows) {
+    return new Workspace(maxRows);
+  }
+
+  /** Reusable buffers for {@link #compute}: outputs, Jacobian and per-example coefficients. Not thread-safe. */
+  public final class Workspace {
+    private double[] outputs = new double[0];
+    private double[] jac = new double[0];
+    private double[] coef = new double[0];
+
+    private Workspace(int maxRows) {
+      ensure(Math.max(0, maxRows));
+    }
+
+    private void ensure(int b) {
+      int k = model.outputDim();
+      long nOut = (long) b * k;
+      long nJac = nOut * model.numParams();
+      long nCoef = (long) b * rows * k;
+      if (nJac > Integer.MAX_VALUE - 8 || nCoef > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("a block of " + b + " examples needs B*K*N = " + nJac
+            + " Jacobian values; use smaller blocks");
+      }
+      if (outputs.length < nOut) outputs = new double[(int) nOut];
+      if (jac.length < nJac) jac = new double[(int) nJac];
+      if (coef.length < nCoef) coef = new double[(int) nCoef];
+    }
+  }
+
+  /**
+   * Writes the factor rows of a block, each example's rows scaled by {@code √w_b}.
+   *
+   * @param theta parameters (not modified)
+   * @param block examples (not modified)
+   * @param ws work buffers from {@link #newWorkspace} (null: allocate for this call)
+   * @param factors (modified) length at least {@code B·r·N}; column-major {@code (B·r) × N}
+   * @throws IllegalArgumentException for a negative or non-finite weight, an invalid label
+   *     (empirical-fisher), or a too-small factor buffer; messages give the global example index
+   */
+  public void compute(double[] theta, ExampleBlock block, Workspace ws, double[] factors) {
+    int b = block.rows();
+    int n = model.numParams();
+    int k = model.outputDim();
+    long needed = (long) b * rows * n;
+    if (needed > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("B*r*N = " + needed + " factor values do not fit in one array; use smaller blocks");
+    }
+    if (factors.length < needed) {
+      throw new IllegalArgumentException("factors has " + factors.length + " values, needs B*r*N = " + needed);
+    }
+    for (int e = 0; e < b; e++) {
+      double w = block.weight(e);
+      if (!(w >= 0) || Double.isInfinite(w)) {
+        throw new IllegalArgumentException("weight of example " + (block.firstIndex() + e) + " is " + w
+            + "; weights must be finite and >= 0");
+      }
+    }
+    if (kind == MetricKind.EMPIRICAL_FISHER) checkLabels(block);
+    if (ws == null) ws = new Workspace(b);
+    ws.ensure(b);
+    OutputDistribution dist = model.distribution();
+    double[] out = ws.outputs;
+
+    boolean direct = kind == MetricKind.FUNCTION
+        || (kind == MetricKind.FISHER && dist != OutputDistribution.CATEGORICAL_SOFTMAX);
+    if (direct) {
+      // r = K and row b·K + k of R is row b·K + k of J: write J in place, then scale rows.
+      model.jacobian(theta, block, out, factors);
+      int bk = b * k;
+      double[] scale = ws.coef; // length >= B·K here (r = K)
+      for (int e = 0; e < b; e++) {
+        double s = Math.sqrt(block.weight(e));
+        if (kind == MetricKind.FISHER && dist == OutputDistribution.BERNOULLI_LOGIT) {
+          double z = out[e];
+          s *= Math.sqrt(sigmoid(z) * sigmoid(-z));
+        }
+        for (int o = 0; o < k; o++) scale[e * k + o] = s;
+      }
+      for (int j = 0; j < n; j++) {
+        int col = j * bk;
+        for (int t = 0; t < bk; t++) factors[col + t] *= scale[t];
+      }
+      return;
+    }
+
+    double[] jac = ws.jac;
+    double[] coef = ws.coef;
+    model.jacobian(theta, block, out, jac);
+    double[] p = new double[k];
+    double invSqrtS = 1.0 / Math.sqrt(samples);
+    for (int e = 0; e < b; e++) {
+      double sw = Math.sqrt(block.weight(e));
+      long index = block.firstIndex() + e;
+      int c0 = e * rows * k;
+      probabilities(dist, out, e * k, k, p);
+      switch (kind) {
+        case FISHER: // categorical only: C[i,j] = √p_i (δ_ij − p_j)
+          for (int i = 0; i < k; i++) {
+            double sp = sw * Math.sqrt(p[i]);
+            for (int j = 0; j < k; j++) coef[c0 + i * k + j] = sp * ((i == j ? 1.0 : 0.0) - p[j]);
+          }
+          break;
+        case EMPIRICAL_FISHER:
+          scoreCoefficients(dist, block, e, out, e * k, k, p, labelOf(dist, block, e), sw, coef, c0);
+          break;
+        case MC_FISHER:
+          for (int s = 0; s < samples; s++) {
+            int cs = c0 + s * k;
+            double sc = sw * invSqrtS;
+            if (dist == OutputDistribution.GAUSSIAN) {
+              for (int j = 0; j < k; j++) coef[cs + j] = sc * CounterRandom.normal(seed, index, s, j);
+            } else {
+              double u = CounterRandom.uniform(seed, index, s, 0);
+              int yhat = sampleIndex(dist, p, k, u);
+              scoreCoefficients(dist, block, e, out, e * k, k, p, yhat, sc, coef, cs);
+            }
+          }
+          break;
+        default:
+          throw new AssertionError(kind);
+      }
+    }
+    combine(jac, coef, b, k, n, factors);
+  }
+
+  /** factors[j·(B·r) + e·r + i] = Σ_k coef[e·r·K + i·K + k] · jac[j·(B·K) + e·K + k]. */
+  private void combine(double[] jac, double[] coef, int b, int k, int n, double[] factors) {
+    int br = b * rows;
+    int bk = b * k;
+    for (int j = 0; j < n; j++) {
+      int jc = j * bk;
+      int fc = j * br;
+      for (int e = 0; e < b; e++) {
+        int je = jc + e * k;
+        int ce = e * rows * k;
+        int fe = fc + e * rows;
+        for (int i = 0; i < rows; i++) {
+          int ci = ce + i * k;
+          double acc = 0;
+          for (int o = 0; o < k; o++) acc += coef[ci + o] * jac[je + o];
+          factors[fe + i] = acc;
+        }
+      }
+    }
+  }
+
+  /**
+   * Coefficients of {@code scale·∇_θ log p(y|x)} on the Jacobian rows: Bernoulli {@code (y − p)};
+   * categorical {@code δ_{y,j} − p_j}; Gaussian {@code y_j − f_j} (y = label row when
+   * {@code label < 0}, i.e. from the block).
+   */
+  private static void scoreCoefficients(OutputDistribution dist, ExampleBlock block, int e, double[] out, int outOff,
+                                        int k, double[] p, int label, double scale, double[] coef, int c) {
+    switch (dist) {
+      case BERNOULLI_LOGIT:
+        coef[c] = scale * (label - p[0]);
+        break;
+      case CATEGORICAL_SOFTMAX:
+        for (int j = 0; j < k; j++) coef[c + j] = scale * ((j == label ? 1.0 : 0.0) - p[j]);
+        break;
+      case GAUSSIAN: {
+        double[] y = block.labels();
+        int yo = e * block.labelDim();
+        for (int j = 0; j < k; j++) coef[c + j] = scale * (y[yo + j] - out[outOff + j]);
+        break;
+      }
+      default:
+        throw new AssertionError(dist);
+    }
+  }
+
+  private static int labelOf(OutputDistribution dist, ExampleBlock block, int e) {
+    return dist == OutputDistribution.GAUSSIAN ? -1 : (int) block.label(e);
+  }
+
+  /** Inverse-CDF draw: Bernoulli 1 iff u &lt; p; categorical the first j with u &lt; p_0 + … + p_j. */
+  private static int sampleIndex(OutputDistribution dist, double[] p, int k, double u) {
+    if (dist == OutputDistribution.BERNOULLI_LOGIT) return u < p[0] ? 1 : 0;
+    double c = 0;
+    for (int j = 0; j < k - 1; j++) {
+      c += p[j];
+      if (u < c) return j;
+    }
+    return k - 1;
+  }
+
+  /** Bernoulli: p[0] = σ(z); categorical: softmax (max-shifted); Gaussian: unused. */
+  private static void probabilities(OutputDistribution dist, double[] out, int off, int k, double[] p) {
+    if (dist == OutputDistribution.BERNOULLI_LOGIT) {
+      p[0] = sigmoid(out[off]);
+    } else if (dist == OutputDistribution.CATEGORICAL_SOFTMAX) {
+      double max = Double.NEGATIVE_INFINITY;
+      for (int j = 0; j < k; j++) max = Math.max(max, out[off + j]);
+      double sum = 0;
+      for (int j = 0; j < k; j++) {
+        p[j] = Math.exp(out[off + j] - max);
+        sum += p[j];
+      }
+      for (int j = 0; j < k; j++) p[j] /= sum;
+    }
+  }
+
+  /** σ(z) without overflow for large |z|. */
+  static double sigmoid(double z) {
+    if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
+    double e = Math.exp(z);
+    return e / (1.0 + e);
+  }
+
+  private void checkLabels(ExampleBlock block) {
+    OutputDistribution dist = model.distribution();
+    int k = model.outputDim();
+    if (dist == OutputDistribution.GAUSSIAN) {
+      if (block.labelDim() != k) {
+        throw new IllegalArgumentException("empirical-fisher for a Gaussian model with K=" + k + " outputs needs "
+            + k + " label values per example; the block has " + block.labelDim());
+      }
+      double[] y = block.labels();
+      for (int t = 0; t < block.rows() * k; t++) {
+        if (!Double.isFinite(y[t])) {
+          throw new IllegalArgumentException("example " + (block.firstIndex() + t / k) + ": label value " + (t % k)
+              + " is " + y[t] + "; valid labels: finite real numbers");
+        }
+      }
+      return;
+    }
+    if (block.labelDim() < 1) {
+      throw new IllegalArgumentException("empirical-fisher needs labels; the block has labelDim 0");
+    }
+    for (int e = 0; e < block.rows(); e++) {
+      String msg = dist.checkLabel(block.label(e), k);
+      if (msg != null) throw new IllegalArgumentException("example " + (block.firstIndex() + e) + ": " + msg);
+    }
+  }
+
+  /**
+   * The dense metric over a list of blocks, without Spark: factor rows per block into one
+   * {@link GramAccumulator}, finished as {@code G = Σ w R ᵀR / Σ w}. Returns row-major
+   * {@code N × N} (symmetric). Cost: {@code Σ_blocks B·r·N²} flops (plus the factor rows);
+   * memory {@code 8·N²} bytes plus one block's factors.
+   *
+   * @throws IllegalStateException when the total weight is not positive
+   */
+  public static double[] denseMetric(Model model, MetricKind kind, int samples, long seed, double[] theta,
+                                     List<ExampleBlock> blocks) {
+    FactorRows fr = new FactorRows(model, kind, samples, seed);
+    int maxRows = 0;
+    for (ExampleBlock blk : blocks) maxRows = Math.max(maxRows, blk.rows());
+    Workspace ws = fr.newWorkspace(maxRows);
+    long len = (long) maxRows * fr.rowsPerExample() * model.numParams();
+    if (len > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("B*r*N = " + len + " factor values do not fit in one array; use smaller blocks");
+    }
+    double[] factors = new double[(int) Math.max(1, len)];
+    GramAccumulator acc = new GramAccumulator(model.numParams());
+    for (ExampleBlock blk : blocks) {
+      fr.compute(theta, blk, ws, factors);
+      acc.add(factors, blk.rows() * fr.rowsPerExample(), blk.weightSum(), blk.rows());
+    }
+    return acc.finish();
+  }
+}

@@ -1,0 +1,103 @@
+package io.pullback.model;
+
+import java.util.Arrays;
+import java.util.stream.Collectors;
+import org.apache.commons.math3.special.Erf;
+
+/** Hidden-layer activations of {@link MlpModel}: value σ(z) and derivative σ'(z). */
+public enum Activation {
+  /** {@code tanh z}; {@code σ' = 1 − tanh² z}. */
+  TANH("tanh"),
+  /** {@code max(0, z)}; {@code σ'(z) = 1} for z &gt; 0, else 0 (the derivative at 0 is taken as 0). */
+  RELU("relu"),
+  /**
+   * Exact GELU {@code z·Φ(z)} with {@code Φ(z) = ½(1 + erf(z/√2))}; {@code σ' = Φ(z) + z·φ(z)},
+   * {@code φ} the standard normal density. {@code erf} is commons-math3's (≈1e-15 accurate).
+   */
+  GELU("gelu");
+
+  private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
+  private static final double INV_SQRT2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
+
+  private final String cliName;
+
+  Activation(String cliName) {
+    this.cliName = cliName;
+  }
+
+  public String cliName() {
+    return cliName;
+  }
+
+  /** σ(z). */
+  public double value(double z) {
+    switch (this) {
+      case TANH: return Math.tanh(z);
+      case RELU: return z > 0 ? z : 0.0;
+      case GELU: return z * normalCdf(z);
+      default: throw new AssertionError(this);
+    }
+  }
+
+  /** σ'(z). */
+  public double derivative(double z) {
+    switch (this) {
+      case TANH: { double t = Math.tanh(z); return 1.0 - t * t; }
+      case RELU: return z > 0 ? 1.0 : 0.0;
+      case GELU: return normalCdf(z) + z * INV_SQRT2PI * Math.exp(-0.5 * z * z);
+      default: throw new AssertionError(this);
+    }
+  }
+
+  /**
+   * In place over {@code n} entries starting at {@code off}: {@code z ← σ(z)}, and {@code deriv ← σ'(z)}.
+   */
+  void apply(double[] z, int off, int n, double[] deriv, int derivOff) {
+    switch (this) {
+      case TANH:
+        for (int i = 0; i < n; i++) {
+          double t = Math.tanh(z[off + i]);
+          z[off + i] = t;
+          deriv[derivOff + i] = 1.0 - t * t;
+        }
+        break;
+      case RELU:
+        for (int i = 0; i < n; i++) {
+          double v = z[off + i];
+          boolean pos = v > 0;
+          z[off + i] = pos ? v : 0.0;
+          deriv[derivOff + i] = pos ? 1.0 : 0.0;
+        }
+        break;
+      case GELU:
+        for (int i = 0; i < n; i++) {
+          double v = z[off + i];
+          double cdf = normalCdf(v);
+          z[off + i] = v * cdf;
+          deriv[derivOff + i] = cdf + v * INV_SQRT2PI * Math.exp(-0.5 * v * v);
+        }
+        break;
+      default:
+        throw new AssertionError(this);
+    }
+  }
+
+  /** Φ(z), via {@code erfc} for negative z (no cancellation in the left tail). */
+  static double normalCdf(double z) {
+    return z < 0 ? 0.5 * Erf.erfc(-z * INV_SQRT2) : 0.5 * (1.0 + Erf.erf(z * INV_SQRT2));
+  }
+
+  /** Parses a CLI name, with an error listing the valid names. */
+  public static Activation parse(String name) {
+    for (Activation a : values()) {
+      if (a.cliName.equals(name)) return a;
+    }
+    throw new IllegalArgumentException("unknown activation '" + name + "'; valid: "
+        + Arrays.stream(values()).map(Activation::cliName).collect(Collectors.joining(", ")));
+  }
+
+  @Override
+  public String toString() {
+    return cliName;
+  }
+}

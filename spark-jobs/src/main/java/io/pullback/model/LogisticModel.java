@@ -1,0 +1,82 @@
+package io.pullback.model;
+
+import io.pullback.data.ExampleBlock;
+import java.util.SplittableRandom;
+
+/**
+ * Logistic regression: one output, the logit {@code z = w·x + b}; {@code p(y=1|x) = σ(z)}
+ * ({@link OutputDistribution#BERNOULLI_LOGIT}).
+ *
+ * <p><b>Layout.</b> {@code θ = [w_1..w_D, b]}, N = D + 1.
+ *
+ * <p><b>Jacobian.</b> {@code ∂z/∂θ = [x, 1]}, independent of θ.
+ *
+ * <p><b>Cost</b> per block of B examples: forward and Jacobian O(B·(D+1)); no work memory.
+ *
+ * <p><b>Initial parameters.</b> Every θ_i, the bias included, {@code ~ N(0, 1/(D+1))} i.i.d. from
+ * {@code SplittableRandom(seed)} (fan-in D+1: the bias is treated as the weight of a constant
+ * feature).
+ */
+public final class LogisticModel implements Model {
+  private static final long serialVersionUID = 1L;
+
+  private final int inputDim;
+
+  public LogisticModel(int inputDim) {
+    this.inputDim = ModelChecks.positive("inputDim", inputDim);
+  }
+
+  @Override public String kind() { return "logistic"; }
+  @Override public int inputDim() { return inputDim; }
+  @Override public int outputDim() { return 1; }
+  @Override public int numParams() { return inputDim + 1; }
+  @Override public OutputDistribution distribution() { return OutputDistribution.BERNOULLI_LOGIT; }
+
+  @Override
+  public String parameterLayout() {
+    return "logistic (D=" + inputDim + "): theta = [w_1..w_D, b], logit z = w.x + b; N = D+1 = " + numParams();
+  }
+
+  @Override
+  public void forward(double[] theta, ExampleBlock block, double[] out) {
+    ModelChecks.forward(this, theta, block, out);
+    int rows = block.rows();
+    double[] x = block.features();
+    double bias = theta[inputDim];
+    for (int b = 0; b < rows; b++) {
+      int off = b * inputDim;
+      double z = bias;
+      for (int d = 0; d < inputDim; d++) z += theta[d] * x[off + d];
+      out[b] = z;
+    }
+  }
+
+  @Override
+  public void jacobian(double[] theta, ExampleBlock block, double[] out, double[] jac) {
+    ModelChecks.jacobian(this, theta, block, out, jac);
+    forward(theta, block, out);
+    int rows = block.rows();
+    double[] x = block.features();
+    for (int d = 0; d < inputDim; d++) {
+      int col = d * rows;
+      for (int b = 0; b < rows; b++) jac[col + b] = x[b * inputDim + d];
+    }
+    int col = inputDim * rows;
+    for (int b = 0; b < rows; b++) jac[col + b] = 1.0;
+  }
+
+  /** {@code θ_i ~ N(0, 1/(D+1))} i.i.d. (bias included), in index order from {@code new SplittableRandom(seed)}. */
+  @Override
+  public double[] initialParams(long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    double sd = 1.0 / Math.sqrt(inputDim + 1.0);
+    double[] theta = new double[numParams()];
+    for (int i = 0; i < theta.length; i++) theta[i] = sd * rng.nextGaussian();
+    return theta;
+  }
+
+  @Override
+  public String toString() {
+    return "LogisticModel[D=" + inputDim + "]";
+  }
+}

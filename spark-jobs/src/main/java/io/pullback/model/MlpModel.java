@@ -1,0 +1,263 @@
+package io.pullback.model;
+
+import dev.ludovic.netlib.blas.BLAS;
+import io.pullback.data.ExampleBlock;
+import io.pullback.linalg.Blas;
+import java.util.Arrays;
+import java.util.SplittableRandom;
+
+/**
+ * A fully connected network {@code D → h_1 → … → h_L → K}: hidden layers
+ * {@code a_l = σ(W_l a_{l−1} + b_l)} with one {@link Activation} σ, a linear output layer
+ * {@code f = W_{L+1} a_L + b_{L+1}} ({@code a_0 = x}). The outputs parametrise
+ * {@link OutputDistribution#GAUSSIAN} by default (means, σ = 1), or
+ * {@link OutputDistribution#CATEGORICAL_SOFTMAX} (K ≥ 2 logits), or
+ * {@link OutputDistribution#BERNOULLI_LOGIT} (K = 1 logit). L = 0 (no hidden layer) is allowed.
+ *
+ * <p><b>Layout.</b> Layers in order l = 1..L+1, each {@code W_l} row-major ({@code out × in}:
+ * {@code θ[off_l + o·in + i]}) followed by {@code b_l} ({@code θ[off_l + out·in + o]}).
+ * N = Σ_l (in_l + 1)·out_l.
+ *
+ * <p><b>Jacobian</b> (batched over the block; no per-example pass): a forward pass with one
+ * {@code dgemm} per layer keeps every activation {@code A_l} and derivative {@code σ'(Z_l)} as
+ * column-major {@code B × width} matrices; then for each output k a backward pass over the whole
+ * block: {@code δ_L = W_{L+1}[k,:] ∘ σ'(Z_L)}, {@code δ_{l−1} = (δ_l W_l) ∘ σ'(Z_{l−1})} (one
+ * {@code dgemm} per layer), and {@code ∂f_k/∂W_l[o,i] = δ_l[o]·a_{l−1}[i]},
+ * {@code ∂f_k/∂b_l[o] = δ_l[o]} written into rows {@code b·K + k}.
+ *
+ * <p><b>Cost</b> per block of B examples, with {@code P = Σ_l in_l·out_l ≈ N}: forward
+ * {@code 2·B·P} flops; Jacobian {@code ≈ 2·B·K·P} flops for the backward passes plus the
+ * {@code B·K·N} writes. Work memory per thread: {@code B·(2·Σ widths + 2·max width)} doubles.
+ *
+ * <p><b>Initial parameters.</b> Layer by layer in layout order from {@code SplittableRandom(seed)}:
+ * {@code W_l[o,i] ~ N(0, 1/in_l)} (fan-in {@code in_l}), {@code b_l = 0}.
+ *
+ * <p><b>Limits.</b> ReLU is not differentiable at 0; its derivative is taken as 0 there, so
+ * finite differences disagree with the Jacobian for examples with a pre-activation within the step
+ * of 0.
+ */
+public final class MlpModel implements Model {
+  private static final long serialVersionUID = 1L;
+
+  /** widths[0] = D, widths[1..L] hidden, widths[L+1] = K. */
+  private final int[] widths;
+  private final Activation activation;
+  private final OutputDistribution distribution;
+  /** offW[l] for l = 1..L+1: start of W_l; offB[l] = offW[l] + out·in. */
+  private final int[] offW;
+  private final int[] offB;
+  private final int numParams;
+  private final Scratch scratch = new Scratch(5);
+
+  /** A Gaussian-output network. */
+  public MlpModel(int inputDim, int[] hidden, int outputs, Activation activation) {
+    this(inputDim, hidden, outputs, activation, OutputDistribution.GAUSSIAN);
+  }
+
+  public MlpModel(int inputDim, int[] hidden, int outputs, Activation activation, OutputDistribution distribution) {
+    ModelChecks.positive("inputDim", inputDim);
+    ModelChecks.positive("outputs", outputs);
+    if (activation == null) throw new IllegalArgumentException("activation must be given; valid: tanh, relu, gelu");
+    if (distribution == null) throw new IllegalArgumentException("distribution must be given");
+    if (distribution == OutputDistribution.CATEGORICAL_SOFTMAX && outputs < 2) {
+      throw new IllegalArgumentException("outputs (K) must be >= 2 for categorical (softmax) outputs, got " + outputs);
+    }
+    if (distribution == OutputDistribution.BERNOULLI_LOGIT && outputs != 1) {
+      throw new IllegalArgumentException("outputs (K) must be 1 for Bernoulli (logit) outputs, got " + outputs);
+    }
+    int[] h = hidden == null ? new int[0] : hidden;
+    widths = new int[h.length + 2];
+    widths[0] = inputDim;
+    for (int i = 0; i < h.length; i++) {
+      if (h[i] < 1) {
+        throw new IllegalArgumentException("hidden width " + (i + 1) + " must be >= 1, got " + h[i]
+            + " (hidden = " + Arrays.toString(h) + ")");
+      }
+      widths[i + 1] = h[i];
+    }
+    widths[h.length + 1] = outputs;
+    this.activation = activation;
+    this.distribution = distribution;
+    int layers = widths.length - 1;
+    offW = new int[layers + 1];
+    offB = new int[layers + 1];
+    long off = 0;
+    for (int l = 1; l <= layers; l++) {
+      offW[l] = (int) off;
+      off += (long) widths[l] * widths[l - 1];
+      offB[l] = (int) off;
+      off += widths[l];
+      if (off > Integer.MAX_VALUE - 8) {
+        throw new IllegalArgumentException("the network has more than 2^31 parameters: " + Arrays.toString(widths));
+      }
+    }
+    numParams = (int) off;
+  }
+
+  /** The widths {@code [D, h_1, …, h_L, K]} (a copy). */
+  public int[] widths() { return widths.clone(); }
+  public Activation activation() { return activation; }
+  /** Index in θ of {@code W_l[0,0]}, l = 1..L+1. */
+  public int weightOffset(int layer) { return offW[layer]; }
+  /** Index in θ of {@code b_l[0]}, l = 1..L+1. */
+  public int biasOffset(int layer) { return offB[layer]; }
+
+  @Override public String kind() { return "mlp"; }
+  @Override public int inputDim() { return widths[0]; }
+  @Override public int outputDim() { return widths[widths.length - 1]; }
+  @Override public int numParams() { return numParams; }
+  @Override public OutputDistribution distribution() { return distribution; }
+
+  @Override
+  public String parameterLayout() {
+    StringBuilder s = new StringBuilder("mlp (widths ").append(Arrays.toString(widths)).append(", ")
+        .append(activation).append(" hidden, linear output, ").append(distribution)
+        .append("): layers in order, each W_l row-major (out x in) then b_l;");
+    for (int l = 1; l < widths.length; l++) {
+      s.append(" W").append(l).append(" [").append(offW[l]).append(',').append(offB[l]).append(") ")
+          .append(widths[l]).append('x').append(widths[l - 1]).append(", b").append(l).append(" [")
+          .append(offB[l]).append(',').append(offB[l] + widths[l]).append(");");
+    }
+    return s.append(" N = ").append(numParams).toString();
+  }
+
+  /** Offsets of A_0..A_L in the activation buffer (B·Σ widths[0..L]). */
+  private int actOffset(int l, int rows) {
+    int off = 0;
+    for (int i = 0; i < l; i++) off += widths[i] * rows;
+    return off;
+  }
+
+  /**
+   * Forward pass over the block. Leaves in scratch: slot 0 = A_0..A_L (column-major B × width each),
+   * slot 1 = σ'(Z_1)..σ'(Z_L) (same offsets shifted by A_0), slot 2 = outputs column-major B × K.
+   */
+  private void forwardPass(double[] theta, ExampleBlock block) {
+    int rows = block.rows();
+    int layers = widths.length - 1;
+    int actTotal = actOffset(layers, rows);
+    double[] acts = scratch.get(0, Math.max(1, actTotal));
+    double[] derivs = scratch.get(1, Math.max(1, actTotal));
+    double[] outZ = scratch.get(2, Math.max(1, rows * outputDim()));
+    int d = widths[0];
+    double[] x = block.features();
+    for (int j = 0; j < d; j++) {
+      int col = j * rows;
+      for (int b = 0; b < rows; b++) acts[col + b] = x[b * d + j];
+    }
+    if (rows == 0) return;
+    BLAS blas = Blas.get();
+    for (int l = 1; l <= layers; l++) {
+      int in = widths[l - 1];
+      int out = widths[l];
+      boolean hidden = l < layers;
+      double[] target = hidden ? acts : outZ;
+      int tOff = hidden ? actOffset(l, rows) : 0;
+      blas.dgemm("N", "N", rows, out, in, 1.0, acts, actOffset(l - 1, rows), rows,
+          theta, offW[l], in, 0.0, target, tOff, rows);
+      for (int o = 0; o < out; o++) {
+        double bias = theta[offB[l] + o];
+        int col = tOff + o * rows;
+        for (int b = 0; b < rows; b++) target[col + b] += bias;
+      }
+      if (hidden) activation.apply(target, tOff, rows * out, derivs, tOff);
+    }
+  }
+
+  @Override
+  public void forward(double[] theta, ExampleBlock block, double[] out) {
+    ModelChecks.forward(this, theta, block, out);
+    forwardPass(theta, block);
+    copyOutputs(block.rows(), out);
+  }
+
+  private void copyOutputs(int rows, double[] out) {
+    int k = outputDim();
+    double[] outZ = scratch.get(2, Math.max(1, rows * k));
+    for (int o = 0; o < k; o++) {
+      for (int b = 0; b < rows; b++) out[b * k + o] = outZ[o * rows + b];
+    }
+  }
+
+  @Override
+  public void jacobian(double[] theta, ExampleBlock block, double[] out, double[] jac) {
+    ModelChecks.jacobian(this, theta, block, out, jac);
+    int rows = block.rows();
+    int layers = widths.length - 1;
+    int kOut = outputDim();
+    int bk = rows * kOut;
+    forwardPass(theta, block);
+    copyOutputs(rows, out);
+    if (rows == 0) return;
+    double[] acts = scratch.get(0, 1);
+    double[] derivs = scratch.get(1, 1);
+    int maxWidth = 0;
+    for (int l = 1; l < layers; l++) maxWidth = Math.max(maxWidth, widths[l]);
+    double[] delta = scratch.get(3, Math.max(1, rows * maxWidth));
+    double[] next = scratch.get(4, Math.max(1, rows * maxWidth));
+    BLAS blas = Blas.get();
+
+    // Output-layer columns: only row b·K + k of column (k, i) is non-zero, so clear them first.
+    Arrays.fill(jac, offW[layers] * bk, numParams * bk, 0.0);
+    int inL = widths[layers - 1];
+    int aL = actOffset(layers - 1, rows);
+    for (int k = 0; k < kOut; k++) {
+      for (int i = 0; i < inL; i++) {
+        int col = (offW[layers] + k * inL + i) * bk + k;
+        int src = aL + i * rows;
+        for (int b = 0; b < rows; b++) jac[col + b * kOut] = acts[src + b];
+      }
+      int biasCol = (offB[layers] + k) * bk + k;
+      for (int b = 0; b < rows; b++) jac[biasCol + b * kOut] = 1.0;
+      if (layers == 1) continue;
+
+      // δ_L = W_{L+1}[k,:] ∘ σ'(Z_L), column-major B × h_L.
+      for (int i = 0; i < inL; i++) {
+        double w = theta[offW[layers] + k * inL + i];
+        int src = aL + i * rows;
+        int dst = i * rows;
+        for (int b = 0; b < rows; b++) delta[dst + b] = w * derivs[src + b];
+      }
+      for (int l = layers - 1; l >= 1; l--) {
+        int in = widths[l - 1];
+        int outW = widths[l];
+        int aPrev = actOffset(l - 1, rows);
+        for (int o = 0; o < outW; o++) {
+          int dcol = o * rows;
+          for (int i = 0; i < in; i++) {
+            int col = (offW[l] + o * in + i) * bk + k;
+            int src = aPrev + i * rows;
+            for (int b = 0; b < rows; b++) jac[col + b * kOut] = delta[dcol + b] * acts[src + b];
+          }
+          int bcol = (offB[l] + o) * bk + k;
+          for (int b = 0; b < rows; b++) jac[bcol + b * kOut] = delta[dcol + b];
+        }
+        if (l > 1) {
+          // δ_{l−1} = (δ_l W_l) ∘ σ'(Z_{l−1}): (B × out)·(out × in).
+          blas.dgemm("N", "T", rows, in, outW, 1.0, delta, 0, rows, theta, offW[l], in, 0.0, next, 0, rows);
+          for (int t = 0; t < rows * in; t++) next[t] *= derivs[aPrev + t];
+          double[] swap = delta;
+          delta = next;
+          next = swap;
+        }
+      }
+    }
+  }
+
+  /** Layer by layer: {@code W_l[o,i] ~ N(0, 1/in_l)} in layout order from {@code new SplittableRandom(seed)}, {@code b_l = 0}. */
+  @Override
+  public double[] initialParams(long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[] theta = new double[numParams];
+    for (int l = 1; l < widths.length; l++) {
+      double sd = 1.0 / Math.sqrt(widths[l - 1]);
+      for (int p = offW[l]; p < offB[l]; p++) theta[p] = sd * rng.nextGaussian();
+    }
+    return theta;
+  }
+
+  @Override
+  public String toString() {
+    return "MlpModel[" + Arrays.toString(widths) + ", " + activation + ", " + distribution + "]";
+  }
+}

@@ -1,0 +1,73 @@
+package io.pullback.data;
+
+import java.io.Serializable;
+import java.util.SplittableRandom;
+
+/**
+ * Generates the rows of a {@link SyntheticSpec}. Row {@code i} depends only on {@code (seed, i)}:
+ * the same data come out whatever the partitioning, in any executor.
+ */
+public final class SyntheticGenerator implements Serializable {
+  private static final long serialVersionUID = 1L;
+
+  private final SyntheticSpec spec;
+  /** Teacher weights, row-major (teacherOutputs × D), and biases. */
+  private final double[] teacher;
+  private final double[] teacherBias;
+  private final int teacherOutputs;
+
+  public SyntheticGenerator(SyntheticSpec spec) {
+    this.spec = spec;
+    this.teacherOutputs = spec.classes() >= 2 ? spec.classes() : spec.outputs();
+    SplittableRandom rng = new SplittableRandom(mix(spec.seed() ^ 0x5DEECE66DL, -1));
+    int d = spec.features();
+    this.teacher = new double[teacherOutputs * d];
+    this.teacherBias = new double[teacherOutputs];
+    double scale = 1.0 / Math.sqrt(d);
+    for (int i = 0; i < teacher.length; i++) teacher[i] = gaussian(rng) * (spec.classes() >= 2 ? 2.0 * scale : scale);
+    for (int k = 0; k < teacherOutputs; k++) teacherBias[k] = 0.5 * gaussian(rng);
+  }
+
+  /** Row {@code index} of the data set. */
+  public RawExample row(long index) {
+    SplittableRandom rng = new SplittableRandom(mix(spec.seed(), index));
+    int d = spec.features();
+    double[] x = new double[d];
+    if (spec.generator().equals("uniform")) {
+      for (int j = 0; j < d; j++) x[j] = rng.nextDouble(-1.0, 1.0);
+    } else {
+      for (int j = 0; j < d; j++) x[j] = gaussian(rng);
+    }
+    double[] t = new double[teacherOutputs];
+    for (int k = 0; k < teacherOutputs; k++) {
+      double s = teacherBias[k];
+      for (int j = 0; j < d; j++) s += teacher[k * d + j] * x[j];
+      t[k] = s;
+    }
+    double[] labels;
+    if (spec.classes() >= 2) {
+      int best = 0;
+      for (int k = 1; k < teacherOutputs; k++) if (t[k] > t[best]) best = k;
+      labels = new double[] {best};
+    } else {
+      labels = new double[teacherOutputs];
+      for (int k = 0; k < teacherOutputs; k++) labels[k] = Math.sin(t[k]) + spec.noise() * gaussian(rng);
+    }
+    return new RawExample(x, labels, 1.0);
+  }
+
+  private static double gaussian(SplittableRandom rng) {
+    // Box–Muller; 1 - u keeps the logarithm finite.
+    double u = 1.0 - rng.nextDouble();
+    double v = rng.nextDouble();
+    return Math.sqrt(-2.0 * Math.log(u)) * Math.cos(2.0 * Math.PI * v);
+  }
+
+  /** SplitMix64 finaliser of (seed, index): a well-mixed 64-bit seed per row. */
+  static long mix(long seed, long index) {
+    long z = seed * 0x9E3779B97F4A7C15L + index + 0x632BE59BD9B4E019L;
+    z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+    z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+    return z ^ (z >>> 31);
+  }
+}

@@ -1,0 +1,78 @@
+package io.pullback.data;
+
+import io.pullback.job.PullbackException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A synthetic data set generated inside the executors:
+ * {@code synthetic:NAME?rows=M&features=D&seed=S[&classes=K][&outputs=K][&noise=σ]}.
+ *
+ * <p>Generators (every row is a pure function of {@code (seed, row index)}, so the data do not depend
+ * on the partitioning):
+ * <ul>
+ *   <li>{@code gaussian}: {@code x ~ N(0, I_D)};</li>
+ *   <li>{@code uniform}: {@code x ~ U[-1,1]^D} (the measure the Legendre basis is orthonormal for).</li>
+ * </ul>
+ * Labels come from a seeded random linear teacher {@code t(x) = Vx + c}: with {@code classes=K ≥ 2},
+ * the label is the argmax class of {@code t(x)} (K = 2: class 1 when {@code t_1(x) > t_0(x)}, ready for
+ * logistic regression); otherwise {@code outputs} real targets {@code sin(t(x)) + noise·ε}.
+ */
+public record SyntheticSpec(String generator, long rows, int features, long seed, int classes, int outputs, double noise)
+    implements java.io.Serializable {
+  private static final Set<String> GENERATORS = Set.of("gaussian", "uniform");
+  private static final Set<String> KEYS = Set.of("rows", "features", "seed", "classes", "outputs", "noise");
+  public static final String PREFIX = "synthetic:";
+
+  public SyntheticSpec {
+    if (!GENERATORS.contains(generator)) {
+      throw PullbackException.usage("--data: unknown synthetic generator '" + generator + "'; valid: " + GENERATORS);
+    }
+    if (rows <= 0) throw PullbackException.usage("--data: synthetic rows must be > 0, got " + rows);
+    if (features <= 0) throw PullbackException.usage("--data: synthetic features must be > 0, got " + features);
+    if (classes == 1 || classes < 0) throw PullbackException.usage("--data: synthetic classes must be 0 (regression) or >= 2, got " + classes);
+    if (outputs <= 0) throw PullbackException.usage("--data: synthetic outputs must be >= 1, got " + outputs);
+    if (!(noise >= 0) || Double.isInfinite(noise)) throw PullbackException.usage("--data: synthetic noise must be finite and >= 0, got " + noise);
+  }
+
+  public static boolean isSynthetic(String data) {
+    return data.startsWith(PREFIX);
+  }
+
+  /** Number of label values per row. */
+  public int labelDim() {
+    return classes >= 2 ? 1 : outputs;
+  }
+
+  /** Parses {@code synthetic:NAME?key=value&...}; unknown keys are errors. */
+  public static SyntheticSpec parse(String data) {
+    if (!isSynthetic(data)) throw PullbackException.usage("--data: not a synthetic source: " + data);
+    String rest = data.substring(PREFIX.length());
+    int q = rest.indexOf('?');
+    String name = q < 0 ? rest : rest.substring(0, q);
+    Map<String, String> params = new LinkedHashMap<>();
+    if (q >= 0 && q + 1 < rest.length()) {
+      for (String kv : rest.substring(q + 1).split("&")) {
+        int eq = kv.indexOf('=');
+        if (eq <= 0) throw PullbackException.usage("--data: malformed synthetic parameter '" + kv + "' (expected key=value)");
+        String key = kv.substring(0, eq);
+        if (!KEYS.contains(key)) {
+          throw PullbackException.usage("--data: unknown synthetic parameter '" + key + "'; valid: " + KEYS);
+        }
+        params.put(key, kv.substring(eq + 1));
+      }
+    }
+    try {
+      return new SyntheticSpec(name,
+          Long.parseLong(params.getOrDefault("rows", "1000")),
+          Integer.parseInt(params.getOrDefault("features", "4")),
+          Long.parseLong(params.getOrDefault("seed", "0")),
+          Integer.parseInt(params.getOrDefault("classes", "0")),
+          Integer.parseInt(params.getOrDefault("outputs", "1")),
+          Double.parseDouble(params.getOrDefault("noise", "0")));
+    } catch (NumberFormatException e) {
+      throw PullbackException.usage("--data: synthetic parameter is not a number: " + e.getMessage() + " in " + data);
+    }
+  }
+}

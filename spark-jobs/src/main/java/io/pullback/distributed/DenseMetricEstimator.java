@@ -1,0 +1,66 @@
+package io.pullback.distributed;
+
+import io.pullback.data.ExampleBlock;
+import io.pullback.metric.FactorSource;
+import io.pullback.metric.aggregate.GramAccumulator;
+import java.util.Iterator;
+import java.util.List;
+import org.apache.spark.api.java.JavaPairRDD;
+import scala.Tuple2;
+
+/**
+ * The dense regime: {@code G = Σ_x w_x R(x)ᵀR(x) / Σ w_x} as one symmetric {@code N×N} matrix on the
+ * driver.
+ *
+ * <p>Each partition runs one {@link GramAccumulator} over its blocks (one level-3 BLAS call per
+ * block), packs its upper triangle, and the packed partials are summed by a
+ * {@link DeterministicTreeReduce} (bit-identical for the same data and partitioning).
+ *
+ * <p>Costs (M examples, r factor rows each, N parameters, P partitions):
+ * <ul>
+ *   <li>flops: {@code M·r·N²} (dsyrk; twice that with the Java dgemm kernel) plus the Jacobians;</li>
+ *   <li>shuffled bytes: {@code ≈ 4·N²·P} per tree level below the top (packed upper triangles);</li>
+ *   <li>driver memory: {@code 8·N²} for the result plus {@code fanIn · 4·N²} while merging;</li>
+ *   <li>executor memory per task: {@code 8·N²} accumulator + one factor block {@code 8·B·r·N}.</li>
+ * </ul>
+ * Limit: N ≤ 46,340 (an N² Java array); past the dense limit use the blocked regime.
+ */
+public final class DenseMetricEstimator {
+
+  /** Result: the full symmetric metric, row-major (equal to column-major). */
+  public record DenseMetric(int n, double[] values, double weightSum, long examples, int fanIn) {}
+
+  private DenseMetricEstimator() {}
+
+  /**
+   * Estimates the dense metric.
+   *
+   * @param data the packed examples
+   * @param source factor rows at the current parameters
+   * @param reduceBudgetBytes what one merge task (or the driver) may hold of partials at once
+   */
+  public static DenseMetric estimate(LoadedData data, FactorSource source, long reduceBudgetBytes) {
+    int n = source.numParams();
+    int r = source.rowsPerExample();
+    GramAccumulator.Kernel kernel = GramAccumulator.Kernel.forCurrentBlas();
+    JavaPairRDD<Integer, PackedGram> partials = data.blocks()
+        .mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
+          GramAccumulator acc = new GramAccumulator(n, kernel);
+          double[] factors = new double[0];
+          while (blocks.hasNext()) {
+            ExampleBlock block = blocks.next();
+            int rows = block.rows() * r;
+            if (factors.length < rows * n) factors = new double[rows * n];
+            source.compute(block, factors);
+            acc.add(factors, rows, block.weightSum(), block.rows());
+          }
+          return List.of(new Tuple2<>(index, PackedGram.of(acc))).iterator();
+        }, true)
+        .mapToPair(t -> t);
+    long partialBytes = 4L * n * (n + 1);
+    int fanIn = DeterministicTreeReduce.chooseFanIn(data.partitions(), partialBytes, reduceBudgetBytes);
+    PackedGram total = DeterministicTreeReduce.reduce(partials, PackedGram::merge, fanIn);
+    double[] g = GramAccumulator.finishPacked(total.packed, n, total.weightSum);
+    return new DenseMetric(n, g, total.weightSum, total.count, fanIn);
+  }
+}

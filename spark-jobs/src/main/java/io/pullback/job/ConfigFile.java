@@ -1,0 +1,103 @@
+package io.pullback.job;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import picocli.CommandLine;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Model.OptionSpec;
+
+/**
+ * {@code --config FILE.yaml}: a command's options as YAML, keys being the long option names without
+ * dashes ({@code model: mlp}, {@code hidden: [16, 16]}, {@code metric: fisher}). Options given on the
+ * command line override the file; unknown keys are errors naming the key and the file.
+ */
+final class ConfigFile {
+  private ConfigFile() {}
+
+  /**
+   * Expands {@code --config FILE} in a command line into the options it holds (those not also given
+   * on the command line). Returns the arguments unchanged when there is no {@code --config}.
+   */
+  static String[] expand(String[] args, CommandLine root) {
+    int at = -1;
+    String file = null;
+    for (int i = 0; i < args.length; i++) {
+      if (args[i].equals("--config")) {
+        if (i + 1 >= args.length) throw PullbackException.usage("--config needs a YAML file");
+        at = i;
+        file = args[i + 1];
+        break;
+      }
+      if (args[i].startsWith("--config=")) {
+        at = i;
+        file = args[i].substring("--config=".length());
+        break;
+      }
+    }
+    if (at < 0) return args;
+    if (at == 0 || args[0].startsWith("-") || !root.getSubcommands().containsKey(args[0])) {
+      throw PullbackException.usage("--config goes after the command, e.g. pullback estimate --config conf/estimate.yaml");
+    }
+    CommandSpec spec = root.getSubcommands().get(args[0]).getCommandSpec();
+    List<String> rest = new ArrayList<>();
+    for (int i = 1; i < args.length; i++) {
+      if (i == at) {
+        if (args[i].equals("--config")) i++;
+        continue;
+      }
+      rest.add(args[i]);
+    }
+    Set<String> onCommandLine = new HashSet<>();
+    for (String a : rest) {
+      String name = a.contains("=") ? a.substring(0, a.indexOf('=')) : a;
+      OptionSpec o = name.startsWith("--") ? spec.findOption(name) : null;
+      if (o != null) onCommandLine.add(o.longestName());
+    }
+    List<String> expanded = new ArrayList<>();
+    expanded.add(args[0]);
+    for (Map.Entry<String, Object> e : read(Path.of(file)).entrySet()) {
+      OptionSpec o = spec.findOption("--" + e.getKey());
+      if (o == null || e.getKey().equals("config")) {
+        throw PullbackException.usage("unknown key '" + e.getKey() + "' in " + file + "; valid keys: "
+            + spec.options().stream().map(OptionSpec::longestName).filter(n -> n.startsWith("--") && !n.equals("--help") && !n.equals("--version"))
+                .map(n -> n.substring(2)).sorted().collect(Collectors.joining(", ")));
+      }
+      if (onCommandLine.contains(o.longestName()) || e.getValue() == null) continue;
+      Object v = e.getValue();
+      if (o.arity().max() == 0) {
+        if (!(v instanceof Boolean b)) throw PullbackException.usage("key '" + e.getKey() + "' in " + file + " must be true or false, got " + v);
+        if (b) expanded.add(o.longestName());
+        continue;
+      }
+      if (v instanceof Map<?, ?>) throw PullbackException.usage("key '" + e.getKey() + "' in " + file + " must be a value or a list, got a mapping");
+      String value = v instanceof List<?> l ? l.stream().map(String::valueOf).collect(Collectors.joining(",")) : String.valueOf(v);
+      expanded.add(o.longestName());
+      expanded.add(value);
+    }
+    expanded.addAll(rest);
+    return expanded.toArray(new String[0]);
+  }
+
+  @SuppressWarnings("unchecked")
+  static Map<String, Object> read(Path file) {
+    if (!Files.isRegularFile(file)) throw PullbackException.usage("--config: file '" + file + "' does not exist");
+    try {
+      Object tree = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+      if (tree == null) return Map.of();
+      if (!(tree instanceof Map)) throw PullbackException.usage("--config: " + file + " must hold a mapping of option names to values");
+      return new LinkedHashMap<>((Map<String, Object>) tree);
+    } catch (IOException e) {
+      throw PullbackException.usage("--config: cannot parse " + file + " as YAML: " + e.getMessage());
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package io.pullback.job;
+
+import java.io.PrintWriter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code pullback} command line, shared by {@code bin/pullback} (local runner) and spark-submit.
+ *
+ * <p>Exit codes (DESIGN.md section 3): 0 success; 2 bad usage or configuration; 3 bad input data;
+ * 1 internal failure. Error messages name the offending flag, file, row or value.
+ */
+@Command(name = "pullback", mixinStandardHelpOptions = true, versionProvider = PullbackCli.Version.class,
+    description = "Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
+    subcommands = {})
+public final class PullbackCli implements Runnable {
+  private static final Logger LOG = LoggerFactory.getLogger(PullbackCli.class);
+
+  private final SessionProvider sessions;
+
+  public PullbackCli(SessionProvider sessions) {
+    this.sessions = sessions;
+  }
+
+  SessionProvider sessions() {
+    return sessions;
+  }
+
+  @Override
+  public void run() {
+    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: estimate (see --help)");
+  }
+
+  /** Runs one command line and returns its exit code (never calls System.exit). */
+  public static int execute(String[] args, SessionProvider sessions) {
+    return execute(args, sessions, new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+  }
+
+  /** As {@link #execute(String[], SessionProvider)}, writing to the given streams. */
+  public static int execute(String[] args, SessionProvider sessions, PrintWriter out, PrintWriter err) {
+    CommandLine cli = new CommandLine(new PullbackCli(sessions));
+    cli.setOut(out);
+    cli.setErr(err);
+    cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      PullbackException known = findPullbackException(e);
+      if (known != null) {
+        commandLine.getErr().println("pullback: error: " + known.getMessage());
+        return known.exitCode();
+      }
+      LOG.error("internal failure", e);
+      commandLine.getErr().println("pullback: internal error: " + e);
+      return 1;
+    });
+    String[] expanded;
+    try {
+      expanded = ConfigFile.expand(args, cli);
+    } catch (PullbackException e) {
+      err.println("pullback: error: " + e.getMessage());
+      return e.exitCode();
+    }
+    return cli.execute(expanded);
+  }
+
+  /** Finds a {@link PullbackException} in a cause chain (Spark wraps exceptions thrown in tasks). */
+  static PullbackException findPullbackException(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof PullbackException p) return p;
+    }
+    return null;
+  }
+
+  /** Version from the build. */
+  public static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      Package p = PullbackCli.class.getPackage();
+      String v = p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : "dev";
+      return new String[] {"pullback " + v};
+    }
+  }
+}

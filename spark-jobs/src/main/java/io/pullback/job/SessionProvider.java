@@ -1,0 +1,32 @@
+package io.pullback.job;
+
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Where a command gets its {@link SparkSession}. Under spark-submit the job never sets the master:
+ * {@link #submitted()} takes the session spark-submit configured. The local runner supplies its own
+ * provider that builds a {@code local[*]} session (or connects to {@code --master URL}).
+ */
+@FunctionalInterface
+public interface SessionProvider {
+
+  /**
+   * @param master the {@code --master} flag of the command, or null when not given
+   */
+  SparkSession session(String master);
+
+  /** The session configured by spark-submit ({@code getOrCreate}); a conflicting --master is ignored with a warning. */
+  static SessionProvider submitted() {
+    return master -> {
+      SparkSession spark = SparkSession.builder().appName("pullback").getOrCreate();
+      String actual = spark.sparkContext().master();
+      if (master != null && !master.equals(actual)) {
+        Logger log = LoggerFactory.getLogger(SessionProvider.class);
+        log.warn("--master {} ignored: under spark-submit the master is {} (set it with spark-submit --master)", master, actual);
+      }
+      return spark;
+    };
+  }
+}

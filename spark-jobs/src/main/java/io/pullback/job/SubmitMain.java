@@ -1,0 +1,15 @@
+package io.pullback.job;
+
+/**
+ * Entry point of the shaded jar under spark-submit:
+ * {@code spark-submit --class io.pullback.job.SubmitMain spark-jobs-*-submit.jar estimate ...}.
+ * The session comes from spark-submit; the exit code follows DESIGN.md (0, 1, 2, 3).
+ */
+public final class SubmitMain {
+  private SubmitMain() {}
+
+  public static void main(String[] args) {
+    int code = PullbackCli.execute(args, SessionProvider.submitted());
+    if (code != 0) System.exit(code);
+  }
+}

@@ -1,0 +1,43 @@
+package io.pullback.metric;
+
+import io.pullback.data.ExampleBlock;
+
+/**
+ * {@link FactorRows} at fixed parameters θ, as the estimators consume them. Each task gets its own
+ * deserialised copy; the work buffers are created on first use in that task.
+ */
+public final class BoundFactorRows implements FactorSource {
+  private static final long serialVersionUID = 1L;
+
+  private final FactorRows rows;
+  private final double[] theta;
+  private transient FactorRows.Workspace workspace;
+
+  /**
+   * @param rows the metric kind's factor rows for a model
+   * @param theta the parameters (not modified; not copied)
+   */
+  public BoundFactorRows(FactorRows rows, double[] theta) {
+    if (theta.length != rows.model().numParams()) {
+      throw new IllegalArgumentException("theta has " + theta.length + " values, the model has N = " + rows.model().numParams());
+    }
+    this.rows = rows;
+    this.theta = theta;
+  }
+
+  @Override
+  public int numParams() {
+    return rows.model().numParams();
+  }
+
+  @Override
+  public int rowsPerExample() {
+    return rows.rowsPerExample();
+  }
+
+  @Override
+  public void compute(ExampleBlock block, double[] factors) {
+    if (workspace == null) workspace = rows.newWorkspace(block.rows());
+    rows.compute(theta, block, workspace, factors);
+  }
+}

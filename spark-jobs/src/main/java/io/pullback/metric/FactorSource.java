@@ -1,0 +1,26 @@
+package io.pullback.metric;
+
+import io.pullback.data.ExampleBlock;
+import java.io.Serializable;
+
+/**
+ * Produces the factor rows {@code R(x)} of a metric for a block of examples, at fixed parameters.
+ * Each task works on its own deserialised copy, so implementations may keep scratch buffers.
+ */
+public interface FactorSource extends Serializable {
+
+  /** N, the number of parameters (columns of every factor row). */
+  int numParams();
+
+  /** r, the factor rows per example. */
+  int rowsPerExample();
+
+  /**
+   * Writes the factor rows of {@code block}, each example's rows scaled by {@code √w_x}, column-major
+   * {@code (B·r) × N} into {@code factors} (row index {@code b·r + i}).
+   *
+   * @param block examples (not modified)
+   * @param factors (modified) length at least {@code B·r·N}
+   */
+  void compute(ExampleBlock block, double[] factors);
+}

@@ -1,0 +1,123 @@
+package io.pullback.distributed;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pullback.data.ExampleBlock;
+import io.pullback.data.LabelRule;
+import io.pullback.data.RawExample;
+import io.pullback.data.SyntheticGenerator;
+import io.pullback.data.SyntheticSpec;
+import io.pullback.job.PullbackException;
+import io.pullback.model.OutputDistribution;
+import io.pullback.testing.SharedSpark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Loading, validation and packing: layout, determinism and the errors users see. */
+class DataLoaderTest extends SharedSpark {
+  static final LabelRule BINARY = new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic");
+  static final LabelRule REGRESSION = new LabelRule(OutputDistribution.GAUSSIAN, 1, "mlp");
+
+  @TempDir
+  Path dir;
+
+  LoadedData load(String data, Integer partitions, int blockRows, LabelRule rule, String weightCol) {
+    return DataLoader.load(spark, new DataLoader.Options(data, null, null, weightCol, null, partitions, d -> blockRows, rule));
+  }
+
+  @Test
+  void syntheticRowsDoNotDependOnThePartitioning() {
+    String data = "synthetic:gaussian?rows=101&features=3&seed=4&classes=2";
+    SyntheticGenerator gen = new SyntheticGenerator(SyntheticSpec.parse(data));
+    for (int p : new int[] {1, 4, 7}) {
+      LoadedData loaded = load(data, p, 10, BINARY, null);
+      assertThat(loaded.partitions()).isEqualTo(p);
+      assertThat(loaded.examples()).isEqualTo(101);
+      assertThat(loaded.weightSum()).isEqualTo(101.0);
+      List<List<ExampleBlock>> parts = loaded.blocks().glom().collect();
+      long expectedIndex = 0;
+      for (int k = 0; k < parts.size(); k++) {
+        for (ExampleBlock b : parts.get(k)) {
+          assertThat(b.firstIndex()).as("partition %d holds a contiguous run", k).isEqualTo(expectedIndex);
+          assertThat(b.rows()).isBetween(1, 10);
+          for (int r = 0; r < b.rows(); r++) {
+            RawExample expected = gen.row(expectedIndex + r);
+            for (int j = 0; j < 3; j++) assertThat(b.feature(r, j)).isEqualTo(expected.features()[j]);
+            assertThat(b.label(r)).isEqualTo(expected.labels()[0]);
+          }
+          expectedIndex += b.rows();
+        }
+      }
+      assertThat(expectedIndex).isEqualTo(101);
+      loaded.release();
+    }
+  }
+
+  @Test
+  void csvIsRangePartitionedInFileOrderWithWeightsAndMinusOneLabels() throws Exception {
+    StringBuilder sb = new StringBuilder("a,label,w,b\n");
+    for (int i = 0; i < 23; i++) sb.append(i).append(',').append(i % 2 == 0 ? -1 : 1).append(',').append(0.5 * i).append(',').append(-i).append('\n');
+    Path csv = dir.resolve("d.csv");
+    Files.writeString(csv, sb.toString());
+    LoadedData loaded = load(csv.toString(), 3, 4, BINARY, "w");
+    assertThat(loaded.dim()).isEqualTo(2);
+    assertThat(loaded.inputPaths()).hasSize(1);
+    double weights = 0;
+    for (int i = 0; i < 23; i++) weights += 0.5 * i;
+    assertThat(loaded.weightSum()).isEqualTo(weights);
+    List<List<ExampleBlock>> parts = loaded.blocks().glom().collect();
+    assertThat(parts).hasSize(3);
+    long next = 0;
+    for (List<ExampleBlock> part : parts) {
+      for (ExampleBlock b : part) {
+        assertThat(b.firstIndex()).isEqualTo(next);
+        for (int r = 0; r < b.rows(); r++) {
+          long i = next + r;
+          assertThat(b.feature(r, 0)).isEqualTo(i);       // column a
+          assertThat(b.feature(r, 1)).isEqualTo(-i);      // column b (label and weight skipped)
+          assertThat(b.label(r)).isEqualTo(i % 2 == 0 ? 0.0 : 1.0); // -1 read as 0
+          assertThat(b.weight(r)).isEqualTo(0.5 * i);
+        }
+        next += b.rows();
+      }
+    }
+    loaded.release();
+  }
+
+  @Test
+  void firstBadRowIsReportedByIndex() throws Exception {
+    Path csv = dir.resolve("bad.csv");
+    Files.writeString(csv, "x,label\n1,0.5\n2,0.25\n3,NaN\n4,Inf\n");
+    assertThatThrownBy(() -> load(csv.toString(), 2, 2, REGRESSION, null))
+        .isInstanceOf(PullbackException.class)
+        .hasMessageContaining("row 2").hasMessageContaining("label NaN")
+        .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(3));
+  }
+
+  @Test
+  void negativeWeightIsRefused() throws Exception {
+    Path csv = dir.resolve("w.csv");
+    Files.writeString(csv, "x,label,w\n1,0.5,1\n2,0.25,-2\n");
+    assertThatThrownBy(() -> load(csv.toString(), null, 2, REGRESSION, "w"))
+        .isInstanceOf(PullbackException.class).hasMessageContaining("row 1").hasMessageContaining("weight -2.0");
+  }
+
+  @Test
+  void missingWeightColumnIsAUsageError() throws Exception {
+    Path csv = dir.resolve("nw.csv");
+    Files.writeString(csv, "x,label\n1,0.5\n");
+    assertThatThrownBy(() -> load(csv.toString(), null, 2, REGRESSION, "weight"))
+        .isInstanceOf(PullbackException.class).hasMessageContaining("--weight-col").hasMessageContaining("[x, label]")
+        .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(2));
+  }
+
+  @Test
+  void unknownSyntheticParameterIsAUsageError() {
+    assertThatThrownBy(() -> SyntheticSpec.parse("synthetic:gaussian?rows=10&colums=3"))
+        .isInstanceOf(PullbackException.class).hasMessageContaining("colums");
+  }
+}

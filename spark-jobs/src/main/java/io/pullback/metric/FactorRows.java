@@ -101,6 +101,7 @@ public final class FactorRows implements Serializable {
     private double[] outputs = new double[0];
     private double[] jac = new double[0];
     private double[] coef = new double[0];
+    private final double[] probs = new double[model.outputDim()];
 
     private Workspace(int maxRows) {
       ensure(Math.max(0, maxRows));
@@ -180,7 +181,7 @@ public final class FactorRows implements Serializable {
     double[] jac = ws.jac;
     double[] coef = ws.coef;
     model.jacobian(theta, block, out, jac);
-    double[] p = new double[k];
+    double[] p = ws.probs;
     double invSqrtS = 1.0 / Math.sqrt(samples);
     for (int e = 0; e < b; e++) {
       double sw = Math.sqrt(block.weight(e));

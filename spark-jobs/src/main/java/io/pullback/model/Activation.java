@@ -2,7 +2,6 @@ package io.pullback.model;
 
 import java.util.Arrays;
 import java.util.stream.Collectors;
-import org.apache.commons.math3.special.Erf;
 
 /** Hidden-layer activations of {@link MlpModel}: value σ(z) and derivative σ'(z). */
 public enum Activation {
@@ -12,11 +11,11 @@ public enum Activation {
   RELU("relu"),
   /**
    * Exact GELU {@code z·Φ(z)} with {@code Φ(z) = ½(1 + erf(z/√2))}; {@code σ' = Φ(z) + z·φ(z)},
-   * {@code φ} the standard normal density. {@code erf} is commons-math3's (≈1e-15 accurate).
+   * {@code φ} the standard normal density. Φ is computed by {@link NormalCdf} (Cody's rational
+   * approximations, a few ulps accurate including the tails).
    */
   GELU("gelu");
 
-  private static final double INV_SQRT2 = 1.0 / Math.sqrt(2.0);
   private static final double INV_SQRT2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
   private final String cliName;
@@ -82,9 +81,9 @@ public enum Activation {
     }
   }
 
-  /** Φ(z), via {@code erfc} for negative z (no cancellation in the left tail). */
+  /** Φ(z). */
   static double normalCdf(double z) {
-    return z < 0 ? 0.5 * Erf.erfc(-z * INV_SQRT2) : 0.5 * (1.0 + Erf.erf(z * INV_SQRT2));
+    return NormalCdf.cdf(z);
   }
 
   /** Parses a CLI name, with an error listing the valid names. */

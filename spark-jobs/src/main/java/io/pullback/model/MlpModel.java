@@ -23,11 +23,12 @@ import java.util.SplittableRandom;
  * column-major {@code B × width} matrices; then for each output k a backward pass over the whole
  * block: {@code δ_L = W_{L+1}[k,:] ∘ σ'(Z_L)}, {@code δ_{l−1} = (δ_l W_l) ∘ σ'(Z_{l−1})} (one
  * {@code dgemm} per layer), and {@code ∂f_k/∂W_l[o,i] = δ_l[o]·a_{l−1}[i]},
- * {@code ∂f_k/∂b_l[o] = δ_l[o]} written into rows {@code b·K + k}.
+ * {@code ∂f_k/∂b_l[o] = δ_l[o]} written into rows {@code b·K + k}. The K backward passes keep
+ * their δ's interleaved by output, so each Jacobian column is then written contiguously.
  *
  * <p><b>Cost</b> per block of B examples, with {@code P = Σ_l in_l·out_l ≈ N}: forward
  * {@code 2·B·P} flops; Jacobian {@code ≈ 2·B·K·P} flops for the backward passes plus the
- * {@code B·K·N} writes. Work memory per thread: {@code B·(2·Σ widths + 2·max width)} doubles.
+ * {@code B·K·N} writes. Work memory per thread: {@code B·(2·Σ widths + 2·max width + K·Σ hidden widths + K·max width)} doubles.
  *
  * <p><b>Initial parameters.</b> Layer by layer in layout order from {@code SplittableRandom(seed)}:
  * {@code W_l[o,i] ~ N(0, 1/in_l)} (fan-in {@code in_l}), {@code b_l = 0}.
@@ -47,7 +48,7 @@ public final class MlpModel implements Model {
   private final int[] offW;
   private final int[] offB;
   private final int numParams;
-  private final Scratch scratch = new Scratch(5);
+  private final Scratch scratch = new Scratch(7);
 
   /** A Gaussian-output network. */
   public MlpModel(int inputDim, int[] hidden, int outputs, Activation activation) {
@@ -195,6 +196,10 @@ public final class MlpModel implements Model {
     for (int l = 1; l < layers; l++) maxWidth = Math.max(maxWidth, widths[l]);
     double[] delta = scratch.get(3, Math.max(1, rows * maxWidth));
     double[] next = scratch.get(4, Math.max(1, rows * maxWidth));
+    double[] deltas = scratch.get(5, Math.max(1, deltaOffset(layers, rows)));
+    int maxIn = 0;
+    for (int l = 1; l < layers; l++) maxIn = Math.max(maxIn, widths[l - 1]);
+    double[] expanded = kOut > 1 ? scratch.get(6, Math.max(1, bk * maxIn)) : null;
     BLAS blas = Blas.get();
 
     // Output-layer columns: only row b·K + k of column (k, i) is non-zero, so clear them first.
@@ -221,18 +226,16 @@ public final class MlpModel implements Model {
       for (int l = layers - 1; l >= 1; l--) {
         int in = widths[l - 1];
         int outW = widths[l];
-        int aPrev = actOffset(l - 1, rows);
+        // Keep δ_l for output k interleaved as [o][b][k], so the Jacobian columns are written
+        // contiguously once all K backward passes are done (stride-K writes cost ~3× more).
+        int base = deltaOffset(l, rows);
         for (int o = 0; o < outW; o++) {
           int dcol = o * rows;
-          for (int i = 0; i < in; i++) {
-            int col = (offW[l] + o * in + i) * bk + k;
-            int src = aPrev + i * rows;
-            for (int b = 0; b < rows; b++) jac[col + b * kOut] = delta[dcol + b] * acts[src + b];
-          }
-          int bcol = (offB[l] + o) * bk + k;
-          for (int b = 0; b < rows; b++) jac[bcol + b * kOut] = delta[dcol + b];
+          int dst = base + o * bk + k;
+          for (int b = 0; b < rows; b++) deltas[dst + b * kOut] = delta[dcol + b];
         }
         if (l > 1) {
+          int aPrev = actOffset(l - 1, rows);
           // δ_{l−1} = (δ_l W_l) ∘ σ'(Z_{l−1}): (B × out)·(out × in).
           blas.dgemm("N", "T", rows, in, outW, 1.0, delta, 0, rows, theta, offW[l], in, 0.0, next, 0, rows);
           for (int t = 0; t < rows * in; t++) next[t] *= derivs[aPrev + t];
@@ -242,6 +245,43 @@ public final class MlpModel implements Model {
         }
       }
     }
+    if (layers == 1) return;
+    // Hidden-layer columns: ∂f_k(x_b)/∂W_l[o,i] = δ_l^k[o,b]·a_{l−1}[i,b], ∂f_k/∂b_l[o] = δ_l^k[o,b].
+    for (int l = 1; l < layers; l++) {
+      int in = widths[l - 1];
+      int outW = widths[l];
+      int aPrev = actOffset(l - 1, rows);
+      int base = deltaOffset(l, rows);
+      // a_{l−1} repeated K times per example ([i][b][k]), so the write below is one
+      // contiguous, vectorisable product per column. With K = 1 the activations are used as is.
+      double[] aRep = acts;
+      int aOff = aPrev;
+      if (kOut > 1) {
+        aRep = expanded;
+        aOff = 0;
+        for (int t = 0; t < rows * in; t++) {
+          double a = acts[aPrev + t];
+          int d = t * kOut;
+          for (int kk = 0; kk < kOut; kk++) expanded[d + kk] = a;
+        }
+      }
+      for (int o = 0; o < outW; o++) {
+        int dsrc = base + o * bk;
+        for (int i = 0; i < in; i++) {
+          int col = (offW[l] + o * in + i) * bk;
+          int src = aOff + i * bk;
+          for (int t = 0; t < bk; t++) jac[col + t] = deltas[dsrc + t] * aRep[src + t];
+        }
+        System.arraycopy(deltas, dsrc, jac, (offB[l] + o) * bk, bk);
+      }
+    }
+  }
+
+  /** Offset of hidden layer l's interleaved δ ([o][b][k], B·K·h_l values) in the δ buffer. */
+  private int deltaOffset(int l, int rows) {
+    int off = 0;
+    for (int i = 1; i < l; i++) off += widths[i] * rows * outputDim();
+    return off;
   }
 
   /** Layer by layer: {@code W_l[o,i] ~ N(0, 1/in_l)} in layout order from {@code new SplittableRandom(seed)}, {@code b_l = 0}. */

@@ -41,24 +41,7 @@ public final class LabelRule implements Serializable {
   /** Null when the (normalised) labels are valid, else what is wrong and what would be valid. */
   public String check(double[] labels) {
     if (labels == null) return "label is missing";
-    if (labels.length != labelDim()) {
-      return "has " + labels.length + " label values but the " + modelName + " model needs " + labelDim();
-    }
-    switch (distribution) {
-      case BERNOULLI_LOGIT -> {
-        double y = labels[0];
-        if (y != 0.0 && y != 1.0) return "label " + y + " is not a binary label; the logistic model accepts 0/1 or -1/+1";
-      }
-      case CATEGORICAL_SOFTMAX -> {
-        double y = labels[0];
-        if (!(y >= 0 && y < outputs && y == Math.rint(y))) {
-          return "label " + y + " is outside the " + modelName + " model's classes 0.." + (outputs - 1) + " (--classes " + outputs + ")";
-        }
-      }
-      case GAUSSIAN -> {
-        for (double y : labels) if (!Double.isFinite(y)) return "label " + y + " is not a finite number";
-      }
-    }
-    return null;
+    String problem = distribution.checkLabel(labels, outputs);
+    return problem == null ? null : problem + " (" + modelName + " model)";
   }
 }

@@ -131,6 +131,9 @@ public final class DataLoader {
     } catch (RuntimeException e) {
       throw PullbackException.data("cannot read '" + path + "' as " + format.cliName() + ": " + rootMessage(e));
     }
+    if (df.isEmpty()) {
+      throw PullbackException.data("no examples in '" + path + "': the input is empty");
+    }
     RowConverter converter = RowConverter.forSchema(df, options, path);
     JavaRDD<RawExample> raw = df.toJavaRDD().map(converter);
     JavaPairRDD<Long, RawExample> indexed;

@@ -29,7 +29,7 @@ public enum OutputDistribution {
     switch (this) {
       case BERNOULLI_LOGIT:
         return (label == 0.0 || label == 1.0) ? null
-            : "label " + label + " is not valid for a Bernoulli (logistic) model; valid labels: 0 or 1";
+            : "label " + label + " is not valid for a Bernoulli (logistic) model; valid labels: 0 or 1 (input files may use -1/+1)";
       case CATEGORICAL_SOFTMAX:
         return (label >= 0 && label <= k - 1 && label == Math.rint(label)) ? null
             : "label " + label + " is not valid for a categorical model with K=" + k

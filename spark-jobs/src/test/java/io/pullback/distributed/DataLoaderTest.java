@@ -94,7 +94,7 @@ class DataLoaderTest extends SharedSpark {
     Files.writeString(csv, "x,label\n1,0.5\n2,0.25\n3,NaN\n4,Inf\n");
     assertThatThrownBy(() -> load(csv.toString(), 2, 2, REGRESSION, null))
         .isInstanceOf(PullbackException.class)
-        .hasMessageContaining("row 2").hasMessageContaining("label NaN")
+        .hasMessageContaining("row 2").hasMessageContaining("label value 0 is NaN")
         .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(3));
   }
 

@@ -1,0 +1,181 @@
+package io.pullback.io;
+
+import io.pullback.job.PullbackException;
+import java.io.BufferedOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * NumPy {@code .npy} files of float64, the exchange format for θ and dense metrics
+ * ({@code numpy.load} reads them directly).
+ *
+ * <p>Format (version 1.0): the magic {@code \x93NUMPY}, bytes {@code 1, 0}, a little-endian uint16
+ * header length, the header — a Python dict literal
+ * {@code {'descr': '<f8', 'fortran_order': False, 'shape': (r, c), }} padded with spaces and ended
+ * by {@code \n} so that magic + length + header is a multiple of 64 bytes — then the values,
+ * little-endian, C (row-major) order. Only {@code <f8}, C order, 1-D and 2-D arrays are read; anything
+ * else is refused with exit code 3 naming the file.
+ *
+ * <p>Writes are atomic ({@link AtomicFiles}) and stream the values in 64 KiB chunks.
+ */
+public final class Npy {
+  private static final byte[] MAGIC = {(byte) 0x93, 'N', 'U', 'M', 'P', 'Y'};
+  private static final Pattern DESCR = Pattern.compile("'descr'\\s*:\\s*'([^']*)'");
+  private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
+  private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
+  private static final int CHUNK = 8192;
+
+  /** An array read from a file: its shape and row-major values. */
+  public record Array(int[] shape, double[] data) {
+    public int rows() {
+      return shape.length == 0 ? 1 : shape[0];
+    }
+
+    public int cols() {
+      return shape.length < 2 ? 1 : shape[1];
+    }
+  }
+
+  private Npy() {}
+
+  /** Writes a row-major {@code rows × cols} matrix. */
+  public static void writeMatrix(Path file, double[] rowMajor, int rows, int cols) {
+    if ((long) rows * cols != rowMajor.length) {
+      throw new IllegalArgumentException("matrix of " + rowMajor.length + " values is not " + rows + " x " + cols);
+    }
+    write(file, rowMajor, "(" + rows + ", " + cols + ")");
+  }
+
+  /** Writes a vector (shape {@code (n,)}). */
+  public static void writeVector(Path file, double[] values) {
+    write(file, values, "(" + values.length + ",)");
+  }
+
+  /** The header bytes (magic to newline) for a shape literal such as {@code (3, 4)}. */
+  static byte[] header(String shape) {
+    String dict = "{'descr': '<f8', 'fortran_order': False, 'shape': " + shape + ", }";
+    int unpadded = MAGIC.length + 2 + 2 + dict.length() + 1;
+    int padding = (64 - unpadded % 64) % 64;
+    String text = dict + " ".repeat(padding) + "\n";
+    ByteBuffer b = ByteBuffer.allocate(MAGIC.length + 4 + text.length()).order(ByteOrder.LITTLE_ENDIAN);
+    b.put(MAGIC).put((byte) 1).put((byte) 0).putShort((short) text.length()).put(text.getBytes(StandardCharsets.US_ASCII));
+    return b.array();
+  }
+
+  private static void write(Path file, double[] values, String shape) {
+    AtomicFiles.write(file, raw -> {
+      OutputStream out = new BufferedOutputStream(raw, 1 << 16);
+      out.write(header(shape));
+      ByteBuffer chunk = ByteBuffer.allocate(CHUNK * 8).order(ByteOrder.LITTLE_ENDIAN);
+      for (int start = 0; start < values.length; start += CHUNK) {
+        int end = Math.min(values.length, start + CHUNK);
+        chunk.clear();
+        chunk.asDoubleBuffer().put(values, start, end - start);
+        out.write(chunk.array(), 0, (end - start) * 8);
+      }
+      out.flush();
+    });
+  }
+
+  /** Reads a vector; a 2-D array with one row or one column is accepted too. */
+  public static double[] readVector(Path file) {
+    Array a = read(file);
+    if (a.shape().length == 2 && a.shape()[0] != 1 && a.shape()[1] != 1) {
+      throw PullbackException.data(file + ": expected a vector, found a " + a.shape()[0] + " x " + a.shape()[1] + " matrix");
+    }
+    return a.data();
+  }
+
+  /** Reads a 2-D array. */
+  public static Array readMatrix(Path file) {
+    Array a = read(file);
+    if (a.shape().length != 2) throw PullbackException.data(file + ": expected a 2-D array, found shape of rank " + a.shape().length);
+    return a;
+  }
+
+  /** Reads a 1-D or 2-D float64 C-order array, validating everything it relies on. */
+  public static Array read(Path file) {
+    if (!Files.isRegularFile(file)) throw PullbackException.data("file '" + file + "' does not exist");
+    try (InputStream in = Files.newInputStream(file)) {
+      byte[] pre = in.readNBytes(10);
+      if (pre.length < 10) throw PullbackException.data(file + ": not a .npy file (too short)");
+      for (int i = 0; i < MAGIC.length; i++) {
+        if (pre[i] != MAGIC[i]) throw PullbackException.data(file + ": not a .npy file (bad magic)");
+      }
+      int major = pre[6];
+      int headerLength;
+      if (major == 1) {
+        headerLength = (pre[8] & 0xFF) | (pre[9] & 0xFF) << 8;
+      } else if (major == 2 || major == 3) {
+        byte[] more = in.readNBytes(2);
+        if (more.length < 2) throw PullbackException.data(file + ": truncated .npy header");
+        headerLength = (pre[8] & 0xFF) | (pre[9] & 0xFF) << 8 | (more[0] & 0xFF) << 16 | (more[1] & 0xFF) << 24;
+      } else {
+        throw PullbackException.data(file + ": unsupported .npy version " + major + "." + pre[7]);
+      }
+      byte[] headerBytes = in.readNBytes(headerLength);
+      if (headerBytes.length < headerLength) throw PullbackException.data(file + ": truncated .npy header");
+      String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
+      String descr = group(DESCR, header, file, "descr");
+      if (!descr.equals("<f8")) {
+        throw PullbackException.data(file + ": dtype '" + descr + "' is not supported; save float64 little-endian ('<f8'), e.g. np.save(f, a.astype('<f8'))");
+      }
+      if (group(FORTRAN, header, file, "fortran_order").equals("True")) {
+        throw PullbackException.data(file + ": Fortran-order arrays are not supported; save with np.ascontiguousarray");
+      }
+      int[] shape = parseShape(group(SHAPE, header, file, "shape"), file);
+      long count = 1;
+      for (int s : shape) count *= s;
+      if (count > Integer.MAX_VALUE - 8) throw PullbackException.data(file + ": " + count + " values do not fit in one array");
+      double[] data = new double[(int) count];
+      ByteBuffer chunk = ByteBuffer.allocate(CHUNK * 8).order(ByteOrder.LITTLE_ENDIAN);
+      for (int start = 0; start < data.length; start += CHUNK) {
+        int n = Math.min(CHUNK, data.length - start);
+        int got = in.readNBytes(chunk.array(), 0, n * 8);
+        if (got < n * 8) {
+          throw PullbackException.data(file + ": truncated: the header announces " + count + " values but the file ends early");
+        }
+        chunk.clear();
+        chunk.asDoubleBuffer().get(data, start, n);
+      }
+      if (in.read() != -1) throw PullbackException.data(file + ": has bytes past the " + count + " values its header announces");
+      return new Array(shape, data);
+    } catch (IOException e) {
+      throw PullbackException.data("cannot read '" + file + "': " + e.getMessage());
+    }
+  }
+
+  private static String group(Pattern p, String header, Path file, String key) {
+    Matcher m = p.matcher(header);
+    if (!m.find()) throw PullbackException.data(file + ": .npy header has no '" + key + "': " + header.trim());
+    return m.group(1);
+  }
+
+  private static int[] parseShape(String text, Path file) {
+    String t = text.trim();
+    if (t.isEmpty()) return new int[0];
+    String[] parts = t.split(",");
+    int count = 0;
+    for (String p : parts) if (!p.isBlank()) count++;
+    if (count > 2) throw PullbackException.data(file + ": arrays of rank " + count + " are not supported (shape (" + t + "))");
+    int[] shape = new int[count];
+    int k = 0;
+    for (String p : parts) {
+      if (p.isBlank()) continue;
+      try {
+        shape[k++] = Integer.parseInt(p.trim().replace("L", ""));
+      } catch (NumberFormatException e) {
+        throw PullbackException.data(file + ": bad shape (" + t + ")");
+      }
+    }
+    return shape;
+  }
+}

@@ -1,0 +1,199 @@
+package io.pullback.job;
+
+import io.pullback.data.LabelRule;
+import io.pullback.distributed.BlockedMetricEstimator;
+import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
+import io.pullback.distributed.DataLoader;
+import io.pullback.distributed.DenseMetricEstimator;
+import io.pullback.distributed.DenseMetricEstimator.DenseMetric;
+import io.pullback.distributed.LoadedData;
+import io.pullback.distributed.MetricTiles;
+import io.pullback.io.Json;
+import io.pullback.io.Manifest;
+import io.pullback.io.Npy;
+import io.pullback.io.OutputDirectory;
+import io.pullback.linalg.Blas;
+import io.pullback.metric.BoundFactorRows;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.FactorSource;
+import io.pullback.metric.aggregate.GramAccumulator;
+import io.pullback.model.Model;
+import io.pullback.model.ModelSpec;
+import io.pullback.model.Models;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntUnaryOperator;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The {@code estimate} command's work: load and validate the data, build the model and its
+ * parameters, estimate the metric in the chosen regime, and publish {@code metric.npy} or
+ * {@code metric/}, {@code summary.json} and {@code manifest.json} atomically (nothing is left in
+ * {@code --out} on failure).
+ */
+public final class EstimateJob {
+  private static final Logger LOG = LoggerFactory.getLogger(EstimateJob.class);
+  /** Target size of one packed factor block (B·r·N doubles). */
+  static final long FACTOR_BLOCK_BYTES = 16L << 20;
+  /** Largest N a dense N×N Java array can hold. */
+  static final int MAX_DENSE_N = 46_340;
+
+  private EstimateJob() {}
+
+  /** Runs the estimate; throws {@link PullbackException} for bad usage or data. */
+  public static void run(SparkSession spark, EstimateConfig config) {
+    Manifest manifest = Manifest.start("estimate", config.toMap());
+    try (OutputDirectory out = OutputDirectory.prepare(config.out())) {
+      Map<String, Object> summary = estimateInto(spark, config, out.staging(), manifest);
+      Json.writeJson(out.staging().resolve("summary.json"), summary);
+      manifest.finish(spark, Blas.implementationName()).write(out.staging());
+      out.publish();
+      LOG.info("Wrote {} (trace {}, N = {})", config.out(), summary.get("trace"), summary.get("n_params"));
+    }
+  }
+
+  private static Map<String, Object> estimateInto(SparkSession spark, EstimateConfig config, Path staging, Manifest manifest) {
+    long t0 = System.nanoTime();
+    // The label rule needs K only; the model itself needs D, which a file tells only once read.
+    Model probe = Models.create(modelSpec(config, 1));
+    LabelRule rule = new LabelRule(probe.distribution(), probe.outputDim(), probe.kind());
+    int rowsPerExample = new FactorRows(probe, config.metric(), config.samples(), config.seed()).rowsPerExample();
+    IntUnaryOperator blockRows = dim -> config.blockRows() != null ? config.blockRows()
+        : blockRowsFor(Models.create(modelSpec(config, dim)).numParams(), rowsPerExample);
+    LoadedData data = DataLoader.load(spark, new DataLoader.Options(config.data(), config.format(), config.labelColumns(),
+        config.weightColumn(), config.numFeatures(), config.partitions(), blockRows, rule));
+    try {
+      manifest.inputs(spark, data.inputPaths());
+      Model model = Models.create(modelSpec(config, data.dim()));
+      int n = model.numParams();
+      double[] theta = loadParams(config, model);
+      FactorRows factorRows = new FactorRows(model, config.metric(), config.samples(), config.seed());
+      String representation = chooseRepresentation(config, n);
+      double loadSeconds = seconds(t0);
+      LOG.info("Estimating the {} metric of {} (N = {}) on {} examples, {} partitions, {} representation",
+          config.metric(), model.kind(), n, data.examples(), data.partitions(), representation);
+
+      Map<String, Object> summary = new LinkedHashMap<>();
+      summary.put("command", "estimate");
+      summary.put("metric", config.metric().cliName());
+      summary.put("model", model.kind());
+      summary.put("parameter_layout", model.parameterLayout());
+      summary.put("representation", representation);
+      summary.put("n_params", n);
+      summary.put("features", data.dim());
+      summary.put("outputs", model.outputDim());
+      summary.put("examples", data.examples());
+      summary.put("weight_sum", data.weightSum());
+      summary.put("rows_per_example", factorRows.rowsPerExample());
+      summary.put("partitions", data.partitions());
+      summary.put("block_rows", data.blockRows());
+      summary.put("blas", Blas.implementationName());
+      summary.put("kernel", GramAccumulator.Kernel.forCurrentBlas().name().toLowerCase(java.util.Locale.ROOT));
+
+      long t1 = System.nanoTime();
+      FactorSource source = new BoundFactorRows(factorRows, theta);
+      double[] diagonal;
+      double frobenius;
+      if (representation.equals("dense")) {
+        DenseMetric g = DenseMetricEstimator.estimate(data, source, reduceBudget(spark));
+        double computeSeconds = seconds(t1);
+        long t2 = System.nanoTime();
+        Npy.writeMatrix(staging.resolve("metric.npy"), g.values(), n, n);
+        diagonal = new double[n];
+        double fro = 0;
+        for (int i = 0; i < n; i++) diagonal[i] = g.values()[i * n + i];
+        for (double v : g.values()) fro += v * v;
+        frobenius = Math.sqrt(fro);
+        summary.put("files", List.of("metric.npy"));
+        summary.put("reduce_fan_in", g.fanIn());
+        summary.put("load_seconds", loadSeconds);
+        summary.put("compute_seconds", computeSeconds);
+        summary.put("write_seconds", seconds(t2));
+      } else {
+        BlockedMetric g = BlockedMetricEstimator.estimate(data, source, config.tileSize());
+        double computeSeconds = seconds(t1);
+        long t2 = System.nanoTime();
+        MetricTiles.write(spark, g, staging.resolve("metric"));
+        diagonal = g.diagonal();
+        frobenius = g.frobeniusNorm();
+        g.release();
+        summary.put("files", List.of("metric/"));
+        summary.put("tile_size", config.tileSize());
+        summary.put("load_seconds", loadSeconds);
+        summary.put("compute_seconds", computeSeconds);
+        summary.put("write_seconds", seconds(t2));
+      }
+      double trace = 0;
+      double dmin = Double.POSITIVE_INFINITY;
+      double dmax = Double.NEGATIVE_INFINITY;
+      for (double d : diagonal) {
+        trace += d;
+        dmin = Math.min(dmin, d);
+        dmax = Math.max(dmax, d);
+      }
+      summary.put("trace", trace);
+      summary.put("diagonal_min", dmin);
+      summary.put("diagonal_max", dmax);
+      summary.put("frobenius_norm", frobenius);
+      return summary;
+    } finally {
+      data.release();
+    }
+  }
+
+  static ModelSpec modelSpec(EstimateConfig c, int dim) {
+    int k = switch (c.model()) {
+      case "softmax" -> c.classes() == null ? 2 : c.classes();
+      case "logistic" -> 1;
+      default -> c.outputs() == null ? 1 : c.outputs();
+    };
+    int[] hidden = c.hidden() == null ? new int[] {16} : c.hidden().stream().mapToInt(Integer::intValue).toArray();
+    try {
+      return new ModelSpec(c.model(), dim, k, c.basis(), c.degree(), hidden, c.activation(), null);
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage(e.getMessage());
+    }
+  }
+
+  static double[] loadParams(EstimateConfig c, Model model) {
+    if (c.params() == null) return model.initialParams(c.seed());
+    double[] theta = Npy.readVector(c.params());
+    if (theta.length != model.numParams()) {
+      throw PullbackException.data("--params " + c.params() + " has " + theta.length + " values but the " + model.kind()
+          + " model has N = " + model.numParams() + " parameters (" + model.parameterLayout() + ")");
+    }
+    for (int i = 0; i < theta.length; i++) {
+      if (!Double.isFinite(theta[i])) throw PullbackException.data("--params " + c.params() + ": value " + i + " is " + theta[i]);
+    }
+    return theta;
+  }
+
+  static String chooseRepresentation(EstimateConfig c, int n) {
+    String r = c.representation();
+    if (r.equals("auto")) return n <= c.denseLimit() ? "dense" : "blocked";
+    if (r.equals("dense") && n > MAX_DENSE_N) {
+      throw PullbackException.usage("--representation dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use --representation blocked");
+    }
+    return r;
+  }
+
+  /** Examples per block so that one factor block (B·r·N doubles) is about {@link #FACTOR_BLOCK_BYTES}. */
+  static int blockRowsFor(int n, int rowsPerExample) {
+    long b = FACTOR_BLOCK_BYTES / (8L * rowsPerExample * Math.max(1, n));
+    return (int) Math.max(1, Math.min(4096, b));
+  }
+
+  /** Half of spark.driver.maxResultSize (default 1g) bounds what the driver holds of partials. */
+  static long reduceBudget(SparkSession spark) {
+    long max = spark.sparkContext().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
+    return max <= 0 ? 512L << 20 : max / 2;
+  }
+
+  private static double seconds(long since) {
+    return (System.nanoTime() - since) / 1e9;
+  }
+}

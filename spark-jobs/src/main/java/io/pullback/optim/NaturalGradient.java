@@ -1,0 +1,222 @@
+package io.pullback.optim;
+
+import io.pullback.job.PullbackException;
+import io.pullback.optim.OptimizerConfig.DampingSchedule;
+import java.util.HashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Damped natural-gradient descent ({@code ngd}): {@code θ ← θ − η (G + λI)⁻¹ g}.
+ *
+ * <h2>Metric refresh</h2>
+ * With {@code --refresh-every k}, {@link #needsMetric(int)} is true at steps 1, k+1, 2k+1, …
+ * ({@code (t−1) mod k = 0}); the driver passes a new metric then, and the optimiser keeps the last
+ * {@link MetricSolver} for the other steps (a metric passed on another step is used and kept too).
+ * After {@link #restore} the kept metric comes back only if it was a {@link DenseMetricSolver}
+ * (its matrix is part of the state when k &gt; 1); otherwise {@code needsMetric} is true until one
+ * is supplied.
+ *
+ * <h2>Levenberg–Marquardt damping</h2> ({@code --damping-schedule levenberg-marquardt}; Martens
+ * 2010, Martens &amp; Grosse 2015). After each step the optimiser records the reduction predicted by
+ * the quadratic model {@code q = −(gᵀδ + ½ δᵀBδ)}, with {@code δ = θ_{t+1} − θ_t} and
+ * {@code B = c·G} ({@code c = --curvature-scale}: 2 for squared loss with the function metric,
+ * whose Gauss–Newton matrix is 2G, else 1). At the next step, with the actual reduction
+ * {@code r = L_t − L_{t+1}} ({@code L_{t+1}} is the next {@link StepInput#loss()}), it forms
+ * {@code ρ = r/q} and sets {@code λ ← λ·2/3} if ρ &gt; 3/4, {@code λ ← λ·3/2} if ρ &lt; 1/4 (also when
+ * {@code q ≤ 0} or ρ is not finite), clamped to [1e-12, 1e12].
+ *
+ * <h2>Rejection protocol</h2> (for the driver)
+ * <ol>
+ *   <li>{@code θ1 = step(in_t)}; evaluate {@code L(θ1)} (and the gradient, which the next step needs);</li>
+ *   <li>if {@code rejectLastStep(L(θ1))} is true — the loss is NaN/±∞ or larger than {@code L_t} —
+ *       the optimiser has multiplied λ by 10 (clamped) and forgotten the step: the driver discards
+ *       θ1, keeps θ_t and calls {@code step(in_t)} again with the same StepInput, then repeats 2
+ *       (it should cap the number of retries, e.g. 20, and stop with an error beyond);</li>
+ *   <li>otherwise the step is accepted and step t+1 runs with {@code L_{t+1} = L(θ1)}.</li>
+ * </ol>
+ * {@code rejectLastStep} returns false (accept) when λ is already at its ceiling and the loss is
+ * finite, logging a warning; with a non-finite loss at the ceiling it throws
+ * {@link PullbackException#data}. With the fixed schedule it never rejects.
+ *
+ * <p>Cost per step: one solve with the metric ({@code O(N³/3)} when λ changed or a new metric
+ * came, else {@code O(N²)} for a dense metric) and, for LM, one product {@code G·δ} ({@code O(N²)}).
+ */
+public final class NaturalGradient implements Optimizer {
+  private static final Logger LOG = LoggerFactory.getLogger(NaturalGradient.class);
+  /** Bounds of the LM damping. */
+  public static final double MIN_DAMPING = 1e-12;
+  public static final double MAX_DAMPING = 1e12;
+  /** LM factors: decrease when ρ &gt; 3/4, increase when ρ &lt; 1/4, and on a rejected step. */
+  public static final double OMEGA_DEC = 2.0 / 3.0;
+  public static final double OMEGA_INC = 3.0 / 2.0;
+  public static final double REJECT_FACTOR = 10.0;
+
+  private final double lr;
+  private final int refreshEvery;
+  private final boolean lm;
+  private final double curvatureScale;
+  private final boolean allowJitter;
+  private double lambda;
+  private MetricSolver metric;
+  private double pendingPredicted = Double.NaN;
+  private double pendingLoss = Double.NaN;
+  private double lastRho = Double.NaN;
+  private long t;
+
+  NaturalGradient(OptimizerConfig c) {
+    this.lr = c.learningRate();
+    this.refreshEvery = c.refreshEvery();
+    this.lm = c.dampingSchedule() == DampingSchedule.LEVENBERG_MARQUARDT;
+    this.curvatureScale = c.curvatureScale();
+    this.allowJitter = c.allowJitter();
+    this.lambda = lm ? clamp(c.damping()) : c.damping();
+  }
+
+  @Override
+  public double[] step(StepInput in) {
+    if (in.metric() != null) {
+      metric = in.metric();
+    } else if (metric == null) {
+      throw new IllegalStateException("ngd: no metric at step " + in.step() + " (needsMetric(" + in.step() + ") is "
+          + needsMetric(in.step()) + "); the driver must pass one");
+    }
+    if (metric.n() != in.theta().length) {
+      throw new IllegalArgumentException("the kept metric is " + metric.n() + "x" + metric.n() + " but theta has "
+          + in.theta().length + " entries");
+    }
+    if (lm && !Double.isNaN(pendingPredicted)) {
+      adapt(pendingLoss - in.loss(), pendingPredicted);
+    }
+    pendingPredicted = Double.NaN;
+    pendingLoss = Double.NaN;
+    double[] g = in.gradient();
+    double[] theta = in.theta();
+    double[] x = metric.solve(g, lambda);
+    int n = theta.length;
+    double[] out = new double[n];
+    double[] delta = new double[n];
+    for (int i = 0; i < n; i++) {
+      delta[i] = -lr * x[i];
+      out[i] = theta[i] + delta[i];
+    }
+    if (lm) {
+      double[] gDelta = metric.multiply(delta);
+      double lin = 0;
+      double quad = 0;
+      for (int i = 0; i < n; i++) {
+        lin += g[i] * delta[i];
+        quad += delta[i] * gDelta[i];
+      }
+      pendingPredicted = -(lin + 0.5 * curvatureScale * quad);
+      pendingLoss = in.loss();
+    }
+    t = in.step();
+    return out;
+  }
+
+  private void adapt(double actual, double predicted) {
+    double rho = actual / predicted;
+    lastRho = rho;
+    double before = lambda;
+    if (actual == 0 && predicted == 0) {
+      return;
+    }
+    if (!(predicted > 0) || !Double.isFinite(rho) || rho < 0.25) {
+      lambda = clamp(lambda * OMEGA_INC);
+    } else if (rho > 0.75) {
+      lambda = clamp(lambda * OMEGA_DEC);
+    }
+    LOG.debug("ngd LM: actual reduction {}, predicted {}, rho {}, damping {} -> {}", actual, predicted, rho, before, lambda);
+  }
+
+  @Override
+  public boolean rejectLastStep(double newLoss) {
+    if (!lm || Double.isNaN(pendingPredicted)) {
+      return false;
+    }
+    boolean bad = !Double.isFinite(newLoss) || newLoss > pendingLoss;
+    if (!bad) {
+      return false;
+    }
+    if (lambda >= MAX_DAMPING) {
+      if (!Double.isFinite(newLoss)) {
+        throw PullbackException.data("ngd: the loss is " + newLoss + " after step " + t + " even with the maximal damping "
+            + MAX_DAMPING + "; the model or the data produce non-finite values");
+      }
+      LOG.warn("ngd: loss rose from {} to {} at step {} with the damping at its ceiling {}; accepting the step",
+          pendingLoss, newLoss, t, MAX_DAMPING);
+      return false;
+    }
+    double before = lambda;
+    lambda = clamp(lambda * REJECT_FACTOR);
+    LOG.info("ngd: rejected step {} (loss {} -> {}); damping {} -> {}", t, pendingLoss, newLoss, before, lambda);
+    pendingPredicted = Double.NaN;
+    pendingLoss = Double.NaN;
+    return true;
+  }
+
+  /** ρ = actual/predicted reduction of the latest judged step (NaN before any). */
+  public double lastRho() {
+    return lastRho;
+  }
+
+  /** The reduction the quadratic model predicted for the latest step (NaN when none is pending). */
+  public double pendingPredictedReduction() {
+    return pendingPredicted;
+  }
+
+  private static double clamp(double l) {
+    return Math.min(MAX_DAMPING, Math.max(MIN_DAMPING, l));
+  }
+
+  @Override
+  public String name() {
+    return "ngd";
+  }
+
+  @Override
+  public double damping() {
+    return lambda;
+  }
+
+  @Override
+  public double learningRate() {
+    return lr;
+  }
+
+  @Override
+  public OptimizerState state() {
+    Map<String, double[]> arrays = new HashMap<>();
+    if (refreshEvery > 1 && metric instanceof DenseMetricSolver dense) {
+      arrays.put("metric", dense.matrix());
+    }
+    return new OptimizerState("ngd", arrays, Map.of("lambda", lambda, "pending_predicted", pendingPredicted,
+        "pending_loss", pendingLoss, "last_rho", lastRho), Map.of("t", t));
+  }
+
+  @Override
+  public void restore(OptimizerState s) {
+    s.requireOptimizer("ngd");
+    t = s.counter("t");
+    lambda = s.scalar("lambda");
+    pendingPredicted = s.scalar("pending_predicted");
+    pendingLoss = s.scalar("pending_loss");
+    lastRho = s.scalars().getOrDefault("last_rho", Double.NaN);
+    double[] g = s.arrays().get("metric");
+    metric = null;
+    if (g != null) {
+      int n = (int) Math.round(Math.sqrt(g.length));
+      if ((long) n * n != g.length) {
+        throw PullbackException.data("ngd state: the saved metric has " + g.length + " entries, not a square");
+      }
+      metric = new DenseMetricSolver(g.clone(), n, allowJitter);
+    }
+  }
+
+  @Override
+  public boolean needsMetric(int step) {
+    return metric == null || (step - 1) % refreshEvery == 0;
+  }
+}

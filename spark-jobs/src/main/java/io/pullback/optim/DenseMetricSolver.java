@@ -133,7 +133,7 @@ public final class DenseMetricSolver implements MetricSolver {
     for (int attempt = 1; attempt <= MAX_JITTER_TRIES; attempt++, eps *= 10) {
       jitter = eps * scale;
       LOG.warn("metric G + λI (λ = {}) is not positive definite (leading minor {}); retrying with jitter {}"
-          + " (= {} x mean diagonal), attempt {} of {}", lambda, minor, jitter, eps, scale, attempt, MAX_JITTER_TRIES);
+          + " (= {} x mean diagonal {}), attempt {} of {}", lambda, minor, jitter, eps, scale, attempt, MAX_JITTER_TRIES);
       minor = tryCholesky(lambda + jitter);
       if (minor == 0) {
         lastJitter = jitter;

@@ -217,6 +217,6 @@ public final class NaturalGradient implements Optimizer {
 
   @Override
   public boolean needsMetric(int step) {
-    return metric == null || (step - 1) % refreshEvery == 0;
+    return (step - 1) % refreshEvery == 0 || (metric == null && t > 0);
   }
 }

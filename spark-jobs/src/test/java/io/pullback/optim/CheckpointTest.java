@@ -1,0 +1,197 @@
+package io.pullback.optim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pullback.job.PullbackException;
+import io.pullback.optim.OptimizerConfig.DampingSchedule;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.function.Supplier;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Checkpoint round trips (bit-identical continuation) and refusal of damaged files. */
+class CheckpointTest {
+  @TempDir
+  Path dir;
+
+  /** A θ-dependent problem: L = ½ Σ a_i θ_i² + ¼ Σ θ_i⁴, metric diag(a + 3θ²) + a fixed coupling. */
+  static final double[] A = {3.0, 1.0, 0.2, 0.05};
+
+  static double loss(double[] th) {
+    double s = 0;
+    for (int i = 0; i < th.length; i++) {
+      s += 0.5 * A[i] * th[i] * th[i] + 0.25 * Math.pow(th[i], 4);
+    }
+    return s;
+  }
+
+  static double[] grad(double[] th) {
+    double[] g = new double[th.length];
+    for (int i = 0; i < th.length; i++) {
+      g[i] = A[i] * th[i] + th[i] * th[i] * th[i];
+    }
+    return g;
+  }
+
+  static MetricSolver metric(double[] th) {
+    int n = th.length;
+    double[] g = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      g[i * n + i] = A[i] + 3 * th[i] * th[i];
+      if (i + 1 < n) {
+        g[i * n + i + 1] = 0.01;
+        g[(i + 1) * n + i] = 0.01;
+      }
+    }
+    return new DenseMetricSolver(g, n, false);
+  }
+
+  /** Runs steps from..to (inclusive) with the driver protocol, returning the final θ. */
+  static double[] drive(Optimizer opt, double[] theta, int from, int to) {
+    double l = loss(theta);
+    for (int t = from; t <= to; t++) {
+      StepInput in = new StepInput(t, theta, l, grad(theta), opt.needsMetric(t) ? metric(theta) : null);
+      double[] next = opt.step(in);
+      double nl = loss(next);
+      int tries = 0;
+      while (opt.rejectLastStep(nl) && ++tries < 30) {
+        next = opt.step(in);
+        nl = loss(next);
+      }
+      theta = next;
+      l = nl;
+    }
+    return theta;
+  }
+
+  void assertBitIdenticalContinuation(Supplier<Optimizer> factory) {
+    double[] theta0 = {1.5, -2.0, 0.7, 3.0};
+    Optimizer straight = factory.get();
+    double[] expected = drive(straight, theta0.clone(), 1, 8);
+
+    Optimizer first = factory.get();
+    double[] mid = drive(first, theta0.clone(), 1, 5);
+    Checkpoint.write(dir, new CheckpointData(5, mid, first.state(), 1234L, 99L, first.damping()));
+    CheckpointData back = Checkpoint.read(dir);
+    assertThat(back.step()).isEqualTo(5);
+    assertThat(back.rngSeed()).isEqualTo(1234L);
+    assertThat(back.rngCounter()).isEqualTo(99L);
+    assertThat(Double.doubleToRawLongBits(back.damping())).isEqualTo(Double.doubleToRawLongBits(first.damping()));
+    assertThat(Arrays.equals(back.theta(), mid)).isTrue();
+    Optimizer resumed = factory.get();
+    resumed.restore(back.optimizer());
+    double[] actual = drive(resumed, back.theta(), 6, 8);
+    for (int i = 0; i < expected.length; i++) {
+      assertThat(Double.doubleToRawLongBits(actual[i])).as("entry %d: %s vs %s", i, actual[i], expected[i])
+          .isEqualTo(Double.doubleToRawLongBits(expected[i]));
+    }
+    assertThat(Double.valueOf(resumed.damping())).isEqualTo(Double.valueOf(straight.damping()));
+  }
+
+  @Test
+  void adamContinuesBitIdentically() {
+    assertBitIdenticalContinuation(() -> Optimizers.create(OptimizerConfig.defaults("adam").withLearningRate(0.05)));
+  }
+
+  @Test
+  void ngdLevenbergMarquardtWithRefreshContinuesBitIdentically() {
+    // refresh every 2: step 6 uses the metric kept from step 5, which the checkpoint must carry
+    OptimizerConfig c = OptimizerConfig.defaults("ngd").withLearningRate(1.0)
+        .withDamping(1e-4, DampingSchedule.LEVENBERG_MARQUARDT).withRefreshEvery(2);
+    assertBitIdenticalContinuation(() -> Optimizers.create(c));
+    Optimizer probe = Optimizers.create(c);
+    drive(probe, new double[] {1.5, -2.0, 0.7, 3.0}, 1, 5);
+    assertThat(probe.state().arrays()).containsKey("metric");
+  }
+
+  @Test
+  void everyInducedVariantAndMomentumContinueBitIdentically() {
+    for (String name : new String[] {"induced", "induced-log", "induced-adam", "momentum", "adamw"}) {
+      OptimizerConfig c = OptimizerConfig.defaults(name).withLearningRate(0.01);
+      assertBitIdenticalContinuation(() -> Optimizers.create(c));
+    }
+  }
+
+  @Test
+  void nonFiniteScalarsRoundTrip() {
+    OptimizerState s = new OptimizerState("ngd", Map.of("x", new double[] {-0.0, Double.MIN_VALUE, 1e308}),
+        Map.of("a", Double.NaN, "b", Double.POSITIVE_INFINITY, "c", -1e-300), Map.of("t", Long.MAX_VALUE));
+    Checkpoint.write(dir, new CheckpointData(0, new double[0], s, Long.MIN_VALUE, 0, Double.NaN));
+    CheckpointData back = Checkpoint.read(dir);
+    assertThat(back.optimizer().scalars().get("a")).isNaN();
+    assertThat(back.optimizer().scalars().get("b")).isEqualTo(Double.POSITIVE_INFINITY);
+    assertThat(back.optimizer().scalars().get("c")).isEqualTo(-1e-300);
+    assertThat(Double.doubleToRawLongBits(back.optimizer().arrays().get("x")[0])).isEqualTo(Double.doubleToRawLongBits(-0.0));
+    assertThat(back.optimizer().counters().get("t")).isEqualTo(Long.MAX_VALUE);
+    assertThat(back.rngSeed()).isEqualTo(Long.MIN_VALUE);
+    assertThat(back.damping()).isNaN();
+  }
+
+  private byte[] writeSample() throws Exception {
+    Optimizer opt = Optimizers.create(OptimizerConfig.defaults("adam"));
+    double[] theta = drive(opt, new double[] {1, 2, 3, 4}, 1, 2);
+    Checkpoint.write(dir, new CheckpointData(2, theta, opt.state(), 7, 3, opt.damping()));
+    return Files.readAllBytes(dir.resolve(Checkpoint.FILE_NAME));
+  }
+
+  private void assertRefused(String what) {
+    assertThatThrownBy(() -> Checkpoint.read(dir)).as(what)
+        .isInstanceOf(PullbackException.class)
+        .hasMessageContaining(dir.resolve(Checkpoint.FILE_NAME).toString())
+        .hasMessageContaining("checksum does not match")
+        .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(PullbackException.DATA));
+  }
+
+  @Test
+  void aFlippedByteAnywhereIsRefused() throws Exception {
+    byte[] good = writeSample();
+    System.out.println("checkpoint of " + good.length + " bytes: " + new String(good, StandardCharsets.UTF_8));
+    Path file = dir.resolve(Checkpoint.FILE_NAME);
+    for (int flip : new int[] {0x01, 0x20, 0x80}) {
+      for (int offset = 0; offset < good.length; offset++) {
+        byte[] bad = good.clone();
+        bad[offset] ^= (byte) flip;
+        Files.write(file, bad);
+        assertRefused("byte " + offset + " xor " + flip);
+      }
+    }
+    Files.write(file, good);
+    assertThat(Checkpoint.read(dir).step()).isEqualTo(2);
+  }
+
+  @Test
+  void truncatedFilesAreRefused() throws Exception {
+    byte[] good = writeSample();
+    Path file = dir.resolve(Checkpoint.FILE_NAME);
+    for (int len : new int[] {0, 1, good.length / 2, good.length - 2, good.length - 1}) {
+      Files.write(file, Arrays.copyOf(good, len));
+      assertRefused("truncated to " + len);
+    }
+  }
+
+  @Test
+  void anotherVersionIsRefused() throws Exception {
+    byte[] good = writeSample();
+    String text = new String(good, StandardCharsets.UTF_8).replace("\"version\":1,", "\"version\":2,");
+    Files.writeString(dir.resolve(Checkpoint.FILE_NAME), text);
+    assertThatThrownBy(() -> Checkpoint.read(dir))
+        .isInstanceOf(PullbackException.class)
+        .hasMessageContaining("unsupported version 2")
+        .hasMessageContaining(Checkpoint.FILE_NAME)
+        .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(PullbackException.DATA));
+  }
+
+  @Test
+  void restoringIntoAnotherOptimizerIsAUsageError() throws Exception {
+    writeSample();
+    Optimizer ngd = Optimizers.create(OptimizerConfig.defaults("ngd"));
+    assertThatThrownBy(() -> ngd.restore(Checkpoint.read(dir).optimizer()))
+        .isInstanceOf(PullbackException.class)
+        .hasMessageContaining("--optimizer");
+  }
+}

@@ -1,9 +1,7 @@
 package io.pullback.job;
 
-import io.pullback.data.LabelRule;
 import io.pullback.distributed.BlockedMetricEstimator;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
-import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.DenseMetricEstimator;
 import io.pullback.distributed.DenseMetricEstimator.DenseMetric;
 import io.pullback.distributed.LoadedData;
@@ -18,13 +16,10 @@ import io.pullback.metric.FactorRows;
 import io.pullback.metric.FactorSource;
 import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.model.Model;
-import io.pullback.model.ModelSpec;
-import io.pullback.model.Models;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntUnaryOperator;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +32,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class EstimateJob {
   private static final Logger LOG = LoggerFactory.getLogger(EstimateJob.class);
-  /** Target size of one packed factor block (B·r·N doubles). */
-  static final long FACTOR_BLOCK_BYTES = 16L << 20;
   /** Largest N a dense N×N Java array can hold. */
   static final int MAX_DENSE_N = 46_340;
 
@@ -58,20 +51,15 @@ public final class EstimateJob {
 
   private static Map<String, Object> estimateInto(SparkSession spark, EstimateConfig config, Path staging, Manifest manifest) {
     long t0 = System.nanoTime();
-    // The label rule needs K only; the model itself needs D, which a file tells only once read.
-    Model probe = Models.create(modelSpec(config, 1));
-    LabelRule rule = new LabelRule(probe.distribution(), probe.outputDim(), probe.kind());
-    int rowsPerExample = new FactorRows(probe, config.metric(), config.samples(), config.seed()).rowsPerExample();
-    IntUnaryOperator blockRows = dim -> config.blockRows() != null ? config.blockRows()
-        : blockRowsFor(Models.create(modelSpec(config, dim)).numParams(), rowsPerExample);
-    LoadedData data = DataLoader.load(spark, new DataLoader.Options(config.data(), config.format(), config.labelColumns(),
-        config.weightColumn(), config.numFeatures(), config.partitions(), blockRows, rule));
+    InputConfig input = config.input();
+    int rowsPerExample = new FactorRows(input.model(1), config.metric(), config.samples(), input.seed()).rowsPerExample();
+    LoadedData data = input.load(spark, rowsPerExample);
     try {
       manifest.inputs(spark, data.inputPaths());
-      Model model = Models.create(modelSpec(config, data.dim()));
+      Model model = input.model(data.dim());
       int n = model.numParams();
-      double[] theta = loadParams(config, model);
-      FactorRows factorRows = new FactorRows(model, config.metric(), config.samples(), config.seed());
+      double[] theta = input.initialParams(model);
+      FactorRows factorRows = new FactorRows(model, config.metric(), config.samples(), input.seed());
       String representation = chooseRepresentation(config, n);
       double loadSeconds = seconds(t0);
       LOG.info("Estimating the {} metric of {} (N = {}) on {} examples, {} partitions, {} representation",
@@ -145,33 +133,6 @@ public final class EstimateJob {
     }
   }
 
-  static ModelSpec modelSpec(EstimateConfig c, int dim) {
-    int k = switch (c.model()) {
-      case "softmax" -> c.classes() == null ? 2 : c.classes();
-      case "logistic" -> 1;
-      default -> c.outputs() == null ? 1 : c.outputs();
-    };
-    int[] hidden = c.hidden() == null ? new int[] {16} : c.hidden().stream().mapToInt(Integer::intValue).toArray();
-    try {
-      return new ModelSpec(c.model(), dim, k, c.basis(), c.degree(), hidden, c.activation(), null);
-    } catch (IllegalArgumentException e) {
-      throw PullbackException.usage(e.getMessage());
-    }
-  }
-
-  static double[] loadParams(EstimateConfig c, Model model) {
-    if (c.params() == null) return model.initialParams(c.seed());
-    double[] theta = Npy.readVector(c.params());
-    if (theta.length != model.numParams()) {
-      throw PullbackException.data("--params " + c.params() + " has " + theta.length + " values but the " + model.kind()
-          + " model has N = " + model.numParams() + " parameters (" + model.parameterLayout() + ")");
-    }
-    for (int i = 0; i < theta.length; i++) {
-      if (!Double.isFinite(theta[i])) throw PullbackException.data("--params " + c.params() + ": value " + i + " is " + theta[i]);
-    }
-    return theta;
-  }
-
   static String chooseRepresentation(EstimateConfig c, int n) {
     String r = c.representation();
     if (r.equals("auto")) return n <= c.denseLimit() ? "dense" : "blocked";
@@ -179,12 +140,6 @@ public final class EstimateJob {
       throw PullbackException.usage("--representation dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use --representation blocked");
     }
     return r;
-  }
-
-  /** Examples per block so that one factor block (B·r·N doubles) is about {@link #FACTOR_BLOCK_BYTES}. */
-  static int blockRowsFor(int n, int rowsPerExample) {
-    long b = FACTOR_BLOCK_BYTES / (8L * rowsPerExample * Math.max(1, n));
-    return (int) Math.max(1, Math.min(4096, b));
   }
 
   /** Half of spark.driver.maxResultSize (default 1g) bounds what the driver holds of partials. */

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pullback", mixinStandardHelpOptions = true, versionProvider = PullbackCli.Version.class,
     description = "Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
-    subcommands = {EstimateCommand.class})
+    subcommands = {EstimateCommand.class, TrainCommand.class})
 public final class PullbackCli implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(PullbackCli.class);
 
@@ -30,7 +30,7 @@ public final class PullbackCli implements Runnable {
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: estimate (see --help)");
+    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: estimate or train (see --help)");
   }
 
   /** Runs one command line and returns its exit code (never calls System.exit). */

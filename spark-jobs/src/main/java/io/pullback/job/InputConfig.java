@@ -1,0 +1,128 @@
+package io.pullback.job;
+
+import io.pullback.data.InputFormat;
+import io.pullback.data.LabelRule;
+import io.pullback.distributed.DataLoader;
+import io.pullback.distributed.LoadedData;
+import io.pullback.io.Npy;
+import io.pullback.model.Model;
+import io.pullback.model.ModelSpec;
+import io.pullback.model.Models;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.function.IntToLongFunction;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The validated data, model and Spark options shared by the commands (field meanings are those of
+ * the CLI flags of the same names), and the steps every command starts with: load the data, build
+ * the model, read or initialise θ.
+ */
+public record InputConfig(String data, InputFormat format, List<String> labelColumns, String weightColumn, Integer numFeatures,
+                          String model, Integer classes, Integer outputs, String basis, int degree, List<Integer> hidden,
+                          String activation, Path params, long seed, Integer partitions, Integer blockRows, String master) {
+
+  /** Target size of one packed factor block (B·r·N doubles). */
+  static final long FACTOR_BLOCK_BYTES = 16L << 20;
+
+  public InputConfig {
+    if (data == null || data.isBlank()) throw PullbackException.usage("--data is required");
+    if (!List.of("logistic", "softmax", "linear-basis", "mlp").contains(model)) {
+      throw PullbackException.usage("--model: unknown model '" + model + "'; valid: logistic, softmax, linear-basis, mlp");
+    }
+    if (partitions != null && partitions < 1) throw PullbackException.usage("--partitions must be >= 1, got " + partitions);
+    if (blockRows != null && blockRows < 1) throw PullbackException.usage("--block-rows must be >= 1, got " + blockRows);
+    if (classes != null && classes < 2) throw PullbackException.usage("--classes must be >= 2, got " + classes);
+    if (outputs != null && outputs < 1) throw PullbackException.usage("--outputs must be >= 1, got " + outputs);
+    if (degree < 0) throw PullbackException.usage("--degree must be >= 0, got " + degree);
+    if (hidden != null) {
+      for (Integer h : hidden) if (h == null || h < 1) throw PullbackException.usage("--hidden: every width must be >= 1, got " + hidden);
+    }
+    if (classes != null && !model.equals("softmax")) throw PullbackException.usage("--classes applies to --model softmax only (got --model " + model + ")");
+    if (outputs != null && !(model.equals("linear-basis") || model.equals("mlp"))) {
+      throw PullbackException.usage("--outputs applies to --model linear-basis or mlp only (got --model " + model + ")");
+    }
+    // Fail on an impossible model before touching any data.
+    modelSpecFor(model, 1, classes, outputs, basis, degree, hidden, activation);
+  }
+
+  /** The model for inputs of dimension {@code dim}. */
+  public Model model(int dim) {
+    return Models.create(modelSpecFor(model, dim, classes, outputs, basis, degree, hidden, activation));
+  }
+
+  private static ModelSpec modelSpecFor(String model, int dim, Integer classes, Integer outputs, String basis, int degree,
+                                        List<Integer> hidden, String activation) {
+    int k = switch (model) {
+      case "softmax" -> classes == null ? 2 : classes;
+      case "logistic" -> 1;
+      default -> outputs == null ? 1 : outputs;
+    };
+    int[] h = hidden == null ? new int[] {16} : hidden.stream().mapToInt(Integer::intValue).toArray();
+    try {
+      ModelSpec spec = new ModelSpec(model, dim, k, basis, degree, h, activation, null);
+      Models.create(spec);
+      return spec;
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage(e.getMessage());
+    }
+  }
+
+  /**
+   * Loads, validates and caches the data.
+   *
+   * @param rowsPerExample factor rows per example the command will form (sizes the blocks)
+   */
+  public LoadedData load(SparkSession spark, int rowsPerExample) {
+    Model probe = model(1);
+    LabelRule rule = new LabelRule(probe.distribution(), probe.outputDim(), probe.kind());
+    IntToLongFunction n = dim -> model(dim).numParams();
+    return DataLoader.load(spark, new DataLoader.Options(data, format, labelColumns, weightColumn, numFeatures, partitions,
+        dim -> blockRows != null ? blockRows : blockRowsFor(n.applyAsLong(dim), rowsPerExample), rule));
+  }
+
+  /** Examples per block so that one factor block (B·r·N doubles) is about {@link #FACTOR_BLOCK_BYTES}. */
+  static int blockRowsFor(long n, int rowsPerExample) {
+    long b = FACTOR_BLOCK_BYTES / (8L * rowsPerExample * Math.max(1, n));
+    return (int) Math.max(1, Math.min(4096, b));
+  }
+
+  /** θ from {@code --params} (checked: length N, finite values) or the model's seeded initialisation. */
+  public double[] initialParams(Model m) {
+    if (params == null) return m.initialParams(seed);
+    double[] theta = Npy.readVector(params);
+    if (theta.length != m.numParams()) {
+      throw PullbackException.data("--params " + params + " has " + theta.length + " values but the " + m.kind()
+          + " model has N = " + m.numParams() + " parameters (" + m.parameterLayout() + ")");
+    }
+    for (int i = 0; i < theta.length; i++) {
+      if (!Double.isFinite(theta[i])) throw PullbackException.data("--params " + params + ": value " + i + " is " + theta[i]);
+    }
+    return theta;
+  }
+
+  /** As a plain map, for manifests. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("data", data);
+    m.put("format", format == null ? null : format.cliName());
+    m.put("label_col", labelColumns);
+    m.put("weight_col", weightColumn);
+    m.put("features", numFeatures);
+    m.put("model", model);
+    m.put("classes", classes);
+    m.put("outputs", outputs);
+    m.put("basis", basis);
+    m.put("degree", degree);
+    m.put("hidden", hidden);
+    m.put("activation", activation);
+    m.put("params", params == null ? null : params.toString());
+    m.put("seed", seed);
+    m.put("partitions", partitions);
+    m.put("block_rows", blockRows);
+    m.put("master", master);
+    return m;
+  }
+}

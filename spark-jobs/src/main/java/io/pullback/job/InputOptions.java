@@ -1,0 +1,72 @@
+package io.pullback.job;
+
+import io.pullback.data.InputFormat;
+import java.nio.file.Path;
+import java.util.List;
+import picocli.CommandLine.Option;
+
+/** The data, model and Spark options shared by {@code estimate} and {@code train} (a picocli mixin). */
+public final class InputOptions {
+
+  @Option(names = "--config", paramLabel = "FILE.yaml",
+      description = "Options as YAML, keys being the option names (model: mlp, hidden: [16, 16]); the command line overrides; unknown keys are errors.")
+  Path configFile;
+
+  @Option(names = "--data", required = true, paramLabel = "FILE|synthetic:NAME?k=v",
+      description = "Input file or folder (LIBSVM, CSV with header, Parquet) or synthetic:gaussian|uniform?rows=M&features=D&seed=S[&classes=K][&outputs=K][&noise=s].")
+  String data;
+
+  @Option(names = "--format", paramLabel = "libsvm|csv|parquet", description = "Input format (default: from the file extension).")
+  String format;
+
+  @Option(names = "--label-col", split = ",", paramLabel = "COL", description = "Label column(s) for CSV/Parquet (default: label).")
+  List<String> labelColumns;
+
+  @Option(names = "--weight-col", paramLabel = "COL", description = "Per-example weight column (CSV/Parquet): w_x/sum(w) replaces 1/M.")
+  String weightColumn;
+
+  @Option(names = "--features", paramLabel = "D", description = "Number of features of a LIBSVM file (default: scanned from the file).")
+  Integer numFeatures;
+
+  @Option(names = "--model", required = true, paramLabel = "logistic|softmax|linear-basis|mlp", description = "Model.")
+  String model;
+
+  @Option(names = "--classes", paramLabel = "K", description = "Classes of a softmax model (default: 2).")
+  Integer classes;
+
+  @Option(names = "--outputs", paramLabel = "K", description = "Outputs of a linear-basis or mlp model (default: 1).")
+  Integer outputs;
+
+  @Option(names = "--basis", paramLabel = "legendre|monomial|fourier", description = "Basis family of linear-basis (default: ${DEFAULT-VALUE}).", defaultValue = "legendre")
+  String basis;
+
+  @Option(names = "--degree", paramLabel = "d", description = "Total degree of linear-basis (default: ${DEFAULT-VALUE}).", defaultValue = "3")
+  int degree;
+
+  @Option(names = "--hidden", split = ",", paramLabel = "W", description = "Hidden widths of mlp, e.g. 16,16 (default: 16).")
+  List<Integer> hidden;
+
+  @Option(names = "--activation", paramLabel = "tanh|relu|gelu", description = "Activation of mlp (default: ${DEFAULT-VALUE}).", defaultValue = "tanh")
+  String activation;
+
+  @Option(names = "--params", paramLabel = "FILE.npy", description = "Parameters θ (float64 vector, DESIGN.md layout). Default: seeded initialisation.")
+  Path params;
+
+  @Option(names = "--seed", paramLabel = "S", description = "Seed of the initial parameters and of all sampling (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  long seed;
+
+  @Option(names = "--partitions", paramLabel = "P", description = "Partitions (default: the input's, or the default parallelism for synthetic data).")
+  Integer partitions;
+
+  @Option(names = "--block-rows", paramLabel = "B", description = "Examples per packed block (default: sized so a factor block is about 16 MiB).")
+  Integer blockRows;
+
+  @Option(names = "--master", paramLabel = "URL", description = "Spark master for bin/pullback (default local[*]); ignored under spark-submit.")
+  String master;
+
+  /** The validated configuration. */
+  InputConfig toConfig() {
+    return new InputConfig(data, format == null ? null : InputFormat.parse(format), labelColumns, weightColumn, numFeatures,
+        model, classes, outputs, basis, degree, hidden, activation, params, seed, partitions, blockRows, master);
+  }
+}

@@ -1,0 +1,132 @@
+package io.pullback.job;
+
+import io.pullback.metric.MetricKind;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/** {@code pullback train}: the driver loop of preconditioned descent. */
+@Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {
+        "Trains a model with natural-gradient descent (or a baseline optimiser): each step is one Spark pass",
+        "for the loss, gradient and (when due) the metric, a solve on the driver and an update.",
+        "Writes history.jsonl, params.npy, summary.json, manifest.json (and checkpoint/) to --out."})
+public final class TrainCommand implements Callable<Integer> {
+
+  @ParentCommand
+  private PullbackCli parent;
+
+  @Mixin
+  InputOptions input;
+
+  @Option(names = "--optimizer", paramLabel = "ngd|gd|momentum|adam|adamw|induced|induced-log|induced-adam",
+      description = "Optimiser (default: ${DEFAULT-VALUE}).", defaultValue = "ngd")
+  String optimizer;
+
+  @Option(names = "--loss", paramLabel = "mse|cross-entropy", description = "Loss (default: mse for linear-basis/mlp, cross-entropy for logistic/softmax).")
+  String loss;
+
+  @Option(names = "--l2", paramLabel = "λ2", description = "L2 regularisation: adds λ2·||θ||² to the loss (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  double l2;
+
+  @Option(names = "--lr", paramLabel = "η", description = "Learning rate (default: 1 for ngd, 0.1 for gd/momentum/induced*, 1e-3 for adam/adamw).")
+  Double lr;
+
+  @Option(names = "--steps", paramLabel = "T", description = "Total steps (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  int steps;
+
+  @Option(names = "--metric", paramLabel = "function|fisher|empirical-fisher|mc-fisher", description = "Metric of ngd (default: function for mse, fisher for cross-entropy).")
+  String metric;
+
+  @Option(names = "--samples", paramLabel = "S", description = "Samples per example for mc-fisher (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  int samples;
+
+  @Option(names = "--representation", paramLabel = "dense", description = "Metric representation of ngd (default: ${DEFAULT-VALUE}).", defaultValue = "dense")
+  String representation;
+
+  @Option(names = "--damping", paramLabel = "λ", description = "Damping λ of ngd, (G + λI)⁻¹; the starting λ with levenberg-marquardt (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3")
+  double damping;
+
+  @Option(names = "--damping-schedule", paramLabel = "fixed|levenberg-marquardt", description = "Damping schedule (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
+  String dampingSchedule;
+
+  @Option(names = "--allow-jitter",
+      description = "Add (and log) diagonal jitter when G + λI is not positive definite (default: it is an error naming the fix).")
+  boolean jitter;
+
+  @Option(names = "--curvature-scale", paramLabel = "c",
+      description = "Curvature B = c·G in the Levenberg–Marquardt model (default: 2 for mse with the function metric, else 1).")
+  Double curvatureScale;
+
+  @Option(names = "--refresh-every", paramLabel = "k", description = "Recompute the metric every k steps (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  int refreshEvery;
+
+  @Option(names = "--metric-fraction", paramLabel = "f", description = "Estimate the metric on a seeded fraction f of each step's batch (default: ${DEFAULT-VALUE}).", defaultValue = "1")
+  double metricFraction;
+
+  @Option(names = "--batch-fraction", paramLabel = "f", description = "Each step's gradient on a seeded fraction f of the data (default: ${DEFAULT-VALUE}, full batch).", defaultValue = "1")
+  double batchFraction;
+
+  @Option(names = "--weight-decay", paramLabel = "λwd", description = "Decoupled weight decay of adamw and induced* (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  double weightDecay;
+
+  @Option(names = "--momentum", paramLabel = "μ", description = "Heavy-ball momentum of the momentum optimiser (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
+  double momentum;
+
+  @Option(names = "--adam-beta1", paramLabel = "β1", description = "Adam β1 (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
+  double beta1;
+
+  @Option(names = "--adam-beta2", paramLabel = "β2", description = "Adam β2 (default: ${DEFAULT-VALUE}).", defaultValue = "0.999")
+  double beta2;
+
+  @Option(names = "--adam-epsilon", paramLabel = "ε", description = "Adam ε (default: ${DEFAULT-VALUE}).", defaultValue = "1e-8")
+  double eps;
+
+  @Option(names = "--xi", paramLabel = "ξ", description = "Induced-metric scale ξ (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
+  double xi;
+
+  @Option(names = "--induced-beta", paramLabel = "β", description = "Induced-metric moving-average β (default: ${DEFAULT-VALUE}).", defaultValue = "0.1")
+  double inducedBeta;
+
+  @Option(names = "--induced-momentum", paramLabel = "μ", description = "Momentum μ of the induced optimisers (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
+  double inducedMomentum;
+
+  @Option(names = "--induced-epsilon", paramLabel = "ε", description = "ε of induced-adam (default: ${DEFAULT-VALUE}).", defaultValue = "1e-8")
+  double inducedEpsilon;
+
+  @Option(names = "--beta-rms", paramLabel = "β_rms", description = "induced-adam second-moment β (default: ${DEFAULT-VALUE}).", defaultValue = "0.99")
+  double betaRms;
+
+  @Option(names = "--checkpoint-every", paramLabel = "k", description = "Write a checkpoint every k steps (default: ${DEFAULT-VALUE} = never).", defaultValue = "0")
+  int checkpointEvery;
+
+  @Option(names = "--resume", description = "Continue the run in --out from its last checkpoint up to --steps.")
+  boolean resume;
+
+  @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder; must not exist or be empty (unless --resume).")
+  Path out;
+
+  @Override
+  public Integer call() {
+    TrainConfig config = toConfig();
+    TrainJob.run(parent.sessions().session(config.input().master()), config);
+    return 0;
+  }
+
+  TrainConfig toConfig() {
+    MetricKind kind = null;
+    if (metric != null) {
+      try {
+        kind = MetricKind.parse(metric);
+      } catch (IllegalArgumentException e) {
+        throw PullbackException.usage("--metric: " + e.getMessage());
+      }
+    }
+    return new TrainConfig(input.toConfig(), optimizer, loss, l2, lr, steps, kind, samples, representation, damping,
+        dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1,
+        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, resume, out);
+  }
+}

@@ -1,0 +1,66 @@
+package io.pullback.job;
+
+import io.pullback.metric.MetricKind;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The resolved configuration of {@code train}; the optimiser's own fields are validated by the
+ * optimiser factory, the rest here (before any Spark work). Field meanings are those of the flags.
+ */
+public record TrainConfig(InputConfig input, String optimizer, String loss, double l2, Double lr, int steps, MetricKind metric,
+                          int samples, String representation, double damping, String dampingSchedule, boolean jitter,
+                          Double curvatureScale, int refreshEvery, double metricFraction, double batchFraction,
+                          double weightDecay, double momentum, double beta1, double beta2, double eps, double xi,
+                          double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
+                          int checkpointEvery, boolean resume, Path out) {
+
+  public TrainConfig {
+    if (steps < 1) throw PullbackException.usage("--steps must be >= 1, got " + steps);
+    if (!(l2 >= 0) || Double.isInfinite(l2)) throw PullbackException.usage("--l2 must be finite and >= 0, got " + l2);
+    if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
+    if (!representation.equals("dense")) {
+      throw PullbackException.usage("--representation " + representation + " is not available for train yet; valid: dense");
+    }
+    if (!(metricFraction > 0 && metricFraction <= 1)) throw PullbackException.usage("--metric-fraction must be in (0, 1], got " + metricFraction);
+    if (!(batchFraction > 0 && batchFraction <= 1)) throw PullbackException.usage("--batch-fraction must be in (0, 1], got " + batchFraction);
+    if (checkpointEvery < 0) throw PullbackException.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
+    if (refreshEvery < 1) throw PullbackException.usage("--refresh-every must be >= 1, got " + refreshEvery);
+    if (out == null) throw PullbackException.usage("--out is required");
+  }
+
+  /** As a plain map, for manifests. */
+  public Map<String, Object> toMap() {
+    Map<String, Object> m = new LinkedHashMap<>(input.toMap());
+    m.put("optimizer", optimizer);
+    m.put("loss", loss);
+    m.put("l2", l2);
+    m.put("lr", lr);
+    m.put("steps", steps);
+    m.put("metric", metric == null ? null : metric.cliName());
+    m.put("samples", samples);
+    m.put("representation", representation);
+    m.put("damping", damping);
+    m.put("damping_schedule", dampingSchedule);
+    m.put("allow_jitter", jitter);
+    m.put("curvature_scale", curvatureScale);
+    m.put("refresh_every", refreshEvery);
+    m.put("metric_fraction", metricFraction);
+    m.put("batch_fraction", batchFraction);
+    m.put("weight_decay", weightDecay);
+    m.put("momentum", momentum);
+    m.put("adam_beta1", beta1);
+    m.put("adam_beta2", beta2);
+    m.put("adam_epsilon", eps);
+    m.put("xi", xi);
+    m.put("induced_beta", inducedBeta);
+    m.put("induced_momentum", inducedMomentum);
+    m.put("beta_rms", betaRms);
+    m.put("induced_epsilon", inducedEpsilon);
+    m.put("checkpoint_every", checkpointEvery);
+    m.put("resume", resume);
+    m.put("out", out.toString());
+    return m;
+  }
+}

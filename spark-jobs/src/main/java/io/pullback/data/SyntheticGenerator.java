@@ -15,6 +15,9 @@ public final class SyntheticGenerator implements Serializable {
   private final double[] teacher;
   private final double[] teacherBias;
   private final int teacherOutputs;
+  /** Gauss–Legendre nodes and probability weights (weights/2), for the gauss-legendre generator. */
+  private final double[] nodes;
+  private final double[] nodeWeights;
 
   public SyntheticGenerator(SyntheticSpec spec) {
     this.spec = spec;
@@ -26,6 +29,19 @@ public final class SyntheticGenerator implements Serializable {
     double scale = 1.0 / Math.sqrt(d);
     for (int i = 0; i < teacher.length; i++) teacher[i] = gaussian(rng) * (spec.classes() >= 2 ? 2.0 * scale : scale);
     for (int k = 0; k < teacherOutputs; k++) teacherBias[k] = 0.5 * gaussian(rng);
+    if (spec.generator().equals("gauss-legendre")) {
+      var rule = new org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory()
+          .legendreHighPrecision((int) spec.rows(), -1, 1);
+      nodes = new double[(int) spec.rows()];
+      nodeWeights = new double[nodes.length];
+      for (int i = 0; i < nodes.length; i++) {
+        nodes[i] = rule.getPoint(i);
+        nodeWeights[i] = rule.getWeight(i) / 2;
+      }
+    } else {
+      nodes = null;
+      nodeWeights = null;
+    }
   }
 
   /** Row {@code index} of the data set. */
@@ -33,7 +49,11 @@ public final class SyntheticGenerator implements Serializable {
     SplittableRandom rng = new SplittableRandom(mix(spec.seed(), index));
     int d = spec.features();
     double[] x = new double[d];
-    if (spec.generator().equals("uniform")) {
+    double weight = 1.0;
+    if (nodes != null) {
+      x[0] = nodes[(int) index];
+      weight = nodeWeights[(int) index];
+    } else if (spec.generator().equals("uniform")) {
       for (int j = 0; j < d; j++) x[j] = rng.nextDouble(-1.0, 1.0);
     } else {
       for (int j = 0; j < d; j++) x[j] = gaussian(rng);
@@ -53,7 +73,7 @@ public final class SyntheticGenerator implements Serializable {
       labels = new double[teacherOutputs];
       for (int k = 0; k < teacherOutputs; k++) labels[k] = Math.sin(t[k]) + spec.noise() * gaussian(rng);
     }
-    return new RawExample(x, labels, 1.0);
+    return new RawExample(x, labels, weight);
   }
 
   private static double gaussian(SplittableRandom rng) {

@@ -13,7 +13,11 @@ import java.util.Set;
  * on the partitioning):
  * <ul>
  *   <li>{@code gaussian}: {@code x ~ N(0, I_D)};</li>
- *   <li>{@code uniform}: {@code x ~ U[-1,1]^D} (the measure the Legendre basis is orthonormal for).</li>
+ *   <li>{@code uniform}: {@code x ~ U[-1,1]^D} (the measure the Legendre basis is orthonormal for);</li>
+ *   <li>{@code gauss-legendre}: the {@code rows} Gauss–Legendre nodes on [-1, 1] (D = 1), weighted by
+ *       their quadrature weights: sums over these examples integrate polynomials of degree
+ *       {@code < 2·rows} exactly against the uniform measure, so a Legendre basis of degree
+ *       {@code < rows} has metric exactly I.</li>
  * </ul>
  * Labels come from a seeded random linear teacher {@code t(x) = Vx + c}: with {@code classes=K ≥ 2},
  * the label is the argmax class of {@code t(x)} (K = 2: class 1 when {@code t_1(x) > t_0(x)}, ready for
@@ -21,7 +25,7 @@ import java.util.Set;
  */
 public record SyntheticSpec(String generator, long rows, int features, long seed, int classes, int outputs, double noise)
     implements java.io.Serializable {
-  private static final Set<String> GENERATORS = Set.of("gaussian", "uniform");
+  private static final Set<String> GENERATORS = Set.of("gaussian", "uniform", "gauss-legendre");
   private static final Set<String> KEYS = Set.of("rows", "features", "seed", "classes", "outputs", "noise");
   public static final String PREFIX = "synthetic:";
 
@@ -31,6 +35,12 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
     }
     if (rows <= 0) throw PullbackException.usage("--data: synthetic rows must be > 0, got " + rows);
     if (features <= 0) throw PullbackException.usage("--data: synthetic features must be > 0, got " + features);
+    if (generator.equals("gauss-legendre") && features != 1) {
+      throw PullbackException.usage("--data: synthetic gauss-legendre has features=1, got " + features);
+    }
+    if (generator.equals("gauss-legendre") && rows > 10_000) {
+      throw PullbackException.usage("--data: synthetic gauss-legendre supports at most 10000 nodes, got " + rows);
+    }
     if (classes == 1 || classes < 0) throw PullbackException.usage("--data: synthetic classes must be 0 (regression) or >= 2, got " + classes);
     if (outputs <= 0) throw PullbackException.usage("--data: synthetic outputs must be >= 1, got " + outputs);
     if (!(noise >= 0) || Double.isInfinite(noise)) throw PullbackException.usage("--data: synthetic noise must be finite and >= 0, got " + noise);
@@ -38,6 +48,11 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
 
   public static boolean isSynthetic(String data) {
     return data.startsWith(PREFIX);
+  }
+
+  /** Whether rows carry weights other than 1. */
+  public boolean weighted() {
+    return generator.equals("gauss-legendre");
   }
 
   /** Number of label values per row. */

@@ -97,7 +97,7 @@ public final class DataLoader {
             @Override public Tuple2<Long, RawExample> next() { long idx = i++; return new Tuple2<>(idx, generator.row(idx)); }
           };
         });
-    return validateAndPack(indexed, spec.features(), options, List.of(), false);
+    return validateAndPack(indexed, spec.features(), options, List.of(), false, spec.weighted());
   }
 
   static long rangeStart(long k, int partitions, long total) {
@@ -143,11 +143,11 @@ public final class DataLoader {
       throw PullbackException.data("cannot read '" + path + "' as " + format.cliName() + ": " + rootMessage(e));
     }
     int dim = converter.dimension(df);
-    return validateAndPack(indexed, dim, options, inputs, true);
+    return validateAndPack(indexed, dim, options, inputs, true, options.weightColumn() != null);
   }
 
   private static LoadedData validateAndPack(JavaPairRDD<Long, RawExample> indexed, int dim, Options options,
-                                            List<String> inputs, boolean mayRepartition) {
+                                            List<String> inputs, boolean mayRepartition, boolean weighted) {
     LabelRule rule = options.labelRule();
     String source = options.data();
     JavaPairRDD<Long, RawExample> normalised = indexed.mapValues(r -> new RawExample(r.features(), rule.normalise(r.labels()), r.weight()));
@@ -178,7 +178,6 @@ public final class DataLoader {
     int blockRows = options.blockRows().applyAsInt(dim);
     if (blockRows < 1) throw PullbackException.usage("--block-rows must be >= 1, got " + blockRows);
     int labelDim = rule.labelDim();
-    boolean weighted = options.weightColumn() != null;
     JavaRDD<ExampleBlock> blocks = ordered.mapPartitions(it -> pack(it, dim, labelDim, blockRows, weighted));
     blocks.persist(StorageLevel.MEMORY_AND_DISK());
     // Materialise the cache and total the weights in partition order (collect keeps it): deterministic.

@@ -88,6 +88,53 @@ final class ConfigFile {
     return expanded.toArray(new String[0]);
   }
 
+  /**
+   * Turns {@code option-name → value} pairs into command-line arguments for {@code spec}: lists
+   * become comma-separated values, booleans switch flags on or off.
+   *
+   * @param context where the options come from, for error messages (e.g. "arm ngd in quickstart.yaml")
+   */
+  static List<String> toArgs(Map<String, Object> options, CommandSpec spec, String context) {
+    List<String> args = new ArrayList<>();
+    for (Map.Entry<String, Object> e : options.entrySet()) {
+      OptionSpec o = spec.findOption("--" + e.getKey());
+      if (o == null || e.getKey().equals("config") || e.getKey().equals("out")) {
+        throw PullbackException.usage("unknown option '" + e.getKey() + "' in " + context + "; valid: "
+            + spec.options().stream().map(OptionSpec::longestName).filter(n -> n.startsWith("--") && !n.equals("--help")
+                && !n.equals("--version") && !n.equals("--config") && !n.equals("--out"))
+                .map(n -> n.substring(2)).sorted().collect(Collectors.joining(", ")));
+      }
+      Object v = e.getValue();
+      if (v == null) continue;
+      if (o.arity().max() == 0) {
+        if (!(v instanceof Boolean b)) throw PullbackException.usage("'" + e.getKey() + "' in " + context + " must be true or false, got " + v);
+        if (b) args.add(o.longestName());
+        continue;
+      }
+      if (v instanceof Map<?, ?>) throw PullbackException.usage("'" + e.getKey() + "' in " + context + " must be a value or a list, got a mapping");
+      args.add(o.longestName());
+      args.add(v instanceof List<?> l ? l.stream().map(String::valueOf).collect(Collectors.joining(",")) : String.valueOf(v));
+    }
+    return args;
+  }
+
+  /**
+   * Parses options (a map of option names to values) into a command object, with errors that name
+   * {@code context}. {@code out} is passed as {@code --out}.
+   */
+  static <T> T parse(T command, Map<String, Object> options, Path out, String context) {
+    CommandLine cl = new CommandLine(command);
+    List<String> args = toArgs(options, cl.getCommandSpec(), context);
+    args.add("--out");
+    args.add(out.toString());
+    try {
+      cl.parseArgs(args.toArray(new String[0]));
+    } catch (CommandLine.ParameterException e) {
+      throw PullbackException.usage(context + ": " + e.getMessage());
+    }
+    return command;
+  }
+
   @SuppressWarnings("unchecked")
   static Map<String, Object> read(Path file) {
     if (!Files.isRegularFile(file)) throw PullbackException.usage("--config: file '" + file + "' does not exist");

@@ -47,6 +47,16 @@ public final class EstimateCommand implements Callable<Integer> {
     return 0;
   }
 
+  /** The configuration a map of estimate options describes (experiments use this); errors name {@code context}. */
+  public static EstimateConfig configFrom(java.util.Map<String, Object> options, Path out, String context) {
+    return ConfigFile.parse(new EstimateCommand(), options, out, context).toConfig();
+  }
+
+  /** Whether {@code estimate} has an option of this name (without dashes). */
+  public static boolean hasOption(String name) {
+    return new picocli.CommandLine(new EstimateCommand()).getCommandSpec().findOption("--" + name) != null;
+  }
+
   EstimateConfig toConfig() {
     MetricKind kind;
     try {

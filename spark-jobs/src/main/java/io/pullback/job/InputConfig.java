@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public record InputConfig(String data, InputFormat format, List<String> labelColumns, String weightColumn, Integer numFeatures,
                           String model, Integer classes, Integer outputs, String basis, int degree, List<Integer> hidden,
-                          String activation, Path params, long seed, Integer partitions, Integer blockRows, String master) {
+                          String activation, Path params, String init, long seed, Integer partitions, Integer blockRows, String master) {
 
   /** Target size of one packed factor block (B·r·N doubles). */
   static final long FACTOR_BLOCK_BYTES = 16L << 20;
@@ -32,6 +32,8 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     if (!List.of("logistic", "softmax", "linear-basis", "mlp").contains(model)) {
       throw PullbackException.usage("--model: unknown model '" + model + "'; valid: logistic, softmax, linear-basis, mlp");
     }
+    if (!init.equals("random") && !init.equals("zeros")) throw PullbackException.usage("--init must be random or zeros, got " + init);
+    if (params != null && init.equals("zeros")) throw PullbackException.usage("--init zeros and --params exclude each other");
     if (partitions != null && partitions < 1) throw PullbackException.usage("--partitions must be >= 1, got " + partitions);
     if (blockRows != null && blockRows < 1) throw PullbackException.usage("--block-rows must be >= 1, got " + blockRows);
     if (classes != null && classes < 2) throw PullbackException.usage("--classes must be >= 2, got " + classes);
@@ -91,7 +93,7 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
 
   /** θ from {@code --params} (checked: length N, finite values) or the model's seeded initialisation. */
   public double[] initialParams(Model m) {
-    if (params == null) return m.initialParams(seed);
+    if (params == null) return init.equals("zeros") ? new double[m.numParams()] : m.initialParams(seed);
     double[] theta = Npy.readVector(params);
     if (theta.length != m.numParams()) {
       throw PullbackException.data("--params " + params + " has " + theta.length + " values but the " + m.kind()
@@ -119,6 +121,7 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     m.put("hidden", hidden);
     m.put("activation", activation);
     m.put("params", params == null ? null : params.toString());
+    m.put("init", init);
     m.put("seed", seed);
     m.put("partitions", partitions);
     m.put("block_rows", blockRows);

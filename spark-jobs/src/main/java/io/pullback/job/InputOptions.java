@@ -52,6 +52,9 @@ public final class InputOptions {
   @Option(names = "--params", paramLabel = "FILE.npy", description = "Parameters θ (float64 vector, DESIGN.md layout). Default: seeded initialisation.")
   Path params;
 
+  @Option(names = "--init", paramLabel = "random|zeros", description = "Initial θ when no --params: seeded random (see docs/models.md) or all zeros (default: ${DEFAULT-VALUE}).", defaultValue = "random")
+  String init;
+
   @Option(names = "--seed", paramLabel = "S", description = "Seed of the initial parameters and of all sampling (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   long seed;
 
@@ -67,6 +70,6 @@ public final class InputOptions {
   /** The validated configuration. */
   InputConfig toConfig() {
     return new InputConfig(data, format == null ? null : InputFormat.parse(format), labelColumns, weightColumn, numFeatures,
-        model, classes, outputs, basis, degree, hidden, activation, params, seed, partitions, blockRows, master);
+        model, classes, outputs, basis, degree, hidden, activation, params, init, seed, partitions, blockRows, master);
   }
 }

@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pullback", mixinStandardHelpOptions = true, versionProvider = PullbackCli.Version.class,
     description = "Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
-    subcommands = {EstimateCommand.class, TrainCommand.class})
+    subcommands = {EstimateCommand.class, TrainCommand.class, io.pullback.experiment.RunCommand.class})
 public final class PullbackCli implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(PullbackCli.class);
 
@@ -24,13 +24,21 @@ public final class PullbackCli implements Runnable {
     this.sessions = sessions;
   }
 
-  SessionProvider sessions() {
+  /** Where commands get their Spark session. */
+  public SessionProvider sessions() {
     return sessions;
+  }
+
+  private PrintWriter out = new PrintWriter(System.out, true);
+
+  /** The command's standard output (results such as report paths go here, logs go to stderr). */
+  public PrintWriter out() {
+    return out;
   }
 
   @Override
   public void run() {
-    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: estimate or train (see --help)");
+    throw new CommandLine.ParameterException(new CommandLine(this), "a command is required: estimate, train or run (see --help)");
   }
 
   /** Runs one command line and returns its exit code (never calls System.exit). */
@@ -40,7 +48,9 @@ public final class PullbackCli implements Runnable {
 
   /** As {@link #execute(String[], SessionProvider)}, writing to the given streams. */
   public static int execute(String[] args, SessionProvider sessions, PrintWriter out, PrintWriter err) {
-    CommandLine cli = new CommandLine(new PullbackCli(sessions));
+    PullbackCli root = new PullbackCli(sessions);
+    root.out = out;
+    CommandLine cli = new CommandLine(root);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

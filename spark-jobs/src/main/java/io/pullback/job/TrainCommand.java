@@ -32,7 +32,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--l2", paramLabel = "λ2", description = "L2 regularisation: adds λ2·||θ||² to the loss (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   double l2;
 
-  @Option(names = "--lr", paramLabel = "η", description = "Learning rate (default: 1 for ngd, 0.1 for gd/momentum/induced*, 1e-3 for adam/adamw).")
+  @Option(names = "--lr", paramLabel = "η", description = "Learning rate (default: ngd the Gauss–Newton step, 1/curvature-scale: ½ for mse, 1 for cross-entropy; gd/momentum 0.01; adam/adamw 1e-3; induced* 0.1).")
   Double lr;
 
   @Option(names = "--steps", paramLabel = "T", description = "Total steps (default: ${DEFAULT-VALUE}).", defaultValue = "20")
@@ -114,6 +114,11 @@ public final class TrainCommand implements Callable<Integer> {
     TrainConfig config = toConfig();
     TrainJob.run(parent.sessions().session(config.input().master()), config);
     return 0;
+  }
+
+  /** The configuration a map of train options describes (experiments use this); errors name {@code context}. */
+  public static TrainConfig configFrom(java.util.Map<String, Object> options, Path out, String context) {
+    return ConfigFile.parse(new TrainCommand(), options, out, context).toConfig();
   }
 
   TrainConfig toConfig() {

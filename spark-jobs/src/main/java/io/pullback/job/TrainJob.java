@@ -64,11 +64,16 @@ public final class TrainJob {
   private TrainJob() {}
 
   public static void run(SparkSession spark, TrainConfig config) {
+    run(spark, config, StepListener.NONE);
+  }
+
+  /** As {@link #run(SparkSession, TrainConfig)}, telling {@code listener} about every step. */
+  public static void run(SparkSession spark, TrainConfig config, StepListener listener) {
     Path out = config.out().toAbsolutePath().normalize();
     boolean created = prepareOut(config, out);
     boolean keep = config.resume();
     try {
-      keep |= train(spark, config, out);
+      keep |= train(spark, config, out, listener);
     } catch (RuntimeException e) {
       if (created && !keep && !Files.exists(out.resolve(CHECKPOINT))) deleteQuietly(out);
       throw e;
@@ -101,7 +106,7 @@ public final class TrainJob {
     }
   }
 
-  private static boolean train(SparkSession spark, TrainConfig config, Path out) {
+  private static boolean train(SparkSession spark, TrainConfig config, Path out, StepListener listener) {
     InputConfig input = config.input();
     Manifest manifest = Manifest.start("train", config.toMap());
     Model probe = input.model(1);
@@ -198,6 +203,7 @@ public final class TrainJob {
             String.format("%.3e", Math.sqrt(gradNorm)), String.format("%.3e", Math.sqrt(stepNorm)), optimizer.damping(),
             String.format("%.2f", (System.nanoTime() - stepStart) / 1e9));
         theta = next;
+        listener.stepDone(t, config.steps(), l, (System.nanoTime() - stepStart) / 1e9);
         if (config.checkpointEvery() > 0 && (t % config.checkpointEvery() == 0 || t == config.steps())) {
           Checkpoint.write(out.resolve(CHECKPOINT), new CheckpointData(t, theta, optimizer.state(), input.seed(), t, optimizer.damping()));
         }
@@ -237,11 +243,16 @@ public final class TrainJob {
     } catch (IllegalArgumentException e) {
       throw PullbackException.usage("--optimizer: " + e.getMessage());
     }
-    if (c.lr() != null) o = o.withLearningRate(c.lr());
+    // Squared loss without ½ has Gauss–Newton curvature 2G for the function metric.
+    double curvature = c.curvatureScale() != null ? c.curvatureScale() : loss == Loss.MSE && kind == MetricKind.FUNCTION ? 2.0 : 1.0;
+    if (c.lr() != null) {
+      o = o.withLearningRate(c.lr());
+    } else if (c.optimizer().equals("ngd")) {
+      o = o.withLearningRate(1.0 / curvature); // the Gauss–Newton step: η = ½ for mse, 1 for cross-entropy
+    }
     o = o.withDamping(c.damping(), OptimizerConfig.DampingSchedule.parse(c.dampingSchedule()))
         .withRefreshEvery(c.refreshEvery())
-        // Squared loss without ½ has Gauss–Newton curvature 2G for the function metric.
-        .withCurvatureScale(c.curvatureScale() != null ? c.curvatureScale() : loss == Loss.MSE && kind == MetricKind.FUNCTION ? 2.0 : 1.0)
+        .withCurvatureScale(curvature)
         .withWeightDecay(c.weightDecay())
         .withMomentum(c.momentum())
         .withAdam(c.beta1(), c.beta2(), c.eps())

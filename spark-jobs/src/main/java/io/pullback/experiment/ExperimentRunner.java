@@ -1,0 +1,282 @@
+package io.pullback.experiment;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.ludovic.netlib.lapack.LAPACK;
+import io.pullback.data.ExampleBlock;
+import io.pullback.distributed.LoadedData;
+import io.pullback.experiment.Experiment.Arm;
+import io.pullback.io.AtomicFiles;
+import io.pullback.io.Json;
+import io.pullback.io.Manifest;
+import io.pullback.io.Npy;
+import io.pullback.job.EstimateCommand;
+import io.pullback.job.EstimateConfig;
+import io.pullback.job.EstimateJob;
+import io.pullback.job.InputConfig;
+import io.pullback.job.PullbackException;
+import io.pullback.job.StepListener;
+import io.pullback.job.TrainCommand;
+import io.pullback.job.TrainConfig;
+import io.pullback.job.TrainJob;
+import io.pullback.linalg.Blas;
+import io.pullback.model.Model;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs an {@link Experiment}: every arm as a {@code train} run in {@code OUT/arms/NAME/}, the optional
+ * reference and spectrum, then {@code results.json}, PNG plots, {@code report.md},
+ * {@code report.html} and one {@code manifest.json}.
+ *
+ * <p>With {@code --run-id ID} a run is idempotent: {@code OUT/run.json} records its state; re-running a
+ * finished run does nothing and says so; re-running an interrupted one skips finished arms and resumes
+ * unfinished ones from their checkpoints (arms checkpoint every {@code max(1, steps/10)} steps unless
+ * they set {@code checkpoint-every}).
+ */
+public final class ExperimentRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
+
+  /** What to run. {@code out} null: {@code runs/NAME} (plus {@code /ID} with a run id). */
+  public record Options(Path experimentFile, List<String> overrides, Path out, String runId) {}
+
+  /** Progress of the arms, for displays. */
+  public interface Progress {
+    void armStarted(int index, int arms, String arm, int steps);
+
+    void step(String arm, int step, int steps, double loss, double seconds);
+
+    void armDone(String arm);
+  }
+
+  private ExperimentRunner() {}
+
+  /** Runs the experiment; returns the output folder. */
+  public static Path run(SparkSession spark, Options options, Progress progress) {
+    Experiment exp = Experiment.read(options.experimentFile(), options.overrides());
+    if (options.runId() != null && !Experiment.SAFE_NAME.matcher(options.runId()).matches()) {
+      throw PullbackException.usage("--run-id must be a simple name (letters, digits, . _ -), got " + options.runId());
+    }
+    Path out = (options.out() != null ? options.out()
+        : options.runId() != null ? Path.of("runs", exp.name(), options.runId()) : Path.of("runs", exp.name())).toAbsolutePath().normalize();
+    Path runFile = out.resolve("run.json");
+    if (options.runId() != null && Files.exists(runFile)) {
+      JsonNode state = Json.readTree(runFile);
+      if (!options.runId().equals(state.path("run_id").asText())) {
+        throw PullbackException.usage("--out " + out + " holds run '" + state.path("run_id").asText() + "', not '" + options.runId() + "'");
+      }
+      if ("finished".equals(state.path("status").asText())) {
+        LOG.info("Run {} of {} already finished in {}: nothing to do", options.runId(), exp.name(), out);
+        return out;
+      }
+      LOG.info("Run {} of {} was interrupted: resuming in {}", options.runId(), exp.name(), out);
+    } else {
+      requireEmpty(out, options.runId() != null);
+    }
+    Manifest manifest = Manifest.start("run", Map.of("experiment", options.experimentFile().toString(), "overrides",
+        options.overrides() == null ? List.of() : options.overrides(), "run_id", String.valueOf(options.runId()), "out", out.toString()));
+    try {
+      Files.createDirectories(out.resolve("arms"));
+    } catch (IOException e) {
+      throw PullbackException.usage("--out " + out + ": " + e.getMessage());
+    }
+    writeState(runFile, options.runId(), exp, "running");
+    AtomicFiles.writeString(out.resolve("experiment.yaml"), readText(options.experimentFile()));
+
+    Double lStar = exp.reference().equals("least-squares") ? reference(spark, exp, out) : null;
+    double[] spectrum = exp.analyses().contains("spectrum") ? spectrum(spark, exp, out) : null;
+
+    List<Map<String, Object>> results = new ArrayList<>();
+    for (int i = 0; i < exp.arms().size(); i++) {
+      Arm arm = exp.arms().get(i);
+      Path armDir = out.resolve("arms").resolve(arm.name());
+      Map<String, Object> opts = exp.optionsOf(arm);
+      String context = "arm '" + arm.name() + "' of " + options.experimentFile();
+      if (!Files.exists(armDir.resolve("summary.json"))) {
+        int steps = TrainCommand.configFrom(opts, armDir, context).steps();
+        opts.putIfAbsent("checkpoint-every", Math.max(1, steps / 10));
+        if (Files.isDirectory(armDir.resolve("checkpoint"))) {
+          opts.put("resume", true);
+        } else {
+          deleteRecursively(armDir);
+        }
+        TrainConfig config = TrainCommand.configFrom(opts, armDir, context);
+        progress.armStarted(i + 1, exp.arms().size(), arm.name(), config.steps());
+        StepListener listener = (step, total, loss, seconds) -> progress.step(arm.name(), step, total, loss, seconds);
+        TrainJob.run(spark, config, listener);
+        progress.armDone(arm.name());
+      } else {
+        LOG.info("Arm {} already finished: kept", arm.name());
+      }
+      results.add(Results.arm(arm, opts, armDir, lStar));
+    }
+    Map<String, Object> comparisons = new LinkedHashMap<>();
+    for (List<String> pair : exp.samePredictions()) {
+      Map<String, Object> c = new LinkedHashMap<>();
+      c.put("max_prediction_gap", predictionGap(spark, exp, out, pair));
+      c.put("max_loss_gap_over_steps", lossGap(results, pair));
+      comparisons.put(pair.get(0) + " vs " + pair.get(1), c);
+    }
+    Map<String, Object> all = new LinkedHashMap<>();
+    all.put("experiment", exp.name());
+    all.put("description", exp.description());
+    all.put("run_id", options.runId());
+    all.put("optimal_loss", lStar);
+    all.put("arms", results);
+    all.put("prediction_gaps", comparisons);
+    if (spectrum != null) all.put("spectrum", Arrays.stream(spectrum).boxed().toList());
+    Json.writeJson(out.resolve("results.json"), all);
+    Report.write(out, exp, all, results, spectrum, lStar);
+    manifest.inputs(spark, List.of(options.experimentFile().toAbsolutePath().toString()));
+    manifest.finish(spark, Blas.implementationName()).write(out);
+    writeState(runFile, options.runId(), exp, "finished");
+    LOG.info("Report: {}", out.resolve("report.md"));
+    return out;
+  }
+
+  private static void requireEmpty(Path out, boolean allowMissing) {
+    if (!Files.exists(out)) return;
+    try (Stream<Path> s = Files.list(out)) {
+      if (s.findAny().isPresent()) {
+        throw PullbackException.usage("--out " + out + " already exists and is not empty; choose a new --out, remove it, or pass --run-id of the run it holds");
+      }
+    } catch (IOException e) {
+      throw PullbackException.usage("--out " + out + ": " + e.getMessage());
+    }
+  }
+
+  private static void writeState(Path file, String runId, Experiment exp, String status) {
+    Map<String, Object> state = new LinkedHashMap<>();
+    state.put("run_id", runId);
+    state.put("experiment", exp.name());
+    state.put("status", status);
+    state.put("updated", Instant.now().toString());
+    Json.writeJson(file, state);
+  }
+
+  /** L* for models linear in θ with squared loss: one exact Gauss–Newton step (ngd, η = ½, λ = 0) from the shared start. */
+  private static double reference(SparkSession spark, Experiment exp, Path out) {
+    Path dir = out.resolve("reference");
+    if (!Files.exists(dir.resolve("summary.json"))) {
+      deleteRecursively(dir);
+      Map<String, Object> opts = new LinkedHashMap<>(exp.train());
+      opts.put("optimizer", "ngd");
+      opts.put("lr", 0.5);
+      opts.put("damping", 0);
+      opts.put("damping-schedule", "fixed");
+      opts.put("metric", "function");
+      opts.put("steps", 1);
+      opts.remove("checkpoint-every");
+      opts.remove("batch-fraction");
+      TrainJob.run(spark, TrainCommand.configFrom(opts, dir, "the least-squares reference of " + exp.name()));
+    }
+    return Json.readTree(dir.resolve("summary.json")).path("final_loss").asDouble();
+  }
+
+  /** Eigenvalues (descending) of the metric at the shared initial parameters. */
+  private static double[] spectrum(SparkSession spark, Experiment exp, Path out) {
+    Path dir = out.resolve("spectrum");
+    if (!Files.exists(dir.resolve("metric.npy"))) {
+      deleteRecursively(dir);
+      Map<String, Object> opts = new LinkedHashMap<>();
+      exp.train().forEach((k, v) -> {
+        if (EstimateCommand.hasOption(k) && !k.equals("representation")) opts.put(k, v);
+      });
+      opts.putIfAbsent("metric", "function");
+      EstimateConfig config = EstimateCommand.configFrom(opts, dir, "the spectrum of " + exp.name());
+      EstimateJob.run(spark, config);
+    }
+    Npy.Array g = Npy.readMatrix(dir.resolve("metric.npy"));
+    return eigenvaluesDescending(g.data(), g.rows());
+  }
+
+  /** Eigenvalues of a symmetric matrix (LAPACK dsyev), largest first. */
+  static double[] eigenvaluesDescending(double[] symmetric, int n) {
+    double[] a = symmetric.clone();
+    double[] w = new double[n];
+    double[] query = new double[1];
+    org.netlib.util.intW info = new org.netlib.util.intW(0);
+    LAPACK lapack = LAPACK.getInstance();
+    lapack.dsyev("N", "U", n, a, n, w, query, -1, info);
+    double[] work = new double[Math.max(1, (int) query[0])];
+    lapack.dsyev("N", "U", n, a, n, w, work, work.length, info);
+    if (info.val != 0) throw new IllegalStateException("dsyev failed with info = " + info.val);
+    double[] desc = new double[n];
+    for (int i = 0; i < n; i++) desc[i] = w[n - 1 - i];
+    return desc;
+  }
+
+  /** max over the data of |f_A(x) − f_B(x)| at the two arms' final parameters. */
+  private static double predictionGap(SparkSession spark, Experiment exp, Path out, List<String> pair) {
+    Arm a = exp.arms().stream().filter(x -> x.name().equals(pair.get(0))).findFirst().orElseThrow();
+    Arm b = exp.arms().stream().filter(x -> x.name().equals(pair.get(1))).findFirst().orElseThrow();
+    InputConfig ia = TrainCommand.configFrom(exp.optionsOf(a), out, "arm " + a.name()).input();
+    InputConfig ib = TrainCommand.configFrom(exp.optionsOf(b), out, "arm " + b.name()).input();
+    LoadedData data = ia.load(spark, 1);
+    try {
+      Model ma = ia.model(data.dim());
+      Model mb = ib.model(data.dim());
+      double[] ta = Npy.readVector(out.resolve("arms").resolve(a.name()).resolve("params.npy"));
+      double[] tb = Npy.readVector(out.resolve("arms").resolve(b.name()).resolve("params.npy"));
+      List<Double> gaps = data.blocks().mapPartitions((Iterator<ExampleBlock> it) -> {
+        double max = 0;
+        while (it.hasNext()) {
+          ExampleBlock block = it.next();
+          double[] fa = new double[block.rows() * ma.outputDim()];
+          double[] fb = new double[block.rows() * mb.outputDim()];
+          ma.forward(ta, block, fa);
+          mb.forward(tb, block, fb);
+          for (int i = 0; i < fa.length; i++) max = Math.max(max, Math.abs(fa[i] - fb[i]));
+        }
+        return List.of(max).iterator();
+      }).collect();
+      return gaps.stream().mapToDouble(Double::doubleValue).max().orElse(0);
+    } finally {
+      data.release();
+    }
+  }
+
+  /** max over steps of |L_A(t) − L_B(t)|: equal losses at every step, a necessary sign of equal predictions. */
+  @SuppressWarnings("unchecked")
+  private static double lossGap(List<Map<String, Object>> results, List<String> pair) {
+    List<Double> a = null;
+    List<Double> b = null;
+    for (Map<String, Object> r : results) {
+      if (r.get("name").equals(pair.get(0))) a = (List<Double>) r.get("loss");
+      if (r.get("name").equals(pair.get(1))) b = (List<Double>) r.get("loss");
+    }
+    double gap = 0;
+    for (int t = 0; t < Math.min(a.size(), b.size()); t++) gap = Math.max(gap, Math.abs(a.get(t) - b.get(t)));
+    return gap;
+  }
+
+  private static String readText(Path file) {
+    try {
+      return Files.readString(file);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

@@ -1,0 +1,110 @@
+package io.pullback.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code pullback run} on the shipped experiments at CI size: the report's numbers, its plots, and
+ * idempotent, resumable runs with {@code --run-id}.
+ */
+class RunExperimentIT extends CliHarness {
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final Path EXPERIMENTS = Path.of("..", "conf", "experiments");
+
+  @TempDir
+  Path dir;
+
+  static void assertPng(Path p) throws IOException {
+    byte[] b = Files.readAllBytes(p);
+    assertThat(b.length).as("%s size", p).isGreaterThan(1000);
+    assertThat(new byte[] {b[0], b[1], b[2], b[3]}).as("%s PNG signature", p).containsExactly((byte) 0x89, 'P', 'N', 'G');
+  }
+
+  JsonNode arm(JsonNode results, String name) {
+    for (JsonNode a : results.get("arms")) if (a.get("name").asText().equals(name)) return a;
+    throw new AssertionError("no arm " + name);
+  }
+
+  @Test
+  void seedBasisShowsTheNaturalGradientLawAndBasisInvariance() throws Exception {
+    Path out = dir.resolve("seed");
+    Run run = pullback("run", EXPERIMENTS.resolve("seed-basis.yaml").toString(), "--out", out.toString(), "--set", "steps=10");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode r = JSON.readTree(out.resolve("results.json").toFile());
+    double law = (1 - 2 * 0.3) * (1 - 2 * 0.3);
+    assertThat(arm(r, "monomial-ngd").get("median_ratio").asDouble()).isCloseTo(law, within(1e-6));
+    assertThat(arm(r, "monomial-ngd").get("natural_gradient_law").asDouble()).isCloseTo(law, within(1e-15));
+    assertThat(arm(r, "legendre-gd").get("median_ratio").asDouble()).isCloseTo(law, within(1e-6));
+    // Monomial gradient descent is far slower than the law.
+    assertThat(arm(r, "monomial-gd").get("median_ratio").asDouble()).isGreaterThan(0.5);
+    JsonNode gap = r.get("prediction_gaps").get("legendre-gd vs monomial-ngd");
+    assertThat(gap.get("max_prediction_gap").asDouble()).isLessThan(1e-8);
+    assertThat(gap.get("max_loss_gap_over_steps").asDouble()).isLessThan(1e-8);
+    String md = Files.readString(out.resolve("report.md"));
+    assertThat(md).contains("| monomial-ngd | ngd | 10 |").contains("0.160000000");
+    for (String png : new String[] {"loss_vs_step.png", "loss_vs_time.png", "excess_loss_vs_step.png", "spectrum.png"}) {
+      assertPng(out.resolve(png));
+      assertThat(md).contains("(" + png + ")");
+    }
+    assertThat(Files.readString(out.resolve("report.html"))).contains("<table>").contains("monomial-ngd");
+    assertThat(out.resolve("manifest.json")).exists();
+    for (String a : new String[] {"monomial-gd", "legendre-gd", "monomial-ngd"}) {
+      for (String f : new String[] {"history.jsonl", "params.npy", "summary.json"}) assertThat(out.resolve("arms").resolve(a).resolve(f)).exists();
+    }
+  }
+
+  @Test
+  void quickstartWritesATableAndPlotsAndARunIdMakesItIdempotentAndResumable() throws Exception {
+    Path out = dir.resolve("quick");
+    String[] args = {"run", EXPERIMENTS.resolve("quickstart.yaml").toString(), "--out", out.toString(), "--run-id", "nightly-1",
+        "--set", "steps=4", "--set", "data=synthetic:uniform?rows=300&features=2&seed=1&noise=0.05"};
+    Run first = pullback(args);
+    assertThat(first.exitCode()).as(first.err()).isZero();
+    String md = Files.readString(out.resolve("report.md"));
+    assertThat(md).contains("| ngd |").contains("| adam |").contains("| gd |");
+    assertPng(out.resolve("loss_vs_step.png"));
+    assertPng(out.resolve("loss_vs_time.png"));
+    JsonNode r = JSON.readTree(out.resolve("results.json").toFile());
+    assertThat(arm(r, "ngd").get("final_loss").asDouble()).isLessThan(arm(r, "ngd").get("initial_loss").asDouble());
+    assertThat(JSON.readTree(out.resolve("run.json").toFile()).get("status").asText()).isEqualTo("finished");
+    byte[] paramsBefore = Files.readAllBytes(out.resolve("arms/adam/params.npy"));
+    long modified = Files.getLastModifiedTime(out.resolve("report.md")).toMillis();
+
+    // A finished run is not redone.
+    Run again = pullback(args);
+    assertThat(again.exitCode()).isZero();
+    assertThat(Files.getLastModifiedTime(out.resolve("report.md")).toMillis()).isEqualTo(modified);
+
+    // An interrupted run (simulated: the last arm stopped after its step-2 checkpoint, run not finished) resumes.
+    Path adam = out.resolve("arms/adam");
+    Files.delete(adam.resolve("summary.json"));
+    Files.delete(adam.resolve("params.npy"));
+    Files.writeString(out.resolve("run.json"), Files.readString(out.resolve("run.json")).replace("finished", "running"));
+    Run resumed = pullback(args);
+    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
+    assertThat(Files.readAllBytes(adam.resolve("params.npy"))).isEqualTo(paramsBefore);
+    assertThat(JSON.readTree(out.resolve("run.json").toFile()).get("status").asText()).isEqualTo("finished");
+  }
+
+  @Test
+  void unknownKeysInAnExperimentAreUsageErrors() throws Exception {
+    Path yaml = dir.resolve("bad.yaml");
+    Files.writeString(yaml, "name: bad\ntrain:\n  data: 'synthetic:uniform?rows=10&features=1'\n  model: mlp\narms:\n  - name: a\n    optimiser: adam\n");
+    Path out = dir.resolve("bad-out");
+    Run run = pullback("run", yaml.toString(), "--out", out.toString());
+    assertThat(run.exitCode()).isEqualTo(2);
+    assertThat(run.err()).contains("optimiser").contains("arm 'a'");
+    Files.writeString(yaml, "name: bad\ntrian: {}\narms: [{name: a}]\n");
+    Run run2 = pullback("run", yaml.toString(), "--out", out.toString());
+    assertThat(run2.exitCode()).isEqualTo(2);
+    assertThat(run2.err()).contains("trian").contains("valid keys");
+  }
+}

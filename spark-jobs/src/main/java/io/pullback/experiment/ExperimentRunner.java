@@ -9,6 +9,7 @@ import io.pullback.io.AtomicFiles;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
+import io.pullback.io.OutputDirectory;
 import io.pullback.job.EstimateCommand;
 import io.pullback.job.EstimateConfig;
 import io.pullback.job.EstimateJob;
@@ -27,12 +28,10 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Comparator;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -84,7 +83,7 @@ public final class ExperimentRunner {
       }
       LOG.info("Run {} of {} was interrupted: resuming in {}", options.runId(), exp.name(), out);
     } else {
-      requireEmpty(out, options.runId() != null);
+      OutputDirectory.requireAbsentOrEmpty(out, "choose a new --out, remove it, or pass --run-id of the run it holds");
     }
     Manifest manifest = Manifest.start("run", Map.of("experiment", options.experimentFile().toString(), "overrides",
         options.overrides() == null ? List.of() : options.overrides(), "run_id", String.valueOf(options.runId()), "out", out.toString()));
@@ -111,7 +110,7 @@ public final class ExperimentRunner {
         if (Files.isDirectory(armDir.resolve("checkpoint"))) {
           opts.put("resume", true);
         } else {
-          deleteRecursively(armDir);
+          OutputDirectory.deleteRecursively(armDir);
         }
         TrainConfig config = TrainCommand.configFrom(opts, armDir, context);
         progress.armStarted(i + 1, exp.arms().size(), arm.name(), config.steps());
@@ -147,17 +146,6 @@ public final class ExperimentRunner {
     return out;
   }
 
-  private static void requireEmpty(Path out, boolean allowMissing) {
-    if (!Files.exists(out)) return;
-    try (Stream<Path> s = Files.list(out)) {
-      if (s.findAny().isPresent()) {
-        throw PullbackException.usage("--out " + out + " already exists and is not empty; choose a new --out, remove it, or pass --run-id of the run it holds");
-      }
-    } catch (IOException e) {
-      throw PullbackException.usage("--out " + out + ": " + e.getMessage());
-    }
-  }
-
   private static void writeState(Path file, String runId, Experiment exp, String status) {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("run_id", runId);
@@ -171,7 +159,7 @@ public final class ExperimentRunner {
   private static double reference(SparkSession spark, Experiment exp, Path out) {
     Path dir = out.resolve("reference");
     if (!Files.exists(dir.resolve("summary.json"))) {
-      deleteRecursively(dir);
+      OutputDirectory.deleteRecursively(dir);
       Map<String, Object> opts = new LinkedHashMap<>(exp.train());
       opts.put("optimizer", "ngd");
       opts.put("lr", 0.5);
@@ -190,7 +178,7 @@ public final class ExperimentRunner {
   private static double[] spectrum(SparkSession spark, Experiment exp, Path out) {
     Path dir = out.resolve("spectrum");
     if (!Files.exists(dir.resolve("metric.npy"))) {
-      deleteRecursively(dir);
+      OutputDirectory.deleteRecursively(dir);
       Map<String, Object> opts = new LinkedHashMap<>();
       exp.train().forEach((k, v) -> {
         if (EstimateCommand.hasOption(k) && !k.equals("representation")) opts.put(k, v);
@@ -266,15 +254,6 @@ public final class ExperimentRunner {
   private static String readText(Path file) {
     try {
       return Files.readString(file);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
-    }
-  }
-
-  static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }

@@ -32,18 +32,7 @@ public final class OutputDirectory implements AutoCloseable {
   /** Checks {@code out} and creates the staging folder. */
   public static OutputDirectory prepare(Path out) {
     Path target = out.toAbsolutePath().normalize();
-    if (Files.exists(target)) {
-      if (!Files.isDirectory(target)) {
-        throw PullbackException.usage("--out " + out + " is an existing file; choose a new --out folder");
-      }
-      try (Stream<Path> s = Files.list(target)) {
-        if (s.findAny().isPresent()) {
-          throw PullbackException.usage("--out " + out + " already exists and is not empty; choose a new --out or remove it");
-        }
-      } catch (IOException e) {
-        throw PullbackException.usage("--out " + out + " cannot be read: " + e.getMessage());
-      }
-    }
+    requireAbsentOrEmpty(out, "choose a new --out or remove it");
     Path parent = target.getParent();
     Path staging = parent.resolve("." + target.getFileName() + ".staging-" + UUID.randomUUID().toString().substring(0, 8));
     try {
@@ -52,6 +41,25 @@ public final class OutputDirectory implements AutoCloseable {
       throw PullbackException.usage("--out " + out + ": cannot create a folder in " + parent + ": " + e.getMessage());
     }
     return new OutputDirectory(target, staging);
+  }
+
+  /**
+   * Refuses an output folder that is a file or a non-empty folder (usage error naming it).
+   *
+   * @param advice what the user can do instead, appended to the message
+   */
+  public static void requireAbsentOrEmpty(Path out, String advice) {
+    if (!Files.exists(out)) return;
+    if (!Files.isDirectory(out)) {
+      throw PullbackException.usage("--out " + out + " is an existing file; " + advice);
+    }
+    try (Stream<Path> s = Files.list(out)) {
+      if (s.findAny().isPresent()) {
+        throw PullbackException.usage("--out " + out + " already exists and is not empty; " + advice);
+      }
+    } catch (IOException e) {
+      throw PullbackException.usage("--out " + out + " cannot be read: " + e.getMessage());
+    }
   }
 
   /** Where files are written until {@link #publish()}. */
@@ -94,7 +102,8 @@ public final class OutputDirectory implements AutoCloseable {
     if (!published) deleteRecursively(staging);
   }
 
-  static void deleteRecursively(Path root) {
+  /** Deletes a folder and everything in it (nothing when it does not exist). */
+  public static void deleteRecursively(Path root) {
     if (!Files.exists(root)) return;
     try (Stream<Path> s = Files.walk(root)) {
       s.sorted(Comparator.reverseOrder()).forEach(p -> {

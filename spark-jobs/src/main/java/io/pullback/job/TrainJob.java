@@ -6,6 +6,7 @@ import io.pullback.distributed.TrainingPass;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
+import io.pullback.io.OutputDirectory;
 import io.pullback.linalg.Blas;
 import io.pullback.loss.Loss;
 import io.pullback.loss.LossGradient;
@@ -29,7 +30,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -75,7 +75,7 @@ public final class TrainJob {
     try {
       keep |= train(spark, config, out, listener);
     } catch (RuntimeException e) {
-      if (created && !keep && !Files.exists(out.resolve(CHECKPOINT))) deleteQuietly(out);
+      if (created && !keep && !Files.exists(out.resolve(CHECKPOINT))) OutputDirectory.deleteRecursively(out);
       throw e;
     }
   }
@@ -89,16 +89,9 @@ public final class TrainJob {
       }
       return false;
     }
+    OutputDirectory.requireAbsentOrEmpty(config.out(), "choose a new --out, remove it, or add --resume");
+    if (Files.exists(out)) return false;
     try {
-      if (Files.exists(out)) {
-        if (!Files.isDirectory(out)) throw PullbackException.usage("--out " + config.out() + " is an existing file; choose a new --out folder");
-        try (Stream<Path> s = Files.list(out)) {
-          if (s.findAny().isPresent()) {
-            throw PullbackException.usage("--out " + config.out() + " already exists and is not empty; choose a new --out, remove it, or add --resume");
-          }
-        }
-        return false;
-      }
       Files.createDirectories(out);
       return true;
     } catch (IOException e) {
@@ -280,14 +273,6 @@ public final class TrainJob {
       io.pullback.io.AtomicFiles.writeString(history, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot rewrite " + history + ": " + e.getMessage(), e);
-    }
-  }
-
-  private static void deleteQuietly(Path dir) {
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-    } catch (IOException ignored) {
-      // best effort
     }
   }
 }

@@ -1,5 +1,6 @@
 package io.pullback.cli;
 
+import io.pullback.job.AuthSecret;
 import io.pullback.job.PullbackException;
 import io.pullback.job.SessionProvider;
 import java.io.IOException;
@@ -40,7 +41,10 @@ public final class LocalSessionProvider implements SessionProvider {
     if (m.startsWith("local")) {
       conf.setIfMissing("spark.driver.host", "127.0.0.1");
       conf.setIfMissing("spark.driver.bindAddress", "127.0.0.1");
+    } else if (System.getProperty("pullback.app.jar") != null) {
+      conf.setIfMissing("spark.jars", System.getProperty("pullback.app.jar")); // executors need Pullback's classes
     }
+    AuthSecret.fromEnvironment().forEach(conf::set); // PULLBACK_AUTH_SECRET_FILE
     return SparkSession.builder().config(conf).getOrCreate();
   }
 

@@ -20,7 +20,9 @@ public interface SessionProvider {
   /** The session configured by spark-submit ({@code getOrCreate}); a conflicting --master is ignored with a warning. */
   static SessionProvider submitted() {
     return master -> {
-      SparkSession spark = SparkSession.builder().appName("pullback").getOrCreate();
+      SparkSession.Builder builder = SparkSession.builder().appName("pullback");
+      AuthSecret.fromEnvironment().forEach(builder::config);
+      SparkSession spark = builder.getOrCreate();
       String actual = spark.sparkContext().master();
       if (master != null && !master.equals(actual)) {
         Logger log = LoggerFactory.getLogger(SessionProvider.class);

@@ -66,6 +66,10 @@ public final class SyntheticGenerator implements Serializable {
     }
     double[] labels;
     if (spec.classes() >= 2) {
+      // With noise ν > 0 the class is argmax(t_k + ν·Gumbel): a draw from softmax(t/ν) (not separable).
+      if (spec.noise() > 0) {
+        for (int k = 0; k < teacherOutputs; k++) t[k] -= spec.noise() * Math.log(-Math.log(1.0 - rng.nextDouble()));
+      }
       int best = 0;
       for (int k = 1; k < teacherOutputs; k++) if (t[k] > t[best]) best = k;
       labels = new double[] {best};

@@ -21,7 +21,9 @@ import java.util.Set;
  * </ul>
  * Labels come from a seeded random linear teacher {@code t(x) = Vx + c}: with {@code classes=K ≥ 2},
  * the label is the argmax class of {@code t(x)} (K = 2: class 1 when {@code t_1(x) > t_0(x)}, ready for
- * logistic regression); otherwise {@code outputs} real targets {@code sin(t(x)) + noise·ε}.
+ * logistic regression), or with {@code noise=ν > 0} a draw from {@code softmax(t(x)/ν)} (so the classes
+ * overlap and maximum likelihood has a finite optimum); otherwise {@code outputs} real targets
+ * {@code sin(t(x)) + noise·ε}.
  */
 public record SyntheticSpec(String generator, long rows, int features, long seed, int classes, int outputs, double noise)
     implements java.io.Serializable {

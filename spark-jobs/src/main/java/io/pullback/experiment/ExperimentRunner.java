@@ -105,6 +105,15 @@ public final class ExperimentRunner {
       Map<String, Object> opts = exp.optionsOf(arm);
       String context = "arm '" + arm.name() + "' of " + options.experimentFile();
       if (!Files.exists(armDir.resolve("summary.json"))) {
+        if (MllibArm.isMllib(opts)) {
+          OutputDirectory.deleteRecursively(armDir);
+          TrainConfig config = TrainCommand.configFrom(opts, armDir, context);
+          progress.armStarted(i + 1, exp.arms().size(), arm.name(), config.steps());
+          MllibArm.run(spark, config, armDir);
+          progress.armDone(arm.name());
+          results.add(Results.arm(arm, opts, armDir, lStar));
+          continue;
+        }
         int steps = TrainCommand.configFrom(opts, armDir, context).steps();
         opts.putIfAbsent("checkpoint-every", Math.max(1, steps / 10));
         if (Files.isDirectory(armDir.resolve("checkpoint"))) {

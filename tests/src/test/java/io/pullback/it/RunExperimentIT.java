@@ -95,6 +95,21 @@ class RunExperimentIT extends CliHarness {
   }
 
   @Test
+  void logisticNaturalGradientReachesMllibsLoss() throws Exception {
+    Path out = dir.resolve("mllib");
+    // CI size: overlapping classes (noise=1), so the maximum-likelihood loss is finite.
+    Run run = pullback("run", EXPERIMENTS.resolve("logistic-vs-mllib.yaml").toString(), "--out", out.toString(),
+        "--set", "data=synthetic:gaussian?rows=1500&features=4&seed=5&classes=2&noise=1");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode r = JSON.readTree(out.resolve("results.json").toFile());
+    double ngd = arm(r, "ngd-fisher").get("final_loss").asDouble();
+    double mllib = arm(r, "mllib-lbfgs").get("final_loss").asDouble();
+    assertThat(Math.abs(ngd - mllib) / mllib).isLessThan(1e-6);
+    assertThat(arm(r, "mllib-lbfgs").get("passes").asLong()).as("MLlib's Spark jobs are counted").isGreaterThan(1);
+    assertThat(Files.readString(out.resolve("report.md"))).contains("| mllib-lbfgs | mllib-lbfgs |");
+  }
+
+  @Test
   void unknownKeysInAnExperimentAreUsageErrors() throws Exception {
     Path yaml = dir.resolve("bad.yaml");
     Files.writeString(yaml, "name: bad\ntrain:\n  data: 'synthetic:uniform?rows=10&features=1'\n  model: mlp\narms:\n  - name: a\n    optimiser: adam\n");

@@ -18,6 +18,9 @@ public final class SyntheticGenerator implements Serializable {
   /** Gauss–Legendre nodes and probability weights (weights/2), for the gauss-legendre generator. */
   private final double[] nodes;
   private final double[] nodeWeights;
+  /** The teacher network and its parameters, for the teacher generator. */
+  private final io.pullback.model.Model teacherNet;
+  private final double[] teacherTheta;
 
   public SyntheticGenerator(SyntheticSpec spec) {
     this.spec = spec;
@@ -42,6 +45,16 @@ public final class SyntheticGenerator implements Serializable {
       nodes = null;
       nodeWeights = null;
     }
+    if (spec.generator().equals("teacher")) {
+      teacherNet = io.pullback.model.Models.create(io.pullback.model.ModelSpec.mlp(spec.features(), new int[] {spec.width()}, spec.outputs(), "tanh"));
+      double[] th = teacherNet.initialParams(spec.seed() ^ 0x7EAC4E5L);
+      // Biases too, so the teacher is not odd; weights ×2 so the tanh units bend.
+      for (int i = 0; i < th.length; i++) th[i] = th[i] == 0 ? 0.5 * gaussian(rng) : 2 * th[i];
+      teacherTheta = th;
+    } else {
+      teacherNet = null;
+      teacherTheta = null;
+    }
   }
 
   /** Row {@code index} of the data set. */
@@ -65,6 +78,12 @@ public final class SyntheticGenerator implements Serializable {
       t[k] = s;
     }
     double[] labels;
+    if (teacherNet != null) {
+      labels = new double[spec.outputs()];
+      teacherNet.forward(teacherTheta, ExampleBlock.of(index, d, x, new double[1]), labels);
+      for (int k = 0; k < labels.length; k++) labels[k] += spec.noise() * gaussian(rng);
+      return new RawExample(x, labels, weight);
+    }
     if (spec.classes() >= 2) {
       // With noise ν > 0 the class is argmax(t_k + ν·Gumbel): a draw from softmax(t/ν) (not separable).
       if (spec.noise() > 0) {

@@ -17,7 +17,10 @@ import java.util.Set;
  *   <li>{@code gauss-legendre}: the {@code rows} Gauss–Legendre nodes on [-1, 1] (D = 1), weighted by
  *       their quadrature weights: sums over these examples integrate polynomials of degree
  *       {@code < 2·rows} exactly against the uniform measure, so a Legendre basis of degree
- *       {@code < rows} has metric exactly I.</li>
+ *       {@code < rows} has metric exactly I;</li>
+ *   <li>{@code teacher}: {@code x ~ N(0, I_D)}, {@code y = g(x) + noise·ε} with g a seeded random tanh MLP
+ *       with one hidden layer of {@code width} units (default 8) and {@code outputs} outputs — the
+ *       teacher–student set-up.</li>
  * </ul>
  * Labels come from a seeded random linear teacher {@code t(x) = Vx + c}: with {@code classes=K ≥ 2},
  * the label is the argmax class of {@code t(x)} (K = 2: class 1 when {@code t_1(x) > t_0(x)}, ready for
@@ -25,10 +28,10 @@ import java.util.Set;
  * overlap and maximum likelihood has a finite optimum); otherwise {@code outputs} real targets
  * {@code sin(t(x)) + noise·ε}.
  */
-public record SyntheticSpec(String generator, long rows, int features, long seed, int classes, int outputs, double noise)
+public record SyntheticSpec(String generator, long rows, int features, long seed, int classes, int outputs, double noise, int width)
     implements java.io.Serializable {
-  private static final Set<String> GENERATORS = Set.of("gaussian", "uniform", "gauss-legendre");
-  private static final Set<String> KEYS = Set.of("rows", "features", "seed", "classes", "outputs", "noise");
+  private static final Set<String> GENERATORS = Set.of("gaussian", "uniform", "gauss-legendre", "teacher");
+  private static final Set<String> KEYS = Set.of("rows", "features", "seed", "classes", "outputs", "noise", "width");
   public static final String PREFIX = "synthetic:";
 
   public SyntheticSpec {
@@ -43,6 +46,8 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
     if (generator.equals("gauss-legendre") && rows > 10_000) {
       throw PullbackException.usage("--data: synthetic gauss-legendre supports at most 10000 nodes, got " + rows);
     }
+    if (width < 1) throw PullbackException.usage("--data: synthetic width must be >= 1, got " + width);
+    if (generator.equals("teacher") && classes != 0) throw PullbackException.usage("--data: synthetic teacher is a regression set; remove classes");
     if (classes == 1 || classes < 0) throw PullbackException.usage("--data: synthetic classes must be 0 (regression) or >= 2, got " + classes);
     if (outputs <= 0) throw PullbackException.usage("--data: synthetic outputs must be >= 1, got " + outputs);
     if (!(noise >= 0) || Double.isInfinite(noise)) throw PullbackException.usage("--data: synthetic noise must be finite and >= 0, got " + noise);
@@ -87,7 +92,8 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
           Long.parseLong(params.getOrDefault("seed", "0")),
           Integer.parseInt(params.getOrDefault("classes", "0")),
           Integer.parseInt(params.getOrDefault("outputs", "1")),
-          Double.parseDouble(params.getOrDefault("noise", "0")));
+          Double.parseDouble(params.getOrDefault("noise", "0")),
+          Integer.parseInt(params.getOrDefault("width", "8")));
     } catch (NumberFormatException e) {
       throw PullbackException.usage("--data: synthetic parameter is not a number: " + e.getMessage() + " in " + data);
     }

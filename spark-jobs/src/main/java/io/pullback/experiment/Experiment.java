@@ -27,15 +27,16 @@ import java.util.regex.Pattern;
  * @param reference how to find the optimal loss L* for excess-loss plots: {@code none} or
  *     {@code least-squares} (one exact Gauss–Newton step, exact for models linear in θ with mse)
  * @param samePredictions pairs of arm names whose final predictions the report compares
+ * @param ntkBatch examples in the batch of the {@code ntk-duality} analysis (default 32)
  */
 public record Experiment(String name, String description, Map<String, Object> train, List<Arm> arms, List<String> analyses,
-                         String reference, List<List<String>> samePredictions) {
+                         String reference, List<List<String>> samePredictions, int ntkBatch) {
 
   /** One arm: its name and the train options it sets on top of the shared ones. */
   public record Arm(String name, Map<String, Object> options) {}
 
-  static final Set<String> KEYS = Set.of("name", "description", "train", "arms", "analyses", "reference", "same_predictions");
-  static final Set<String> ANALYSES = Set.of("spectrum", "decay");
+  static final Set<String> KEYS = Set.of("name", "description", "train", "arms", "analyses", "reference", "same_predictions", "ntk_batch");
+  static final Set<String> ANALYSES = Set.of("spectrum", "decay", "ntk-duality");
   static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
   /** Reads and validates an experiment file, applying {@code --set key=value} overrides. */
@@ -59,8 +60,8 @@ public record Experiment(String name, String description, Map<String, Object> tr
     }
     Map<String, Object> train = map(root.get("train"), "train", file);
     List<Arm> arms = new ArrayList<>();
-    Object armsNode = root.get("arms");
-    if (!(armsNode instanceof List<?> list) || list.isEmpty()) throw PullbackException.usage("'arms' in " + file + " must be a non-empty list");
+    Object armsNode = root.get("arms") == null ? List.of() : root.get("arms");
+    if (!(armsNode instanceof List<?> list)) throw PullbackException.usage("'arms' in " + file + " must be a list");
     Set<String> seen = new HashSet<>();
     for (Object a : list) {
       Map<String, Object> options = map(a, "arms[]", file);
@@ -96,8 +97,14 @@ public record Experiment(String name, String description, Map<String, Object> tr
         pairs.add(List.of(String.valueOf(pair.get(0)), String.valueOf(pair.get(1))));
       }
     }
+    if (arms.isEmpty() && analyses.isEmpty()) throw PullbackException.usage(file + " has neither arms nor analyses: nothing to run");
+    int ntkBatch = 32;
+    if (root.get("ntk_batch") != null) {
+      if (!(root.get("ntk_batch") instanceof Integer b) || b < 1) throw PullbackException.usage("'ntk_batch' in " + file + " must be a positive integer");
+      ntkBatch = b;
+    }
     Experiment e = new Experiment(name, root.get("description") == null ? "" : String.valueOf(root.get("description")),
-        train, arms, analyses, reference, pairs);
+        train, arms, analyses, reference, pairs, ntkBatch);
     return e.with(overrides);
   }
 
@@ -133,7 +140,7 @@ public record Experiment(String name, String description, Map<String, Object> tr
         t.put(key, value);
       }
     }
-    return new Experiment(name, description, t, a, analyses, reference, samePredictions);
+    return new Experiment(name, description, t, a, analyses, reference, samePredictions, ntkBatch);
   }
 
   /** The train options of an arm: the shared ones overridden by the arm's. */

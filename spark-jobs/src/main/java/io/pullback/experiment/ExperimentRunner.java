@@ -97,6 +97,7 @@ public final class ExperimentRunner {
 
     Double lStar = exp.reference().equals("least-squares") ? reference(spark, exp, out) : null;
     double[] spectrum = exp.analyses().contains("spectrum") ? spectrum(spark, exp, out) : null;
+    Map<String, Object> ntk = exp.analyses().contains("ntk-duality") ? NtkDuality.run(spark, exp, out) : null;
 
     List<Map<String, Object>> results = new ArrayList<>();
     for (int i = 0; i < exp.arms().size(); i++) {
@@ -146,6 +147,7 @@ public final class ExperimentRunner {
     all.put("arms", results);
     all.put("prediction_gaps", comparisons);
     if (spectrum != null) all.put("spectrum", Arrays.stream(spectrum).boxed().toList());
+    if (ntk != null) all.put("ntk_duality", ntk);
     Json.writeJson(out.resolve("results.json"), all);
     Report.write(out, exp, all, results, spectrum, lStar);
     manifest.inputs(spark, List.of(options.experimentFile().toAbsolutePath().toString()));

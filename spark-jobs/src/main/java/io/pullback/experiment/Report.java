@@ -29,10 +29,12 @@ final class Report {
       }
     }
     List<String> images = new ArrayList<>();
-    Plots.line(out.resolve("loss_vs_step.png"), exp.name() + ": loss per step", "step", "loss", true, byStep);
-    images.add("loss_vs_step.png");
-    Plots.line(out.resolve("loss_vs_time.png"), exp.name() + ": loss against wall time", "seconds", "loss", true, byTime);
-    images.add("loss_vs_time.png");
+    if (!arms.isEmpty()) {
+      Plots.line(out.resolve("loss_vs_step.png"), exp.name() + ": loss per step", "step", "loss", true, byStep);
+      images.add("loss_vs_step.png");
+      Plots.line(out.resolve("loss_vs_time.png"), exp.name() + ": loss against wall time", "seconds", "loss", true, byTime);
+      images.add("loss_vs_time.png");
+    }
     if (!excess.isEmpty()) {
       Plots.line(out.resolve("excess_loss_vs_step.png"), exp.name() + ": excess loss L − L*", "step", "L − L*", true, excess);
       images.add("excess_loss_vs_step.png");
@@ -45,25 +47,34 @@ final class Report {
       images.add("spectrum.png");
     }
 
+    Map<String, Object> ntk = (Map<String, Object>) all.get("ntk_duality");
+    if (ntk != null) images.add("ntk_duality.png");
     boolean withLaw = lStar != null;
     StringBuilder md = new StringBuilder();
     md.append("# ").append(exp.name()).append("\n\n");
     if (!exp.description().isBlank()) md.append(exp.description().trim()).append("\n\n");
+    if (ntk != null) {
+      md.append(String.format(Locale.ROOT, "NTK duality on a batch of %s examples: N = %s parameters, BK = %s rows; the top %s "
+          + "eigenvalues of JᵀJ and JJᵀ agree to %.3e of the largest.%n%n", ntk.get("batch_examples"), ntk.get("n_params"), ntk.get("bk"),
+          ntk.get("compared_eigenvalues"), ntk.get("max_difference_relative_to_largest")));
+    }
     if (withLaw) md.append(String.format(Locale.ROOT, "Optimal loss L* = %.12g (least squares).%n%n", lStar));
-    md.append("| arm | optimizer | steps | initial loss | final loss | data passes | train seconds");
-    if (withLaw) md.append(" | median ratio (L−L*) per step | (1−2η)² | power-law exponent");
-    md.append(" |\n|---|---|---|---|---|---|---");
-    if (withLaw) md.append("|---|---|---");
-    md.append("|\n");
-    for (Map<String, Object> a : arms) {
-      md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.6g | %.6g | %d | %.2f", a.get("name"), a.get("optimizer"), a.get("steps"),
-          a.get("initial_loss"), a.get("final_loss"), a.get("passes"), a.get("train_seconds")));
-      if (withLaw) {
-        md.append(String.format(Locale.ROOT, " | %.9f | %s | %.3f", a.get("median_ratio"),
-            a.containsKey("natural_gradient_law") ? String.format(Locale.ROOT, "%.9f", a.get("natural_gradient_law")) : "—",
-            a.get("power_law_exponent")));
+    if (!arms.isEmpty()) {
+      md.append("| arm | optimizer | steps | initial loss | final loss | data passes | train seconds");
+      if (withLaw) md.append(" | median ratio (L−L*) per step | (1−2η)² | power-law exponent");
+      md.append(" |\n|---|---|---|---|---|---|---");
+      if (withLaw) md.append("|---|---|---");
+      md.append("|\n");
+      for (Map<String, Object> a : arms) {
+        md.append(String.format(Locale.ROOT, "| %s | %s | %d | %.6g | %.6g | %d | %.2f", a.get("name"), a.get("optimizer"), a.get("steps"),
+            a.get("initial_loss"), a.get("final_loss"), a.get("passes"), a.get("train_seconds")));
+        if (withLaw) {
+          md.append(String.format(Locale.ROOT, " | %.9f | %s | %.3f", a.get("median_ratio"),
+              a.containsKey("natural_gradient_law") ? String.format(Locale.ROOT, "%.9f", a.get("natural_gradient_law")) : "—",
+              a.get("power_law_exponent")));
+        }
+        md.append(" |\n");
       }
-      md.append(" |\n");
     }
     Map<String, Object> gaps = (Map<String, Object>) all.get("prediction_gaps");
     if (gaps != null && !gaps.isEmpty()) {

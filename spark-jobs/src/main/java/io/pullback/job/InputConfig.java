@@ -22,7 +22,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public record InputConfig(String data, InputFormat format, List<String> labelColumns, String weightColumn, Integer numFeatures,
                           String model, Integer classes, Integer outputs, String basis, int degree, List<Integer> hidden,
-                          String activation, Path params, String init, long seed, Integer partitions, Integer blockRows, String master) {
+                          String activation, String likelihood, Path params, String init, long seed, Integer partitions, Integer blockRows, String master) {
 
   /** Target size of one packed factor block (B·r·N doubles). */
   static final long FACTOR_BLOCK_BYTES = 16L << 20;
@@ -42,21 +42,24 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     if (hidden != null) {
       for (Integer h : hidden) if (h == null || h < 1) throw PullbackException.usage("--hidden: every width must be >= 1, got " + hidden);
     }
+    if (!"gaussian".equals(likelihood) && !model.equals("mlp")) {
+      throw PullbackException.usage("--likelihood applies to --model mlp only (got --model " + model + ")");
+    }
     if (classes != null && !model.equals("softmax")) throw PullbackException.usage("--classes applies to --model softmax only (got --model " + model + ")");
     if (outputs != null && !(model.equals("linear-basis") || model.equals("mlp"))) {
       throw PullbackException.usage("--outputs applies to --model linear-basis or mlp only (got --model " + model + ")");
     }
     // Fail on an impossible model before touching any data.
-    modelSpecFor(model, 1, classes, outputs, basis, degree, hidden, activation);
+    modelSpecFor(model, 1, classes, outputs, basis, degree, hidden, activation, likelihood);
   }
 
   /** The model for inputs of dimension {@code dim}. */
   public Model model(int dim) {
-    return Models.create(modelSpecFor(model, dim, classes, outputs, basis, degree, hidden, activation));
+    return Models.create(modelSpecFor(model, dim, classes, outputs, basis, degree, hidden, activation, likelihood));
   }
 
   private static ModelSpec modelSpecFor(String model, int dim, Integer classes, Integer outputs, String basis, int degree,
-                                        List<Integer> hidden, String activation) {
+                                        List<Integer> hidden, String activation, String likelihood) {
     int k = switch (model) {
       case "softmax" -> classes == null ? 2 : classes;
       case "logistic" -> 1;
@@ -64,7 +67,7 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     };
     int[] h = hidden == null ? new int[] {16} : hidden.stream().mapToInt(Integer::intValue).toArray();
     try {
-      ModelSpec spec = new ModelSpec(model, dim, k, basis, degree, h, activation, null);
+      ModelSpec spec = new ModelSpec(model, dim, k, basis, degree, h, activation, model.equals("mlp") ? likelihood : null);
       Models.create(spec);
       return spec;
     } catch (IllegalArgumentException e) {
@@ -120,6 +123,7 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     m.put("degree", degree);
     m.put("hidden", hidden);
     m.put("activation", activation);
+    m.put("likelihood", likelihood);
     m.put("params", params == null ? null : params.toString());
     m.put("init", init);
     m.put("seed", seed);

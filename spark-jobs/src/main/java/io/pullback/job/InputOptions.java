@@ -49,6 +49,11 @@ public final class InputOptions {
   @Option(names = "--activation", paramLabel = "tanh|relu|gelu", description = "Activation of mlp (default: ${DEFAULT-VALUE}).", defaultValue = "tanh")
   String activation;
 
+  @Option(names = "--likelihood", paramLabel = "gaussian|categorical|bernoulli",
+      description = "Output distribution of mlp: gaussian (regression, mse), categorical (K = --outputs classes, cross-entropy) or bernoulli (default: ${DEFAULT-VALUE}).",
+      defaultValue = "gaussian")
+  String likelihood;
+
   @Option(names = "--params", paramLabel = "FILE.npy", description = "Parameters θ (float64 vector, DESIGN.md layout). Default: seeded initialisation.")
   Path params;
 
@@ -70,6 +75,6 @@ public final class InputOptions {
   /** The validated configuration. */
   InputConfig toConfig() {
     return new InputConfig(data, format == null ? null : InputFormat.parse(format), labelColumns, weightColumn, numFeatures,
-        model, classes, outputs, basis, degree, hidden, activation, params, init, seed, partitions, blockRows, master);
+        model, classes, outputs, basis, degree, hidden, activation, likelihood, params, init, seed, partitions, blockRows, master);
   }
 }

@@ -110,6 +110,45 @@ class RunExperimentIT extends CliHarness {
   }
 
   @Test
+  void ntkDualityReportsMatchingSpectra() throws Exception {
+    Path out = dir.resolve("ntk");
+    Run run = pullback("run", EXPERIMENTS.resolve("ntk-duality.yaml").toString(), "--out", out.toString(),
+        "--set", "data=synthetic:gaussian?rows=100&features=3&seed=4&outputs=2", "--set", "hidden=[8,8]");
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode ntk = JSON.readTree(out.resolve("results.json").toFile()).get("ntk_duality");
+    assertThat(ntk.get("bk").asInt()).isEqualTo(128);
+    assertThat(ntk.get("n_params").asInt()).isEqualTo(3 * 8 + 8 + 8 * 8 + 8 + 8 * 2 + 2);
+    // N = 122 < BK = 128 here: the top N eigenvalues are compared (all non-zero).
+    assertThat(ntk.get("compared_eigenvalues").asInt()).isGreaterThan(50);
+    assertThat(ntk.get("max_difference_relative_to_largest").asDouble()).isLessThan(1e-9);
+    assertPng(out.resolve("ntk_duality.png"));
+  }
+
+  @Test
+  void teacherStudentAndRealClassificationRunAtCiSize() throws Exception {
+    Path ts = dir.resolve("ts");
+    Run a = pullback("run", EXPERIMENTS.resolve("teacher-student.yaml").toString(), "--out", ts.toString(),
+        "--set", "data=synthetic:teacher?rows=400&features=3&seed=8&width=4&noise=0.01", "--set", "steps=5", "--set", "hidden=[6]");
+    assertThat(a.exitCode()).as(a.err()).isZero();
+    JsonNode r = JSON.readTree(ts.resolve("results.json").toFile());
+    assertThat(r.get("arms")).hasSize(5);
+    for (JsonNode arm : r.get("arms")) {
+      assertThat(Double.isFinite(arm.get("final_loss").asDouble())).as(arm.get("name").asText()).isTrue();
+    }
+    assertThat(arm(r, "ngd-damped").get("final_loss").asDouble()).isLessThan(arm(r, "ngd-damped").get("initial_loss").asDouble());
+    assertPng(ts.resolve("loss_vs_time.png"));
+
+    Path rc = dir.resolve("rc");
+    Run b = pullback("run", EXPERIMENTS.resolve("real-classification.yaml").toString(), "--out", rc.toString(),
+        "--set", "data=synthetic:gaussian?rows=300&features=5&seed=2&classes=10&noise=0.5", "--set", "steps=3");
+    assertThat(b.exitCode()).as(b.err()).isZero();
+    JsonNode c = JSON.readTree(rc.resolve("results.json").toFile());
+    for (String name : new String[] {"softmax-ngd", "softmax-adam", "mlp-ngd", "mlp-adam"}) {
+      assertThat(arm(c, name).get("final_loss").asDouble()).as(name).isLessThan(arm(c, name).get("initial_loss").asDouble());
+    }
+  }
+
+  @Test
   void unknownKeysInAnExperimentAreUsageErrors() throws Exception {
     Path yaml = dir.resolve("bad.yaml");
     Files.writeString(yaml, "name: bad\ntrain:\n  data: 'synthetic:uniform?rows=10&features=1'\n  model: mlp\narms:\n  - name: a\n    optimiser: adam\n");

@@ -115,9 +115,12 @@ public final class DataLoader {
     if (format == null) {
       throw PullbackException.usage("--format: cannot tell the format of '" + path + "' from its name; give --format libsvm|csv|parquet");
     }
-    Dataset<Row> df;
+    // Spark reads lazily: a corrupt file or an out-of-range LIBSVM index surfaces at the first action,
+    // so everything up to the numbered rows is one guarded step.
+    JavaPairRDD<Long, RawExample> indexed;
+    int dim;
     try {
-      df = switch (format) {
+      Dataset<Row> df = switch (format) {
         case LIBSVM -> {
           var reader = spark.read().format("libsvm");
           if (options.numFeatures() != null) reader = reader.option("numFeatures", options.numFeatures());
@@ -126,23 +129,17 @@ public final class DataLoader {
         case CSV -> spark.read().option("header", "true").option("inferSchema", "true").csv(path);
         case PARQUET -> spark.read().parquet(path);
       };
+      if (df.isEmpty()) {
+        throw PullbackException.data("no examples in '" + path + "': the input is empty");
+      }
+      RowConverter converter = RowConverter.forSchema(df, options, path);
+      indexed = df.toJavaRDD().map(converter).zipWithIndex().mapToPair(Tuple2::swap);
+      dim = converter.dimension(df);
     } catch (PullbackException e) {
       throw e;
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark throws SparkException (checked) from Scala code too
       throw PullbackException.data("cannot read '" + path + "' as " + format.cliName() + ": " + rootMessage(e));
     }
-    if (df.isEmpty()) {
-      throw PullbackException.data("no examples in '" + path + "': the input is empty");
-    }
-    RowConverter converter = RowConverter.forSchema(df, options, path);
-    JavaRDD<RawExample> raw = df.toJavaRDD().map(converter);
-    JavaPairRDD<Long, RawExample> indexed;
-    try {
-      indexed = raw.zipWithIndex().mapToPair(Tuple2::swap);
-    } catch (RuntimeException e) {
-      throw PullbackException.data("cannot read '" + path + "' as " + format.cliName() + ": " + rootMessage(e));
-    }
-    int dim = converter.dimension(df);
     return validateAndPack(indexed, dim, options, inputs, true, options.weightColumn() != null);
   }
 
@@ -156,7 +153,7 @@ public final class DataLoader {
       stats = normalised.aggregate(new DataStats(),
           (s, t) -> s.add(t._1(), t._2(), dim, rule),
           DataStats::merge);
-    } catch (RuntimeException e) {
+    } catch (Exception e) { // Spark throws SparkException (checked) from Scala code too
       throw PullbackException.data("cannot read '" + source + "': " + rootMessage(e));
     }
     if (stats.count == 0) {

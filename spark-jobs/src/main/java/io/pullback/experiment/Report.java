@@ -35,6 +35,19 @@ final class Report {
       Plots.line(out.resolve("loss_vs_time.png"), exp.name() + ": loss against wall time", "seconds", "loss", true, byTime);
       images.add("loss_vs_time.png");
     }
+    if (lStar == null && arms.size() >= 2) {
+      // Without a known optimum, distance to the best loss any arm reached (its final point drops off the log axis).
+      double best = arms.stream().mapToDouble(a -> ((Number) a.get("final_loss")).doubleValue()).min().orElse(0);
+      List<Plots.Series> gap = new ArrayList<>();
+      for (Plots.Series t : byTime) {
+        double[] y = new double[t.y().length];
+        for (int i = 0; i < y.length; i++) y[i] = t.y()[i] - best;
+        gap.add(new Plots.Series(t.name(), t.x(), y));
+      }
+      Plots.line(out.resolve("gap_to_best_vs_time.png"), exp.name() + ": loss minus the best final loss of any arm", "seconds",
+          "L − min final L", true, gap);
+      images.add("gap_to_best_vs_time.png");
+    }
     if (!excess.isEmpty()) {
       Plots.line(out.resolve("excess_loss_vs_step.png"), exp.name() + ": excess loss L − L*", "step", "L − L*", true, excess);
       images.add("excess_loss_vs_step.png");

@@ -103,6 +103,7 @@ public final class Npy {
 
   /** Reads a 1-D or 2-D float64 C-order array, validating everything it relies on. */
   public static Array read(Path file) {
+    if (Files.isDirectory(file)) throw PullbackException.data("'" + file + "' is a folder, not a .npy file");
     if (!Files.isRegularFile(file)) throw PullbackException.data("file '" + file + "' does not exist");
     try (InputStream in = Files.newInputStream(file)) {
       byte[] pre = in.readNBytes(10);

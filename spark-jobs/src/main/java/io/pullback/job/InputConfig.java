@@ -97,7 +97,12 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
   /** θ from {@code --params} (checked: length N, finite values) or the model's seeded initialisation. */
   public double[] initialParams(Model m) {
     if (params == null) return init.equals("zeros") ? new double[m.numParams()] : m.initialParams(seed);
-    double[] theta = Npy.readVector(params);
+    double[] theta;
+    try {
+      theta = Npy.readVector(params);
+    } catch (PullbackException e) {
+      throw new PullbackException(e.exitCode(), "--params: " + e.getMessage(), e);
+    }
     if (theta.length != m.numParams()) {
       throw PullbackException.data("--params " + params + " has " + theta.length + " values but the " + m.kind()
           + " model has N = " + m.numParams() + " parameters (" + m.parameterLayout() + ")");

@@ -33,6 +33,9 @@ class EstimateBadInputIT extends CliHarness {
     Files.writeString(dir.resolve("binary.csv"), "x0,x1,label\n0.5,1.0,0\n-1.0,2.0,2\n");
     Files.writeString(dir.resolve("text.csv"), "x0,x1,label\n0.5,abc,0\n-1.0,2.0,1\n");
     Npy.writeVector(dir.resolve("short.npy"), new double[] {1, 2});
+    Files.writeString(dir.resolve("wide.libsvm"), "1 1:0.5 2:1.0\n0 1:0.25 7:2.0\n");
+    Files.writeString(dir.resolve("corrupt.parquet"), "PAR1 this is not a parquet file at all PAR1");
+    Files.writeString(dir.resolve("types.yaml"), "model: logistic\nsamples: abc\n");
   }
 
   /** Runs the command; asserts exit code, message, and that a fresh --out was not created. */
@@ -100,6 +103,30 @@ class EstimateBadInputIT extends CliHarness {
   void nonNumericColumnIsRefused() {
     assertRefused(3, List.of("text.csv", "x1", "numeric"),
         "estimate", "--data", dir.resolve("text.csv").toString(), "--model", "logistic");
+  }
+
+  @Test
+  void libsvmIndexBeyondTheDeclaredFeaturesIsRefused() {
+    assertRefused(3, List.of("wide.libsvm"),
+        "estimate", "--data", dir.resolve("wide.libsvm").toString(), "--features", "3", "--model", "logistic");
+  }
+
+  @Test
+  void corruptParquetIsRefused() {
+    assertRefused(3, List.of("corrupt.parquet"),
+        "estimate", "--data", dir.resolve("corrupt.parquet").toString(), "--model", "logistic");
+  }
+
+  @Test
+  void aFolderGivenAsParamsFileIsRefused() {
+    assertRefused(3, List.of("--params"),
+        "estimate", "--data", good.toString(), "--model", "logistic", "--params", dir.toString());
+  }
+
+  @Test
+  void wrongTypesInYamlAreUsageErrors() {
+    assertRefused(2, List.of("samples", "abc"),
+        "estimate", "--config", dir.resolve("types.yaml").toString(), "--data", good.toString());
   }
 
   @Test

@@ -62,11 +62,6 @@ public final class Adam implements Optimizer {
   }
 
   @Override
-  public double damping() {
-    return Double.NaN;
-  }
-
-  @Override
   public double learningRate() {
     return lr;
   }
@@ -87,10 +82,5 @@ public final class Adam implements Optimizer {
     }
     m = mm == null ? null : mm.clone();
     v = vv == null ? null : s.array("v", mm.length);
-  }
-
-  @Override
-  public boolean needsMetric(int step) {
-    return false;
   }
 }

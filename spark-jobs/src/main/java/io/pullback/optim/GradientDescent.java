@@ -49,11 +49,6 @@ public final class GradientDescent implements Optimizer {
   }
 
   @Override
-  public double damping() {
-    return Double.NaN;
-  }
-
-  @Override
   public double learningRate() {
     return lr;
   }
@@ -70,10 +65,5 @@ public final class GradientDescent implements Optimizer {
     t = s.counter("t");
     double[] v = s.arrays().get("velocity");
     velocity = v == null ? null : v.clone();
-  }
-
-  @Override
-  public boolean needsMetric(int step) {
-    return false;
   }
 }

@@ -136,11 +136,6 @@ public final class InducedMetricOptimizer implements Optimizer {
   }
 
   @Override
-  public double damping() {
-    return Double.NaN;
-  }
-
-  @Override
   public double learningRate() {
     return lr;
   }
@@ -169,10 +164,5 @@ public final class InducedMetricOptimizer implements Optimizer {
     if (variant == Variant.ADAM && m != null) {
       v = st.array("v", m.length);
     }
-  }
-
-  @Override
-  public boolean needsMetric(int step) {
-    return false;
   }
 }

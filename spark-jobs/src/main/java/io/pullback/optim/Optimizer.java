@@ -25,8 +25,10 @@ public interface Optimizer {
   /** The optimiser name as given on the command line ({@code --optimizer}). */
   String name();
 
-  /** Current damping λ (NaN when not applicable), for {@code history.jsonl}. */
-  double damping();
+  /** Current damping λ (NaN when not applicable, the default), for {@code history.jsonl}. */
+  default double damping() {
+    return Double.NaN;
+  }
 
   /** Current learning rate η, for {@code history.jsonl}. */
   double learningRate();
@@ -37,8 +39,10 @@ public interface Optimizer {
   /** Restores a state produced by {@link #state()} of an optimiser with the same configuration. */
   void restore(OptimizerState s);
 
-  /** Whether this optimiser needs the metric at this (1-based) step. */
-  boolean needsMetric(int step);
+  /** Whether this optimiser needs the metric at this (1-based) step (default: never). */
+  default boolean needsMetric(int step) {
+    return false;
+  }
 
   /**
    * Called with the loss at the parameters the last {@link #step} returned. Returns true when

@@ -219,11 +219,7 @@ public final class LinearBasisModel implements Model {
   /** {@code θ_i ~ N(0, 1/M)} i.i.d., drawn in index order from {@code new SplittableRandom(seed)}. */
   @Override
   public double[] initialParams(long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    double sd = 1.0 / Math.sqrt(idx.length);
-    double[] theta = new double[numParams()];
-    for (int i = 0; i < theta.length; i++) theta[i] = sd * rng.nextGaussian();
-    return theta;
+    return ModelChecks.gaussianParams(seed, numParams(), 1.0 / Math.sqrt(idx.length));
   }
 
   @Override

@@ -68,11 +68,7 @@ public final class LogisticModel implements Model {
   /** {@code θ_i ~ N(0, 1/(D+1))} i.i.d. (bias included), in index order from {@code new SplittableRandom(seed)}. */
   @Override
   public double[] initialParams(long seed) {
-    SplittableRandom rng = new SplittableRandom(seed);
-    double sd = 1.0 / Math.sqrt(inputDim + 1.0);
-    double[] theta = new double[numParams()];
-    for (int i = 0; i < theta.length; i++) theta[i] = sd * rng.nextGaussian();
-    return theta;
+    return ModelChecks.gaussianParams(seed, numParams(), 1.0 / Math.sqrt(inputDim + 1.0));
   }
 
   @Override

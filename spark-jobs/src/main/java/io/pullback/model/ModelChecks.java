@@ -37,4 +37,12 @@ final class ModelChecks {
     if (value < 1) throw new IllegalArgumentException(name + " must be >= 1, got " + value);
     return value;
   }
+
+  /** {@code n} values {@code sd·N(0,1)} i.i.d., in index order from {@code new SplittableRandom(seed)}. */
+  static double[] gaussianParams(long seed, int n, double sd) {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(seed);
+    double[] theta = new double[n];
+    for (int i = 0; i < n; i++) theta[i] = sd * rng.nextGaussian();
+    return theta;
+  }
 }

@@ -1,7 +1,6 @@
 package io.pullback.loss;
 
 import io.pullback.data.ExampleBlock;
-import io.pullback.linalg.Blas;
 import io.pullback.model.Model;
 import java.io.Serializable;
 
@@ -9,8 +8,9 @@ import java.io.Serializable;
  * The weighted loss sum and gradient of a block: {@code Σ_b w_b ℓ(x_b)} and
  * {@code Σ_b w_b J(x_b)ᵀ c_b} with {@code c_b = ∂ℓ/∂f(x_b)} (see {@link Loss}).
  *
- * <p>Cost per block: one batched Jacobian ({@code O(B·K·N)} memory) and one {@code dgemv}
- * ({@code 2·B·K·N} flops). Scratch buffers are per instance and not thread-safe; each Spark task
+ * <p>Cost per block: a forward pass and one vector-Jacobian product {@link Model#vjp} (reverse mode
+ * for the MLP: {@code O(B·N)} flops, no Jacobian stored; the other models form the Jacobian,
+ * {@code O(B·K·N)} memory, and call {@code dgemv}). Scratch buffers are per instance and not thread-safe; each Spark task
  * works on its own deserialised copy.
  */
 public final class LossGradient implements Serializable {
@@ -19,7 +19,6 @@ public final class LossGradient implements Serializable {
   private final Model model;
   private final Loss loss;
   private transient double[] outputs;
-  private transient double[] jacobian;
   private transient double[] coefficients;
 
   public LossGradient(Model model, Loss loss) {
@@ -46,20 +45,18 @@ public final class LossGradient implements Serializable {
   public double accumulate(double[] theta, ExampleBlock block, double[] gradient) {
     int b = block.rows();
     int k = model.outputDim();
-    int n = model.numParams();
     int rows = b * k;
     if (rows == 0) return 0.0;
     if (outputs == null || outputs.length < rows) outputs = new double[rows];
     if (coefficients == null || coefficients.length < rows) coefficients = new double[rows];
-    if (jacobian == null || jacobian.length < (long) rows * n) jacobian = new double[rows * n];
-    model.jacobian(theta, block, outputs, jacobian);
+    model.forward(theta, block, outputs);
     double total = 0;
     for (int e = 0; e < b; e++) {
       double w = block.weight(e);
       total += w * lossAndCoefficients(block, e, k, outputs, coefficients);
       for (int j = 0; j < k; j++) coefficients[e * k + j] *= w;
     }
-    Blas.get().dgemv("T", rows, n, 1.0, jacobian, rows, coefficients, 1, 1.0, gradient, 1);
+    model.vjp(theta, block, coefficients, gradient);
     return total;
   }
 

@@ -102,6 +102,8 @@ public final class FactorRows implements Serializable {
     private double[] jac = new double[0];
     private double[] coef = new double[0];
     private final double[] probs = new double[model.outputDim()];
+    private double[] jv = new double[0];
+    private double[] u = new double[0];
 
     private Workspace(int maxRows) {
       ensure(Math.max(0, maxRows));
@@ -119,6 +121,17 @@ public final class FactorRows implements Serializable {
       if (outputs.length < nOut) outputs = new double[(int) nOut];
       if (jac.length < nJac) jac = new double[(int) nJac];
       if (coef.length < nCoef) coef = new double[(int) nCoef];
+    }
+
+    /** Buffers for {@link #addGramProduct}: no Jacobian, only outputs, coefficients and two B·K vectors. */
+    private void ensureProducts(int b) {
+      int k = model.outputDim();
+      int nOut = Math.multiplyExact(b, k);
+      int nCoef = Math.multiplyExact(nOut, rows);
+      if (outputs.length < nOut) outputs = new double[nOut];
+      if (coef.length < nCoef) coef = new double[nCoef];
+      if (jv.length < nOut) jv = new double[nOut];
+      if (u.length < nOut) u = new double[nOut];
     }
   }
 
@@ -143,13 +156,7 @@ public final class FactorRows implements Serializable {
     if (factors.length < needed) {
       throw new IllegalArgumentException("factors has " + factors.length + " values, needs B*r*N = " + needed);
     }
-    for (int e = 0; e < b; e++) {
-      double w = block.weight(e);
-      if (!(w >= 0) || Double.isInfinite(w)) {
-        throw new IllegalArgumentException("weight of example " + (block.firstIndex() + e) + " is " + w
-            + "; weights must be finite and >= 0");
-      }
-    }
+    checkWeights(block);
     if (kind == MetricKind.EMPIRICAL_FISHER) checkLabels(block);
     if (ws == null) ws = new Workspace(b);
     ws.ensure(b);
@@ -181,7 +188,65 @@ public final class FactorRows implements Serializable {
     double[] jac = ws.jac;
     double[] coef = ws.coef;
     model.jacobian(theta, block, out, jac);
-    double[] p = ws.probs;
+    fillCoefficients(block, out, coef, ws.probs);
+    combine(jac, coef, b, k, n, factors);
+  }
+
+  /**
+   * Writes each example's coefficient matrix {@code C_b} (r × K, row-major at
+   * {@code coef[b·r·K + i·K + k]}, scaled by {@code √w_b}) so that the factor rows are
+   * {@code R_b = C_b J_b} (see the table above; {@code function}: {@code C_b = √w_b·I}), and the
+   * outputs. One forward pass; no Jacobian.
+   *
+   * @param outputs (modified) length at least {@code B·K}
+   * @param coef (modified) length at least {@code B·r·K}
+   */
+  public void coefficients(double[] theta, ExampleBlock block, double[] outputs, double[] coef) {
+    checkWeights(block);
+    if (kind == MetricKind.EMPIRICAL_FISHER) checkLabels(block);
+    model.forward(theta, block, outputs);
+    fillCoefficients(block, outputs, coef, new double[model.outputDim()]);
+  }
+
+  /**
+   * Adds {@code R_blockᵀ R_block v} into {@code acc} without forming R or the Jacobian (when the
+   * model overrides {@link Model#jvp}/{@link Model#vjp}): {@code t = C (J v)}, then
+   * {@code acc += Jᵀ (Cᵀ t)}. Cost: one forward pass, one JVP and one VJP (for the MLP about
+   * {@code 10·B·N} flops); memory {@code O(B·r·K)} beyond the model's own work arrays.
+   *
+   * @param v length N (not modified)
+   * @param acc (modified) length N, accumulated into
+   */
+  public void addGramProduct(double[] theta, ExampleBlock block, Workspace ws, double[] v, double[] acc) {
+    int b = block.rows();
+    if (b == 0) return;
+    int k = model.outputDim();
+    if (ws == null) ws = new Workspace(0);
+    ws.ensureProducts(b);
+    coefficients(theta, block, ws.outputs, ws.coef);
+    double[] jv = ws.jv;
+    model.jvp(theta, block, v, ws.outputs, jv);
+    double[] u = ws.u;
+    double[] coef = ws.coef;
+    for (int e = 0; e < b; e++) {
+      int ce = e * rows * k;
+      int o = e * k;
+      for (int j = 0; j < k; j++) u[o + j] = 0;
+      for (int i = 0; i < rows; i++) {
+        int ci = ce + i * k;
+        double t = 0;
+        for (int j = 0; j < k; j++) t += coef[ci + j] * jv[o + j];
+        for (int j = 0; j < k; j++) u[o + j] += coef[ci + j] * t;
+      }
+    }
+    model.vjp(theta, block, u, acc);
+  }
+
+  /** C_b for every example of the block, given the outputs. */
+  private void fillCoefficients(ExampleBlock block, double[] out, double[] coef, double[] p) {
+    int b = block.rows();
+    int k = model.outputDim();
+    OutputDistribution dist = model.distribution();
     double invSqrtS = 1.0 / Math.sqrt(samples);
     for (int e = 0; e < b; e++) {
       double sw = Math.sqrt(block.weight(e));
@@ -189,10 +254,26 @@ public final class FactorRows implements Serializable {
       int c0 = e * rows * k;
       probabilities(dist, out, e * k, k, p);
       switch (kind) {
-        case FISHER: // categorical only: C[i,j] = √p_i (δ_ij − p_j)
+        case FUNCTION:
           for (int i = 0; i < k; i++) {
-            double sp = sw * Math.sqrt(p[i]);
-            for (int j = 0; j < k; j++) coef[c0 + i * k + j] = sp * ((i == j ? 1.0 : 0.0) - p[j]);
+            for (int j = 0; j < k; j++) coef[c0 + i * k + j] = i == j ? sw : 0.0;
+          }
+          break;
+        case FISHER:
+          if (dist == OutputDistribution.CATEGORICAL_SOFTMAX) { // C[i,j] = √p_i (δ_ij − p_j)
+            for (int i = 0; i < k; i++) {
+              double sp = sw * Math.sqrt(p[i]);
+              for (int j = 0; j < k; j++) coef[c0 + i * k + j] = sp * ((i == j ? 1.0 : 0.0) - p[j]);
+            }
+          } else {
+            double s = sw;
+            if (dist == OutputDistribution.BERNOULLI_LOGIT) {
+              double z = out[e * k];
+              s *= Math.sqrt(sigmoid(z) * sigmoid(-z));
+            }
+            for (int i = 0; i < k; i++) {
+              for (int j = 0; j < k; j++) coef[c0 + i * k + j] = i == j ? s : 0.0;
+            }
           }
           break;
         case EMPIRICAL_FISHER:
@@ -215,7 +296,6 @@ public final class FactorRows implements Serializable {
           throw new AssertionError(kind);
       }
     }
-    combine(jac, coef, b, k, n, factors);
   }
 
   /** factors[j·(B·r) + e·r + i] = Σ_k coef[e·r·K + i·K + k] · jac[j·(B·K) + e·K + k]. */
@@ -300,6 +380,16 @@ public final class FactorRows implements Serializable {
     if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
     double e = Math.exp(z);
     return e / (1.0 + e);
+  }
+
+  private static void checkWeights(ExampleBlock block) {
+    for (int e = 0; e < block.rows(); e++) {
+      double w = block.weight(e);
+      if (!(w >= 0) || Double.isInfinite(w)) {
+        throw new IllegalArgumentException("weight of example " + (block.firstIndex() + e) + " is " + w
+            + "; weights must be finite and >= 0");
+      }
+    }
   }
 
   private void checkLabels(ExampleBlock block) {

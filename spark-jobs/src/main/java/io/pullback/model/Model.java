@@ -1,6 +1,7 @@
 package io.pullback.model;
 
 import io.pullback.data.ExampleBlock;
+import io.pullback.linalg.Blas;
 import java.io.Serializable;
 
 /**
@@ -57,6 +58,48 @@ public interface Model extends Serializable {
    * @param jacobian (modified) length at least {@code B·K·N}, column-major {@code (B·K) × N}
    */
   void jacobian(double[] theta, ExampleBlock block, double[] outputs, double[] jacobian);
+
+  /**
+   * Jacobian-vector product of a block: {@code jv[b·K + k] = Σ_j ∂f_k(x_b)/∂θ_j · v_j}, without
+   * storing the Jacobian when the model overrides this (the default forms it: {@code O(B·K·N)} memory).
+   *
+   * @param theta parameters, length N (not modified)
+   * @param block examples (not modified)
+   * @param v tangent direction, length N (not modified)
+   * @param outputs (modified) length at least {@code B·K}: the model outputs
+   * @param jv (modified) length at least {@code B·K}
+   */
+  default void jvp(double[] theta, ExampleBlock block, double[] v, double[] outputs, double[] jv) {
+    int rows = block.rows() * outputDim();
+    if (v.length != numParams()) {
+      throw new IllegalArgumentException("v has " + v.length + " values, the model has N = " + numParams());
+    }
+    if (rows == 0) return;
+    double[] jac = new double[Math.multiplyExact(rows, numParams())];
+    jacobian(theta, block, outputs, jac);
+    Blas.get().dgemv("N", rows, numParams(), 1.0, jac, rows, v, 1, 0.0, jv, 1);
+  }
+
+  /**
+   * Vector-Jacobian product of a block, accumulated: {@code grad[j] += Σ_{b,k} u[b·K + k] · ∂f_k(x_b)/∂θ_j}.
+   * Models override this with reverse-mode differentiation (no Jacobian stored); the default forms
+   * the Jacobian ({@code O(B·K·N)} memory) and calls {@code dgemv}.
+   *
+   * @param theta parameters, length N (not modified)
+   * @param block examples (not modified)
+   * @param u cotangent, length at least {@code B·K} (not modified)
+   * @param grad (modified) length N, accumulated into
+   */
+  default void vjp(double[] theta, ExampleBlock block, double[] u, double[] grad) {
+    int rows = block.rows() * outputDim();
+    if (grad.length != numParams()) {
+      throw new IllegalArgumentException("grad has " + grad.length + " values, the model has N = " + numParams());
+    }
+    if (rows == 0) return;
+    double[] jac = new double[Math.multiplyExact(rows, numParams())];
+    jacobian(theta, block, new double[rows], jac);
+    Blas.get().dgemv("T", rows, numParams(), 1.0, jac, rows, u, 1, 1.0, grad, 1);
+  }
 
   /**
    * Seeded initial parameters: weights drawn from N(0, 1/fan_in), biases zero (documented per model).

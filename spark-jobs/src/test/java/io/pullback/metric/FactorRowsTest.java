@@ -75,6 +75,35 @@ class FactorRowsTest {
     });
   }
 
+  /**
+   * Every model × kind: the matrix-free product {@code Σ_blocks R_bᵀ R_b v} (JVP then VJP, no factor
+   * rows) equals {@code (Σ w) G v} with G from the naive per-example sum. Tolerance 1e-12 relative.
+   */
+  @ParameterizedTest(name = "{0} {1} seed={2}")
+  @MethodSource("modelsTimesKinds")
+  void matrixFreeGramProductEqualsNaiveMetricTimesVector(Model model, MetricKind kind, long seed) {
+    System.out.println("seed " + seed + " " + model + " " + kind);
+    List<ExampleBlock> data = blocks(model, seed, 5, true, 7, 1, 4);
+    double[] theta = TestModels.randomTheta(model, seed);
+    int samples = 3;
+    int n = model.numParams();
+    double[] g = NaiveMetric.metric(model, kind, samples, seed, theta, data);
+    double weight = 0;
+    for (ExampleBlock b : data) weight += b.weightSum();
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[] v = new double[n];
+    for (int j = 0; j < n; j++) v[j] = rng.nextDouble(-1, 1);
+    FactorRows fr = new FactorRows(model, kind, samples, seed);
+    FactorRows.Workspace ws = fr.newWorkspace(0);
+    double[] acc = new double[n];
+    for (ExampleBlock b : data) fr.addGramProduct(theta, b, ws, v, acc);
+    double[] ref = new double[n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) ref[i] += weight * g[i * n + j] * v[j];
+    }
+    assertThat(NaiveMetric.relError(acc, ref)).isLessThan(1e-12);
+  }
+
   /** Logistic fisher = X̃ᵀ diag(p(1−p)) X̃ / M with X̃ = [X, 1]. Tolerance 1e-12 relative. */
   @Test
   void logisticFisherClosedForm() {

@@ -68,6 +68,17 @@ public final class ExampleBlock implements Serializable {
   public double label(int row) { return labels[row * labelDim]; }
   public double weight(int row) { return weights == null ? 1.0 : weights[row]; }
 
+  /** Rows {@code from..to-1} as a new block (copies; global indices preserved). */
+  public ExampleBlock slice(int from, int to) {
+    if (from < 0 || to > rows || from > to) {
+      throw new IllegalArgumentException("slice [" + from + ", " + to + ") is outside the block's " + rows + " rows");
+    }
+    double[] x = Arrays.copyOfRange(features, from * dim, to * dim);
+    double[] y = Arrays.copyOfRange(labels, from * labelDim, to * labelDim);
+    double[] w = weights == null ? null : Arrays.copyOfRange(weights, from, to);
+    return new ExampleBlock(firstIndex + from, to - from, dim, labelDim, x, y, w);
+  }
+
   /** Sum of the example weights (the row count when unweighted). */
   public double weightSum() {
     if (weights == null) return rows;

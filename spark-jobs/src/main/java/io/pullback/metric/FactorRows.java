@@ -87,6 +87,10 @@ public final class FactorRows implements Serializable {
 
   public Model model() { return model; }
   public MetricKind kind() { return kind; }
+  /** S for {@code mc-fisher}. */
+  public int samples() { return samples; }
+  /** The {@code mc-fisher} seed. */
+  public long seed() { return seed; }
 
   /** r, the number of factor rows per example: K (function, fisher), 1 (empirical-fisher), S (mc-fisher). */
   public int rowsPerExample() { return rows; }

@@ -17,7 +17,7 @@ import java.util.SplittableRandom;
  * {@code SplittableRandom(seed)} (fan-in D+1: the bias is treated as the weight of a constant
  * feature).
  */
-public final class LogisticModel implements Model {
+public final class LogisticModel implements LayeredModel {
   private static final long serialVersionUID = 1L;
 
   private final int inputDim;
@@ -74,5 +74,16 @@ public final class LogisticModel implements Model {
   @Override
   public String toString() {
     return "LogisticModel[D=" + inputDim + "]";
+  }
+
+  @Override public int layers() { return 1; }
+  @Override public int layerInputs(int layer) { return inputDim(); }
+  @Override public int layerOutputs(int layer) { return 1; }
+  @Override public int paramIndex(int layer, int o, int i) { return i; }
+  @Override public int layerStart(int layer) { return 0; }
+
+  @Override
+  public void layerStatistics(double[] theta, ExampleBlock block, double[] cot, int r, double[][] inputs, double[][] deltas) {
+    LayeredModel.singleLayerStatistics(block, 1, cot, r, inputs, deltas);
   }
 }

@@ -37,7 +37,7 @@ import java.util.SplittableRandom;
  * finite differences disagree with the Jacobian for examples with a pre-activation within the step
  * of 0.
  */
-public final class MlpModel implements Model {
+public final class MlpModel implements LayeredModel {
   private static final long serialVersionUID = 1L;
 
   /** widths[0] = D, widths[1..L] hidden, widths[L+1] = K. */
@@ -377,6 +377,59 @@ public final class MlpModel implements Model {
         double[] swap = delta;
         delta = next;
         next = swap;
+      }
+    }
+  }
+
+  @Override public int layers() { return widths.length - 1; }
+  @Override public int layerInputs(int layer) { return widths[layer]; }
+  @Override public int layerOutputs(int layer) { return widths[layer + 1]; }
+  @Override public int layerStart(int layer) { return offW[layer + 1]; }
+
+  @Override
+  public int paramIndex(int layer, int o, int i) {
+    int in = widths[layer];
+    return i == in ? offB[layer + 1] + o : offW[layer + 1] + o * in + i;
+  }
+
+  /**
+   * One forward pass, then back-propagation of all {@code B·r} cotangents at once (one {@code dgemm}
+   * per layer over {@code B·r} rows); see {@link LayeredModel#layerStatistics}.
+   */
+  @Override
+  public void layerStatistics(double[] theta, ExampleBlock block, double[] cot, int r, double[][] inputs, double[][] deltas) {
+    ModelChecks.forward(this, theta, block, new double[block.rows() * outputDim()]);
+    int rows = block.rows();
+    int layers = widths.length - 1;
+    int k = outputDim();
+    int br = rows * r;
+    forwardPass(theta, block);
+    double[] acts = scratch.get(0, 1);
+    double[] derivs = scratch.get(1, 1);
+    for (int l = 0; l < layers; l++) {
+      int in = widths[l];
+      int out = widths[l + 1];
+      if (inputs[l] == null || inputs[l].length < rows * in) inputs[l] = new double[Math.max(1, rows * in)];
+      if (deltas[l] == null || deltas[l].length < br * out) deltas[l] = new double[Math.max(1, br * out)];
+      if (rows > 0) System.arraycopy(acts, actOffset(l, rows), inputs[l], 0, rows * in);
+    }
+    if (rows == 0) return;
+    double[] top = deltas[layers - 1];
+    for (int t = 0; t < br; t++) {
+      for (int o = 0; o < k; o++) top[o * br + t] = cot[t * k + o];
+    }
+    BLAS blas = Blas.get();
+    for (int l = layers - 1; l >= 1; l--) {
+      int in = widths[l];
+      int out = widths[l + 1];
+      double[] below = deltas[l - 1];
+      // Δ_{l−1} = (Δ_l W_l) ∘ σ'(z_{l−1}) row by row (row (b,i) uses example b's derivative).
+      blas.dgemm("N", "T", br, in, out, 1.0, deltas[l], 0, br, theta, offW[l + 1], in, 0.0, below, 0, br);
+      int dOff = actOffset(l, rows);
+      for (int j = 0; j < in; j++) {
+        int col = j * br;
+        int dcol = dOff + j * rows;
+        for (int t = 0; t < br; t++) below[col + t] *= derivs[dcol + t / r];
       }
     }
   }

@@ -21,7 +21,7 @@ import java.util.SplittableRandom;
  * <p><b>Initial parameters.</b> Every θ_i, biases included, {@code ~ N(0, 1/(D+1))} i.i.d. from
  * {@code SplittableRandom(seed)}.
  */
-public final class SoftmaxModel implements Model {
+public final class SoftmaxModel implements LayeredModel {
   private static final long serialVersionUID = 1L;
 
   private final int inputDim;
@@ -96,5 +96,16 @@ public final class SoftmaxModel implements Model {
   @Override
   public String toString() {
     return "SoftmaxModel[D=" + inputDim + ", K=" + classes + "]";
+  }
+
+  @Override public int layers() { return 1; }
+  @Override public int layerInputs(int layer) { return inputDim; }
+  @Override public int layerOutputs(int layer) { return classes; }
+  @Override public int paramIndex(int layer, int o, int i) { return o * (inputDim + 1) + i; }
+  @Override public int layerStart(int layer) { return 0; }
+
+  @Override
+  public void layerStatistics(double[] theta, ExampleBlock block, double[] cot, int r, double[][] inputs, double[][] deltas) {
+    LayeredModel.singleLayerStatistics(block, classes, cot, r, inputs, deltas);
   }
 }

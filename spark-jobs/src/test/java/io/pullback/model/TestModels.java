@@ -68,12 +68,7 @@ public final class TestModels {
 
   /** Rows {@code from..to-1} of a block as a new block (global indices preserved). */
   public static ExampleBlock slice(ExampleBlock blk, int from, int to) {
-    int d = blk.dim();
-    int ld = blk.labelDim();
-    double[] x = java.util.Arrays.copyOfRange(blk.features(), from * d, to * d);
-    double[] y = java.util.Arrays.copyOfRange(blk.labels(), from * ld, to * ld);
-    double[] w = blk.weights() == null ? null : java.util.Arrays.copyOfRange(blk.weights(), from, to);
-    return new ExampleBlock(blk.firstIndex() + from, to - from, d, ld, x, y, w);
+    return blk.slice(from, to);
   }
 
   /** {@code initialParams(seed)} plus N(0, 0.3²) noise, so biases are non-zero too. */

@@ -1,0 +1,232 @@
+package io.pullback.metric.representation;
+
+import io.pullback.linalg.Blas;
+import io.pullback.model.LayeredModel;
+import io.pullback.optim.DenseMetricSolver;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * K-FAC (Martens &amp; Grosse 2015): per layer l, {@code Ĝ_l = S_l ⊗ A_l} on that layer's parameters
+ * ({@code W_l[o, i]} and {@code b_l[o]} as the entries {@code (o, i)} of a {@code q × p} matrix,
+ * {@code p = in_l + 1}, {@code q = out_l}), with {@code A_l = E_w[ã ãᵀ]} (inputs with a trailing 1)
+ * and {@code S_l = E_w[Σ_i δ_i δ_iᵀ]} (the back-propagated factor-row coefficients); cross-layer
+ * entries are zero. Exact for a single affine layer with the {@code function} metric (then
+ * {@code S = I}).
+ *
+ * <p>Products: {@code (Ĝ v)_l = S_l V_l A_l} ({@code V_l} the layer's part of v as {@code q × p}).
+ * Solves use <b>factored Tikhonov damping</b>: {@code (S + γ/π·I)⁻¹ V (A + πγ·I)⁻¹} with
+ * {@code γ = √λ} and {@code π = √((tr A / p) / (tr S / q))}; for λ = 0 this is the exact inverse
+ * of {@code S ⊗ A}, for λ &gt; 0 it approximates {@code (Ĝ + λI)⁻¹} (it adds
+ * {@code γ(π S ⊗ I + I ⊗ A/π)} instead of λI, which cross terms make larger than λI).
+ *
+ * <p>Costs per layer: memory {@code 8(p² + q²)}; products {@code 2qp(p + q)} flops; solves two
+ * Choleskys ({@code (p³ + q³)/3}) per new λ, then {@code 2qp(p + q)}.
+ */
+public final class KfacMetric implements MetricRepresentation {
+  private final int n;
+  private final LayeredModel model;
+  private final double[][] a;
+  private final double[][] s;
+
+  /**
+   * @param a per layer {@code A_l}, row-major {@code p × p} (kept)
+   * @param s per layer {@code S_l}, row-major {@code q × q} (kept)
+   */
+  public KfacMetric(LayeredModel model, double[][] a, double[][] s) {
+    this.model = model;
+    this.n = model.numParams();
+    this.a = a;
+    this.s = s;
+  }
+
+  /** From the summed factors of {@link KfacSum}, divided by the weight total. */
+  static KfacMetric fromSum(LayeredModel model, double[] sum, double weightSum) {
+    int layers = model.layers();
+    double[][] a = new double[layers][];
+    double[][] s = new double[layers][];
+    int off = 0;
+    for (int l = 0; l < layers; l++) {
+      int p = model.layerInputs(l) + 1;
+      int q = model.layerOutputs(l);
+      a[l] = symmetrised(sum, off, p, weightSum);
+      off += p * p;
+      s[l] = symmetrised(sum, off, q, weightSum);
+      off += q * q;
+    }
+    return new KfacMetric(model, a, s);
+  }
+
+  private static double[] symmetrised(double[] sum, int off, int m, double w) {
+    double[] x = new double[m * m];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < m; j++) x[i * m + j] = 0.5 * (sum[off + i * m + j] + sum[off + j * m + i]) / w;
+    }
+    return x;
+  }
+
+  @Override public RepresentationKind kind() { return RepresentationKind.KFAC; }
+  @Override public boolean exact() { return false; }
+  @Override public int n() { return n; }
+
+  private int p(int l) { return model.layerInputs(l) + 1; }
+  private int q(int l) { return model.layerOutputs(l); }
+
+  /** Layer l's part of v as row-major q × p. */
+  private double[] gather(double[] v, int l) {
+    int p = p(l);
+    int q = q(l);
+    double[] m = new double[q * p];
+    for (int o = 0; o < q; o++) {
+      for (int i = 0; i < p; i++) m[o * p + i] = v[model.paramIndex(l, o, i)];
+    }
+    return m;
+  }
+
+  private void scatter(double[] m, int l, double[] out) {
+    int p = p(l);
+    int q = q(l);
+    for (int o = 0; o < q; o++) {
+      for (int i = 0; i < p; i++) out[model.paramIndex(l, o, i)] = m[o * p + i];
+    }
+  }
+
+  /** Row-major {@code L (q×q) · M (q×p) · R (p×p)}. */
+  private static double[] sandwich(double[] left, double[] m, double[] right, int q, int p) {
+    double[] t = new double[q * p];
+    double[] y = new double[q * p];
+    // Row-major X is column-major Xᵀ: (L M R)ᵀ = Rᵀ Mᵀ Lᵀ = R Mᵀ L for symmetric L, R.
+    Blas.get().dgemm("N", "N", p, q, q, 1.0, m, p, left, q, 0.0, t, p);
+    Blas.get().dgemm("N", "N", p, q, p, 1.0, right, p, t, p, 0.0, y, p);
+    return y;
+  }
+
+  @Override
+  public double[] multiply(double[] v) {
+    Checks.length(v, n);
+    double[] y = new double[n];
+    for (int l = 0; l < a.length; l++) scatter(sandwich(s[l], gather(v, l), a[l], q(l), p(l)), l, y);
+    return y;
+  }
+
+  private final Map<Double, double[][][]> inverses = new LinkedHashMap<>();
+
+  @Override
+  public double[] solve(double[] v, double lambda) {
+    Checks.length(v, n);
+    Checks.lambda(lambda);
+    double[][][] inv = inverses.computeIfAbsent(lambda, this::dampedInverses);
+    if (inverses.size() > 4) inverses.remove(inverses.keySet().iterator().next());
+    double[] x = new double[n];
+    for (int l = 0; l < a.length; l++) scatter(sandwich(inv[l][1], gather(v, l), inv[l][0], q(l), p(l)), l, x);
+    return x;
+  }
+
+  /** Per layer {(A + πγI)⁻¹, (S + γ/π I)⁻¹} as dense symmetric matrices. */
+  private double[][][] dampedInverses(double lambda) {
+    double[][][] inv = new double[a.length][][];
+    double gamma = Math.sqrt(lambda);
+    for (int l = 0; l < a.length; l++) {
+      int p = p(l);
+      int q = q(l);
+      double pi = 1.0;
+      if (gamma > 0) {
+        double ta = trace(a[l], p) / p;
+        double ts = trace(s[l], q) / q;
+        if (ta > 0 && ts > 0) pi = Math.sqrt(ta / ts);
+      }
+      inv[l] = new double[][] {inverse(a[l], p, pi * gamma, l, "A"), inverse(s[l], q, gamma / pi, l, "S")};
+    }
+    return inv;
+  }
+
+  private static double[] inverse(double[] m, int size, double shift, int layer, String name) {
+    DenseMetricSolver solver = new DenseMetricSolver(m, size, false);
+    double[] inv = new double[size * size];
+    double[] e = new double[size];
+    try {
+      for (int j = 0; j < size; j++) {
+        java.util.Arrays.fill(e, 0.0);
+        e[j] = 1.0;
+        double[] col = solver.solve(e, shift);
+        for (int i = 0; i < size; i++) inv[i * size + j] = col[i];
+      }
+    } catch (RuntimeException ex) {
+      throw new IllegalArgumentException("kfac factor " + name + " of layer " + layer + " plus damping " + shift
+          + " is not positive definite; use a damping > 0 (" + ex.getMessage() + ")", ex);
+    }
+    return inv;
+  }
+
+  private static double trace(double[] m, int size) {
+    double t = 0;
+    for (int i = 0; i < size; i++) t += m[i * size + i];
+    return t;
+  }
+
+  @Override
+  public double trace() {
+    double t = 0;
+    for (int l = 0; l < a.length; l++) t += trace(a[l], p(l)) * trace(s[l], q(l));
+    return t;
+  }
+
+  @Override
+  public double[] diagonal() {
+    double[] d = new double[n];
+    for (int l = 0; l < a.length; l++) {
+      int p = p(l);
+      int q = q(l);
+      for (int o = 0; o < q; o++) {
+        for (int i = 0; i < p; i++) d[model.paramIndex(l, o, i)] = s[l][o * q + o] * a[l][i * p + i];
+      }
+    }
+    return d;
+  }
+
+  @Override
+  public double frobeniusNorm() {
+    double t = 0;
+    for (int l = 0; l < a.length; l++) {
+      double f = DenseOps.frobenius(a[l]) * DenseOps.frobenius(s[l]);
+      t += f * f;
+    }
+    return Math.sqrt(t);
+  }
+
+  @Override
+  public double[] toDense() {
+    MetricRepresentation.requireDenseFits(kind(), n);
+    double[] g = new double[n * n];
+    for (int l = 0; l < a.length; l++) {
+      int p = p(l);
+      int q = q(l);
+      for (int o = 0; o < q; o++) {
+        for (int i = 0; i < p; i++) {
+          int row = model.paramIndex(l, o, i);
+          for (int o2 = 0; o2 < q; o2++) {
+            for (int i2 = 0; i2 < p; i2++) {
+              g[row * n + model.paramIndex(l, o2, i2)] = s[l][o * q + o2] * a[l][i * p + i2];
+            }
+          }
+        }
+      }
+    }
+    return g;
+  }
+
+  @Override
+  public Map<String, NpyArray> exports() {
+    Map<String, NpyArray> out = new LinkedHashMap<>();
+    for (int l = 0; l < a.length; l++) {
+      out.put("kfac_layer" + l + "_A", new NpyArray(a[l], new long[] {p(l), p(l)}));
+      out.put("kfac_layer" + l + "_S", new NpyArray(s[l], new long[] {q(l), q(l)}));
+    }
+    return out;
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    return Map.of("layers", a.length);
+  }
+}

@@ -1,0 +1,161 @@
+package io.pullback.metric.representation;
+
+import io.pullback.data.ExampleBlock;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.aggregate.BlockData;
+import io.pullback.model.LayeredModel;
+import io.pullback.model.Model;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Builds a {@link MetricRepresentation} of the metric {@code G = Σ w RᵀR / Σ w} (factor rows
+ * {@code R} of a {@link FactorRows} at θ) over {@link BlockData}: Spark partitions or in-memory
+ * blocks, the same code either way. Each build is one data pass (implicit: none until used).
+ * {@code blocked} is built by the distributed estimator, not here.
+ */
+public final class Representations {
+  private Representations() {}
+
+  public static MetricRepresentation build(RepresentationKind kind, BlockData data, FactorRows rows, double[] theta,
+                                           RepresentationOptions options) {
+    Model model = rows.model();
+    int n = model.numParams();
+    if (theta.length != n) {
+      throw new IllegalArgumentException("theta has " + theta.length + " values, the model has N = " + n);
+    }
+    double w = data.weightSum();
+    if (!(w > 0)) throw new IllegalArgumentException("the examples' total weight is " + w + "; it must be > 0");
+    switch (kind) {
+      case DENSE -> {
+        MetricRepresentation.requireDenseFits(kind, n);
+        return new DenseMetric(data.denseMetric(rows, theta), n, options.allowJitter());
+      }
+      case DIAG -> {
+        double[] d = data.sum(new DiagonalSum(rows, theta));
+        for (int i = 0; i < n; i++) d[i] /= w;
+        return new DiagonalMetric(d);
+      }
+      case BLOCK_DIAG -> {
+        int[] starts = groupStarts(model);
+        double[] sum = data.sum(new BlockDiagonalSum(rows, theta, starts));
+        double[][] blocks = new double[starts.length - 1][];
+        for (int g = 0; g + 1 < starts.length; g++) {
+          int m = starts[g + 1] - starts[g];
+          int off = BlockDiagonalSum.offset(starts, g);
+          blocks[g] = new double[m * m];
+          for (int i = 0; i < m; i++) {
+            for (int j = 0; j < m; j++) {
+              blocks[g][i * m + j] = 0.5 * (sum[off + i * m + j] + sum[off + j * m + i]) / w;
+            }
+          }
+        }
+        return new BlockDiagonalMetric(starts, blocks, options.allowJitter());
+      }
+      case KFAC -> {
+        if (!(model instanceof LayeredModel layered)) {
+          throw new IllegalArgumentException("--representation kfac needs a layered model (logistic, softmax or mlp); "
+              + model.kind() + " has no layers");
+        }
+        return KfacMetric.fromSum(layered, data.sum(new KfacSum(rows, theta)), w);
+      }
+      case LOW_RANK -> {
+        int k = Math.min(options.rank(), n);
+        double[][] omega = LowRankMetric.testMatrix(n, k, options.seed());
+        double[] sketch = data.sum(new GramProductSum(rows, theta, omega));
+        double[][] y = new double[k][n];
+        for (int s = 0; s < k; s++) {
+          for (int i = 0; i < n; i++) y[s][i] = sketch[s * n + i] / w;
+        }
+        return LowRankMetric.fromSketch(omega, y);
+      }
+      case NTK_DUAL -> {
+        long m = data.examples() * rows.rowsPerExample();
+        if (m > options.maxDualRows() || m * n > Integer.MAX_VALUE - 8) {
+          throw new IllegalArgumentException("ntk-dual gathers all B*r = " + m + " factor rows of length N = " + n
+              + " on the driver; the limit is " + options.maxDualRows() + " rows: use a smaller sample"
+              + " (--metric-fraction when training) or another representation");
+        }
+        List<double[]> parts = data.collect(new FactorRowsByRow(rows, theta));
+        double[] all = new double[(int) (m * n)];
+        int off = 0;
+        for (double[] p : parts) {
+          System.arraycopy(p, 0, all, off, p.length);
+          off += p.length;
+        }
+        return new NtkDualMetric(all, (int) m, n, w);
+      }
+      case IMPLICIT -> {
+        return new ImplicitMetric(gramOperator(data, rows, theta), options.cgTol(), options.cgMaxIter());
+      }
+      case BLOCKED -> throw new IllegalArgumentException("the blocked representation is built by the distributed"
+          + " blocked estimator (estimate --representation blocked), not in memory");
+      default -> throw new AssertionError(kind);
+    }
+  }
+
+  /** Parameter groups for block-diag: one per layer of a layered model, else the whole vector. */
+  public static int[] groupStarts(Model model) {
+    if (model instanceof LayeredModel layered && layered.layers() > 1) {
+      int[] starts = new int[layered.layers() + 1];
+      for (int l = 0; l < layered.layers(); l++) starts[l] = layered.layerStart(l);
+      starts[layered.layers()] = model.numParams();
+      return starts;
+    }
+    return new int[] {0, model.numParams()};
+  }
+
+  /** The matrix-free operator {@code v ↦ G v} over the data, counting its passes. */
+  public static GramOperator gramOperator(BlockData data, FactorRows rows, double[] theta) {
+    int n = rows.model().numParams();
+    double w = data.weightSum();
+    AtomicLong passes = new AtomicLong();
+    return new GramOperator() {
+      @Override
+      public int n() {
+        return n;
+      }
+
+      @Override
+      public double[][] apply(double[][] vectors) {
+        for (double[] v : vectors) Checks.length(v, n);
+        double[] sum = data.sum(new GramProductSum(rows, theta, vectors));
+        passes.incrementAndGet();
+        double[][] out = new double[vectors.length][n];
+        for (int s = 0; s < vectors.length; s++) {
+          for (int i = 0; i < n; i++) out[s][i] = sum[s * n + i] / w;
+        }
+        return out;
+      }
+
+      @Override
+      public double[] diagonal() {
+        double[] d = data.sum(new DiagonalSum(rows, theta));
+        passes.incrementAndGet();
+        for (int i = 0; i < n; i++) d[i] /= w;
+        return d;
+      }
+
+      @Override
+      public long passes() {
+        return passes.get();
+      }
+    };
+  }
+
+  /** A block's factor rows, row by row (row t of the block at {@code t·N}). */
+  private record FactorRowsByRow(FactorRows rows, double[] theta) implements BlockData.BlockMapper {
+    @Override
+    public double[] apply(ExampleBlock block) {
+      int n = rows.model().numParams();
+      int m = block.rows() * rows.rowsPerExample();
+      double[] colMajor = new double[Math.max(1, m * n)];
+      rows.compute(theta, block, null, colMajor);
+      double[] byRow = new double[m * n];
+      for (int j = 0; j < n; j++) {
+        for (int t = 0; t < m; t++) byRow[t * n + j] = colMajor[j * m + t];
+      }
+      return byRow;
+    }
+  }
+}

@@ -1,0 +1,251 @@
+package io.pullback.metric.representation;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.pullback.data.ExampleBlock;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.MetricKind;
+import io.pullback.metric.aggregate.BlockData;
+import io.pullback.model.Activation;
+import io.pullback.model.LogisticModel;
+import io.pullback.model.MlpModel;
+import io.pullback.model.Model;
+import io.pullback.model.OutputDistribution;
+import io.pullback.model.SoftmaxModel;
+import io.pullback.model.TestModels;
+import io.pullback.optim.DenseMetricSolver;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.SplittableRandom;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * One contract for every in-memory representation, against the dense metric built by an independent
+ * route (the naive per-example sum of outer products, {@code NaiveMetric}):
+ * <ol>
+ *   <li><b>self-consistency</b> (every representation): {@code mv}, {@code vTMv}, {@code trace},
+ *       {@code diagonal}, {@code frobeniusNorm} and {@code solve} agree with its own {@code toDense()}
+ *       Ĝ (solve vs a Cholesky of {@code Ĝ + λI}, except kfac's factored damping, checked at λ = 0);</li>
+ *   <li><b>exactness</b> where theory says so, to 1e-10 relative: dense, implicit, ntk-dual always;
+ *       block-diag with one group; low-rank with k ≥ rank G; kfac for one affine layer with the
+ *       {@code function} metric; diag and block-diag trace and diagonal always;</li>
+ *   <li><b>approximation error</b> of the others, printed (relative Frobenius error of Ĝ and of
+ *       {@code Ĝ⁻¹}-solves).</li>
+ * </ol>
+ * Tolerances: 1e-10 relative (norm-wise; 1e-8 for Nyström, see below) — sums of a few hundred O(1) products, plus CG to a relative
+ * residual 1e-14 on a system with condition number below 1e3.
+ */
+class MetricRepresentationContractTest {
+
+  record Case(String name, Model model, MetricKind kind, int examples) {
+    @Override
+    public String toString() {
+      return name;
+    }
+  }
+
+  static List<Case> cases() {
+    return List.of(
+        new Case("mlp-tanh function", new MlpModel(3, new int[] {5, 4}, 2, Activation.TANH), MetricKind.FUNCTION, 40),
+        new Case("mlp-softmax fisher", new MlpModel(2, new int[] {4}, 3, Activation.TANH,
+            OutputDistribution.CATEGORICAL_SOFTMAX), MetricKind.FISHER, 40),
+        new Case("softmax function", new SoftmaxModel(3, 3), MetricKind.FUNCTION, 30),
+        new Case("softmax fisher", new SoftmaxModel(3, 3), MetricKind.FISHER, 30),
+        new Case("logistic empirical-fisher", new LogisticModel(4), MetricKind.EMPIRICAL_FISHER, 30),
+        new Case("linear-layer mlp function", new MlpModel(4, new int[0], 2, Activation.TANH), MetricKind.FUNCTION, 30),
+        new Case("mlp-gelu few examples (rank < N)", new MlpModel(3, new int[] {6}, 2, Activation.GELU),
+            MetricKind.FUNCTION, 4));
+  }
+
+  static Stream<Arguments> kindsTimesCases() {
+    List<Arguments> args = new ArrayList<>();
+    long seed = 7000;
+    for (RepresentationKind rk : RepresentationKind.values()) {
+      if (rk == RepresentationKind.BLOCKED) continue; // distributed: BlockedMetricTest
+      for (Case c : cases()) args.add(Arguments.of(rk, c, seed++));
+    }
+    return args.stream();
+  }
+
+  /** Splits M examples into blocks of 7 (consecutive global indices). */
+  static List<ExampleBlock> data(Model m, int examples, long seed) {
+    SplittableRandom rng = new SplittableRandom(seed);
+    List<ExampleBlock> blocks = new ArrayList<>();
+    for (int from = 0; from < examples; from += 7) {
+      blocks.add(TestModels.randomBlock(m, rng, from, Math.min(7, examples - from), true));
+    }
+    return blocks;
+  }
+
+  @ParameterizedTest(name = "{0} on {1} seed={2}")
+  @MethodSource("kindsTimesCases")
+  void representationHonoursTheContract(RepresentationKind rk, Case c, long seed) {
+    System.out.println("seed " + seed + " " + rk + " " + c);
+    Model model = c.model();
+    int n = model.numParams();
+    List<ExampleBlock> blocks = data(model, c.examples(), seed);
+    double[] theta = TestModels.randomTheta(model, seed);
+    FactorRows rows = new FactorRows(model, c.kind(), 3, seed);
+    double[] g = io.pullback.metric.NaiveMetricAccess.metric(model, c.kind(), 3, seed, theta, blocks);
+    int rank = rank(g, n);
+    RepresentationOptions opts = new RepresentationOptions(Math.max(1, rank), 1e-14, 20 * n, seed, false, 8192);
+    MetricRepresentation rep = Representations.build(rk, BlockData.of(blocks), rows, theta, opts);
+    assertThat(rep.kind()).isEqualTo(rk);
+    assertThat(rep.n()).isEqualTo(n);
+
+    SplittableRandom rng = new SplittableRandom(seed + 1);
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = rng.nextDouble(-1, 1);
+    double lambda = 1e-2 * trace(g, n) / n;
+
+    // 1. Self-consistency with its own dense form.
+    double[] hat = rep.toDense();
+    assertThat(symmetryError(hat, n)).isLessThan(1e-12);
+    assertThat(relError(rep.mv(v), times(hat, n, v))).as("mv vs toDense").isLessThan(1e-10);
+    assertThat(Math.abs(rep.vTMv(v) - dot(v, times(hat, n, v)))).isLessThanOrEqualTo(1e-10 * norm(hat) * dot(v, v));
+    assertThat(relError(rep.diagonal(), diag(hat, n))).as("diagonal vs toDense").isLessThan(1e-10);
+    assertThat(Math.abs(rep.trace() - trace(hat, n))).isLessThanOrEqualTo(1e-10 * Math.max(1, Math.abs(trace(hat, n))));
+    if (rk != RepresentationKind.IMPLICIT) {
+      assertThat(Math.abs(rep.frobeniusNorm() - norm(hat))).isLessThanOrEqualTo(1e-10 * norm(hat));
+    }
+    double solveLambda = rk == RepresentationKind.KFAC ? 0.0 : lambda;
+    boolean solvable = rk != RepresentationKind.KFAC || rank(hat, n) == n;
+    if (solvable) {
+      double[] x = rep.solve(v, solveLambda);
+      double[] ref = new DenseMetricSolver(hat, n, true).solve(v, solveLambda);
+      assertThat(relError(x, ref)).as("solve vs Cholesky of toDense + λI").isLessThan(1e-8);
+    }
+
+    // 2. Exactness where theory gives it.
+    boolean exactAll = rep.exact()
+        || (rk == RepresentationKind.LOW_RANK && opts.rank() >= rank)
+        || (rk == RepresentationKind.KFAC && c.kind() == MetricKind.FUNCTION && isOneAffineLayer(model));
+    double mvError = relError(rep.mv(v), times(g, n, v));
+    double solveError = relError(rep.solve(v, lambda), new DenseMetricSolver(g, n, true).solve(v, lambda));
+    System.out.printf("  %s on %s: N=%d rank=%d exact=%s  |Ĝ−G|/|G| = %.3e  mv error %.3e  solve(λ) error %.3e%n",
+        rk, c, n, rank, exactAll, relError(hat, g), mvError, solveError);
+    if (exactAll) {
+      // Nyström goes through a Cholesky of ΩᵀGΩ and a triangular solve: rounding grows with the
+      // condition number of G (here up to ~1e6), so its exactness is checked to 1e-8.
+      double tol = rk == RepresentationKind.LOW_RANK ? 1e-8 : 1e-10;
+      assertThat(relError(hat, g)).isLessThan(tol);
+      assertThat(mvError).isLessThan(tol);
+      // A solve multiplies the error of Ĝ by the condition number of G + λI (≤ ~1e2 with this λ).
+      if (rk != RepresentationKind.KFAC) assertThat(solveError).isLessThan(100 * tol);
+    }
+    if (exactAll || rk == RepresentationKind.DIAG || rk == RepresentationKind.BLOCK_DIAG) {
+      assertThat(relError(rep.diagonal(), diag(g, n))).isLessThan(1e-10);
+      assertThat(Math.abs(rep.trace() - trace(g, n))).isLessThanOrEqualTo(1e-10 * trace(g, n));
+    }
+    if (rk == RepresentationKind.IMPLICIT) {
+      // Hutchinson estimate: within a factor 2 of the truth with 8 probes (its relative sd is ≈ 1/√8).
+      assertThat(rep.frobeniusNorm()).isBetween(0.5 * norm(g), 2.0 * norm(g));
+    }
+    rep.release();
+  }
+
+  /** A genuinely approximate case stays approximate: K-FAC on a two-layer MLP differs from G. */
+  @Test
+  void kfacOnHiddenLayersIsAnApproximationAndKeepsBlockStructure() {
+    Model model = new MlpModel(3, new int[] {5}, 2, Activation.TANH);
+    List<ExampleBlock> blocks = data(model, 30, 11);
+    double[] theta = TestModels.randomTheta(model, 11);
+    FactorRows rows = new FactorRows(model, MetricKind.FUNCTION, 1, 0);
+    double[] g = io.pullback.metric.NaiveMetricAccess.metric(model, MetricKind.FUNCTION, 1, 0, theta, blocks);
+    MetricRepresentation kfac = Representations.build(RepresentationKind.KFAC, BlockData.of(blocks), rows, theta,
+        RepresentationOptions.defaults());
+    double[] hat = kfac.toDense();
+    int n = model.numParams();
+    assertThat(relError(hat, g)).isGreaterThan(1e-3);
+    int[] starts = Representations.groupStarts(model);
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        boolean sameLayer = (i < starts[1]) == (j < starts[1]);
+        if (!sameLayer) assertThat(hat[i * n + j]).isZero();
+      }
+    }
+  }
+
+  @Test
+  void badArgumentsAreRefusedWithTheirNames() {
+    Model model = new LogisticModel(2);
+    List<ExampleBlock> blocks = data(model, 10, 3);
+    FactorRows rows = new FactorRows(model, MetricKind.FISHER, 1, 0);
+    double[] theta = new double[model.numParams()];
+    assertThatThrownBy(() -> new RepresentationOptions(0, 1e-6, 10, 0, false, 10)).hasMessageContaining("--rank");
+    assertThatThrownBy(() -> new RepresentationOptions(4, 2, 10, 0, false, 10)).hasMessageContaining("--cg-tol");
+    assertThatThrownBy(() -> new RepresentationOptions(4, 1e-6, 0, 0, false, 10)).hasMessageContaining("--cg-max-iter");
+    assertThatThrownBy(() -> RepresentationKind.parse("sparse")).hasMessageContaining("valid: dense, blocked");
+    RepresentationOptions few = new RepresentationOptions(4, 1e-6, 10, 0, false, 5);
+    assertThatThrownBy(() -> Representations.build(RepresentationKind.NTK_DUAL, BlockData.of(blocks), rows, theta, few))
+        .hasMessageContaining("ntk-dual").hasMessageContaining("10");
+    MetricRepresentation diag = Representations.build(RepresentationKind.DIAG, BlockData.of(blocks), rows, theta,
+        RepresentationOptions.defaults());
+    assertThatThrownBy(() -> diag.solve(new double[2], 0)).hasMessageContaining("entries");
+    assertThatThrownBy(() -> diag.solve(new double[3], -1)).hasMessageContaining("lambda");
+  }
+
+  static boolean isOneAffineLayer(Model m) {
+    return m instanceof SoftmaxModel || m instanceof LogisticModel
+        || (m instanceof MlpModel mlp && mlp.layers() == 1);
+  }
+
+  static int rank(double[] g, int n) {
+    double[] a = g.clone();
+    double[] w = DenseOps.eigh(a, n);
+    double max = 0;
+    for (double x : w) max = Math.max(max, Math.abs(x));
+    int r = 0;
+    for (double x : w) if (x > 1e-12 * max) r++;
+    return r;
+  }
+
+  static double[] times(double[] a, int n, double[] v) {
+    double[] y = new double[n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) y[i] += a[i * n + j] * v[j];
+    }
+    return y;
+  }
+
+  static double[] diag(double[] a, int n) {
+    double[] d = new double[n];
+    for (int i = 0; i < n; i++) d[i] = a[i * n + i];
+    return d;
+  }
+
+  static double trace(double[] a, int n) {
+    double t = 0;
+    for (int i = 0; i < n; i++) t += a[i * n + i];
+    return t;
+  }
+
+  static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+    return s;
+  }
+
+  static double norm(double[] a) {
+    return Math.sqrt(dot(a, a));
+  }
+
+  static double relError(double[] a, double[] b) {
+    double d = 0;
+    for (int i = 0; i < a.length; i++) d += (a[i] - b[i]) * (a[i] - b[i]);
+    return Math.sqrt(d) / Math.max(1e-300, norm(b));
+  }
+
+  static double symmetryError(double[] a, int n) {
+    double d = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) d = Math.max(d, Math.abs(a[i * n + j] - a[j * n + i]));
+    }
+    return d / Math.max(1e-300, norm(a));
+  }
+}

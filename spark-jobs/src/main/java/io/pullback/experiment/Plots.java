@@ -11,16 +11,16 @@ import org.knowm.xchart.XYSeries;
 import org.knowm.xchart.style.markers.SeriesMarkers;
 
 /** PNG line plots (XChart, headless). */
-final class Plots {
+public final class Plots {
   /** One named curve. */
-  record Series(String name, double[] x, double[] y) {}
+  public record Series(String name, double[] x, double[] y) {}
 
   private Plots() {}
 
   /**
    * Writes a line plot to {@code file} (PNG). Non-positive y values are dropped on a log axis.
    */
-  static void line(Path file, String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
+  public static void line(Path file, String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
     System.setProperty("java.awt.headless", "true");
     XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
     chart.getStyler().setYAxisLogarithmic(logY);

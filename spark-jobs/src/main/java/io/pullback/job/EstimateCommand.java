@@ -27,8 +27,10 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--samples", paramLabel = "S", description = "Samples per example for mc-fisher (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   int samples;
 
-  @Option(names = "--representation", paramLabel = "auto|dense|blocked",
-      description = "dense: one N×N matrix on the driver; blocked: distributed tiles; auto: dense up to --dense-limit (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
+  @Option(names = "--representation", paramLabel = "auto|dense|blocked|implicit|diag|block-diag|kfac|low-rank|ntk-dual",
+      description = "dense: one N×N matrix on the driver; blocked: distributed tiles; implicit: never formed (summary only);"
+          + " diag, block-diag (per layer), kfac (per-layer Kronecker factors), low-rank (Nyström, --rank), ntk-dual"
+          + " (the factor rows' kernel); auto: dense up to --dense-limit, else blocked (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
   String representation;
 
   @Option(names = "--dense-limit", paramLabel = "N", description = "Largest N estimated densely in auto mode (default: ${DEFAULT-VALUE}).", defaultValue = "4096")
@@ -36,6 +38,9 @@ public final class EstimateCommand implements Callable<Integer> {
 
   @Option(names = "--tile-size", paramLabel = "T", description = "Tile side of the blocked representation (default: ${DEFAULT-VALUE}).", defaultValue = "1024")
   int tileSize;
+
+  @Mixin
+  RepresentationOptionsMixin representationOptions = new RepresentationOptionsMixin();
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder; must not exist or be empty.")
   Path out;
@@ -64,6 +69,8 @@ public final class EstimateCommand implements Callable<Integer> {
     } catch (IllegalArgumentException e) {
       throw PullbackException.usage("--metric: " + e.getMessage());
     }
-    return new EstimateConfig(input.toConfig(), kind, samples, representation, denseLimit, tileSize, out);
+    InputConfig in = input.toConfig();
+    return new EstimateConfig(in, kind, samples, representation, denseLimit, tileSize,
+        representationOptions.toOptions(in.seed(), false), out);
   }
 }

@@ -1,6 +1,7 @@
 package io.pullback.job;
 
 import io.pullback.metric.MetricKind;
+import io.pullback.metric.representation.RepresentationOptions;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -11,13 +12,14 @@ import java.util.Set;
  * Field meanings are those of the CLI flags of the same names.
  */
 public record EstimateConfig(InputConfig input, MetricKind metric, int samples, String representation, int denseLimit,
-                             int tileSize, Path out) {
+                             int tileSize, RepresentationOptions options, Path out) {
 
-  static final Set<String> REPRESENTATIONS = Set.of("auto", "dense", "blocked");
+  static final Set<String> REPRESENTATIONS = Set.of("auto", "dense", "blocked", "implicit", "diag", "block-diag", "kfac",
+      "low-rank", "ntk-dual");
 
   public EstimateConfig {
     if (!REPRESENTATIONS.contains(representation)) {
-      throw PullbackException.usage("--representation: unknown representation '" + representation + "'; valid: auto, dense, blocked");
+      throw PullbackException.usage("--representation: unknown representation '" + representation + "'; valid: auto, dense, blocked, implicit, diag, block-diag, kfac, low-rank, ntk-dual");
     }
     if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
     if (denseLimit < 1) throw PullbackException.usage("--dense-limit must be >= 1, got " + denseLimit);
@@ -33,6 +35,10 @@ public record EstimateConfig(InputConfig input, MetricKind metric, int samples, 
     m.put("representation", representation);
     m.put("dense_limit", denseLimit);
     m.put("tile_size", tileSize);
+    m.put("rank", options.rank());
+    m.put("cg_tol", options.cgTol());
+    m.put("cg_max_iter", options.cgMaxIter());
+    m.put("max_dual_rows", options.maxDualRows());
     m.put("out", out.toString());
     return m;
   }

@@ -9,6 +9,10 @@ import io.pullback.distributed.MetricTiles;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
+import io.pullback.metric.representation.MetricRepresentation;
+import io.pullback.metric.representation.RepresentationKind;
+import io.pullback.metric.representation.Representations;
+import io.pullback.distributed.SparkBlockData;
 import io.pullback.io.OutputDirectory;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
@@ -18,6 +22,7 @@ import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.model.Model;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
@@ -36,6 +41,7 @@ public final class EstimateJob {
   static final int MAX_DENSE_N = 46_340;
 
   private EstimateJob() {}
+
 
   /** Runs the estimate; throws {@link PullbackException} for bad usage or data. */
   public static void run(SparkSession spark, EstimateConfig config) {
@@ -101,7 +107,7 @@ public final class EstimateJob {
         summary.put("load_seconds", loadSeconds);
         summary.put("compute_seconds", computeSeconds);
         summary.put("write_seconds", seconds(t2));
-      } else {
+      } else if (representation.equals("blocked")) {
         BlockedMetric g = BlockedMetricEstimator.estimate(data, source, config.tileSize());
         double computeSeconds = seconds(t1);
         long t2 = System.nanoTime();
@@ -114,6 +120,36 @@ public final class EstimateJob {
         summary.put("load_seconds", loadSeconds);
         summary.put("compute_seconds", computeSeconds);
         summary.put("write_seconds", seconds(t2));
+      } else {
+        RepresentationKind kind = RepresentationKind.parse(representation);
+        MetricRepresentation g;
+        try {
+          g = Representations.build(kind, new SparkBlockData(data, reduceBudget(spark)), factorRows, theta, config.options());
+        } catch (IllegalArgumentException e) {
+          throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
+        }
+        diagonal = g.diagonal();
+        frobenius = g.frobeniusNorm();
+        double computeSeconds = seconds(t1);
+        long t2 = System.nanoTime();
+        List<String> files = new ArrayList<>();
+        for (Map.Entry<String, MetricRepresentation.NpyArray> e : g.exports().entrySet()) {
+          String file = e.getKey() + ".npy";
+          long[] shape = e.getValue().shape();
+          if (shape.length == 1) {
+            Npy.writeVector(staging.resolve(file), e.getValue().data());
+          } else {
+            Npy.writeMatrix(staging.resolve(file), e.getValue().data(), (int) shape[0], (int) shape[1]);
+          }
+          files.add(file);
+        }
+        summary.put("files", files);
+        summary.put("exact", g.exact());
+        summary.putAll(g.details());
+        summary.put("load_seconds", loadSeconds);
+        summary.put("compute_seconds", computeSeconds);
+        summary.put("write_seconds", seconds(t2));
+        g.release();
       }
       double trace = 0;
       double dmin = Double.POSITIVE_INFINITY;

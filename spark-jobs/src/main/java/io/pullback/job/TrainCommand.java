@@ -44,8 +44,14 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--samples", paramLabel = "S", description = "Samples per example for mc-fisher (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   int samples;
 
-  @Option(names = "--representation", paramLabel = "dense", description = "Metric representation of ngd (default: ${DEFAULT-VALUE}).", defaultValue = "dense")
+  @Option(names = "--representation", paramLabel = "dense|implicit|diag|block-diag|kfac|low-rank|ntk-dual",
+      description = "Metric representation of ngd: dense (Cholesky), implicit (CG, G never formed; --cg-tol, --cg-max-iter),"
+          + " diag, block-diag (per layer), kfac, low-rank (--rank), ntk-dual (a --metric-fraction sample in the kernel space)"
+          + " (default: ${DEFAULT-VALUE}).", defaultValue = "dense")
   String representation;
+
+  @Mixin
+  RepresentationOptionsMixin representationOptions = new RepresentationOptionsMixin();
 
   @Option(names = "--damping", paramLabel = "λ", description = "Damping λ of ngd, (G + λI)⁻¹; the starting λ with levenberg-marquardt (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3")
   double damping;
@@ -130,7 +136,9 @@ public final class TrainCommand implements Callable<Integer> {
         throw PullbackException.usage("--metric: " + e.getMessage());
       }
     }
-    return new TrainConfig(input.toConfig(), optimizer, loss, l2, lr, steps, kind, samples, representation, damping,
+    InputConfig in = input.toConfig();
+    return new TrainConfig(in, optimizer, loss, l2, lr, steps, kind, samples, representation,
+        representationOptions.toOptions(in.seed(), jitter), damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1,
         beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, resume, out);
   }

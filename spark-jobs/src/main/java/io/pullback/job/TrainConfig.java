@@ -1,6 +1,8 @@
 package io.pullback.job;
 
 import io.pullback.metric.MetricKind;
+import io.pullback.metric.representation.RepresentationOptions;
+import java.util.List;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -10,18 +12,22 @@ import java.util.Map;
  * optimiser factory, the rest here (before any Spark work). Field meanings are those of the flags.
  */
 public record TrainConfig(InputConfig input, String optimizer, String loss, double l2, Double lr, int steps, MetricKind metric,
-                          int samples, String representation, double damping, String dampingSchedule, boolean jitter,
+                          int samples, String representation, RepresentationOptions representationOptions, double damping, String dampingSchedule, boolean jitter,
                           Double curvatureScale, int refreshEvery, double metricFraction, double batchFraction,
                           double weightDecay, double momentum, double beta1, double beta2, double eps, double xi,
                           double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
                           int checkpointEvery, boolean resume, Path out) {
 
+  /** Representations ngd can precondition with (blocked needs a distributed solve: estimate only). */
+  static final List<String> TRAIN_REPRESENTATIONS = List.of("dense", "implicit", "diag", "block-diag", "kfac", "low-rank", "ntk-dual");
+
   public TrainConfig {
     if (steps < 1) throw PullbackException.usage("--steps must be >= 1, got " + steps);
     if (!(l2 >= 0) || Double.isInfinite(l2)) throw PullbackException.usage("--l2 must be finite and >= 0, got " + l2);
     if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
-    if (!representation.equals("dense")) {
-      throw PullbackException.usage("--representation " + representation + " is not available for train yet; valid: dense");
+    if (!TRAIN_REPRESENTATIONS.contains(representation)) {
+      throw PullbackException.usage("--representation: unknown representation '" + representation + "' for train; valid: "
+          + String.join(", ", TRAIN_REPRESENTATIONS));
     }
     if (!(metricFraction > 0 && metricFraction <= 1)) throw PullbackException.usage("--metric-fraction must be in (0, 1], got " + metricFraction);
     if (!(batchFraction > 0 && batchFraction <= 1)) throw PullbackException.usage("--batch-fraction must be in (0, 1], got " + batchFraction);
@@ -41,6 +47,10 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     m.put("metric", metric == null ? null : metric.cliName());
     m.put("samples", samples);
     m.put("representation", representation);
+    m.put("rank", representationOptions.rank());
+    m.put("cg_tol", representationOptions.cgTol());
+    m.put("cg_max_iter", representationOptions.cgMaxIter());
+    m.put("max_dual_rows", representationOptions.maxDualRows());
     m.put("damping", damping);
     m.put("damping_schedule", dampingSchedule);
     m.put("allow_jitter", jitter);

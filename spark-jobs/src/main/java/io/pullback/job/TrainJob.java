@@ -17,6 +17,14 @@ import io.pullback.model.Model;
 import io.pullback.optim.Checkpoint;
 import io.pullback.optim.CheckpointData;
 import io.pullback.optim.DenseMetricSolver;
+import io.pullback.optim.MetricSolver;
+import io.pullback.distributed.SparkBlockData;
+import io.pullback.metric.aggregate.BlockData;
+import io.pullback.metric.aggregate.SampledBlockData;
+import io.pullback.metric.representation.ImplicitMetric;
+import io.pullback.metric.representation.MetricRepresentation;
+import io.pullback.metric.representation.RepresentationKind;
+import io.pullback.metric.representation.Representations;
 import io.pullback.optim.Optimizer;
 import io.pullback.optim.OptimizerConfig;
 import io.pullback.optim.Optimizers;
@@ -144,21 +152,33 @@ public final class TrainJob {
           model.kind(), model.numParams(), config.optimizer(), data.examples(), data.partitions(), loss, config.steps());
 
       long totalPasses = 0;
+      boolean dense = config.representation().equals("dense");
+      MetricRepresentation representation = null;
       long trainStart = System.nanoTime();
       for (int t = first; t <= config.steps(); t++) {
         long stepStart = System.nanoTime();
         boolean needMetric = usesMetric && optimizer.needsMetric(t);
+        boolean denseInPass = needMetric && dense;
         TrainingPass.Result pass = TrainingPass.run(data, lossGradient, theta,
-            needMetric ? new BoundFactorRows(factorRows, theta) : null, batch, metricSample, t, budget);
+            denseInPass ? new BoundFactorRows(factorRows, theta) : null, batch, metricSample, t, budget);
         int passes = 1;
+        MetricSolver metric = null;
+        if (denseInPass) {
+          metric = new DenseMetricSolver(pass.metric(), model.numParams(), config.jitter());
+        } else if (needMetric) {
+          if (representation != null) representation.release();
+          representation = buildRepresentation(config, data, budget, factorRows, theta, batch, metricSample, t);
+          metric = representation;
+          passes += representation.kind() == RepresentationKind.IMPLICIT ? 0 : 1;
+        }
         double l = pass.loss() + penalty(config.l2(), theta);
         double[] g = pass.gradient();
         if (config.l2() > 0) for (int i = 0; i < g.length; i++) g[i] += 2 * config.l2() * theta[i];
         if (!Double.isFinite(l)) {
           throw PullbackException.data("step " + t + ": the loss is " + l + "; lower --lr or raise --damping");
         }
-        StepInput in = new StepInput(t, theta, l, g,
-            needMetric ? new DenseMetricSolver(pass.metric(), model.numParams(), config.jitter()) : null);
+        StepInput in = new StepInput(t, theta, l, g, metric);
+        long passesBefore = implicitPasses(representation);
         double[] next = optimizer.step(in);
         if (optConfig.dampingSchedule() == OptimizerConfig.DampingSchedule.LEVENBERG_MARQUARDT && usesMetric) {
           int rejections = 0;
@@ -173,6 +193,7 @@ public final class TrainJob {
             next = optimizer.step(in);
           }
         }
+        passes += (int) (implicitPasses(representation) - passesBefore);
         totalPasses += passes;
         double stepNorm = 0;
         double gradNorm = 0;
@@ -190,6 +211,10 @@ public final class TrainJob {
         line.put("examples", pass.examples());
         line.put("metric", needMetric);
         line.put("passes", passes);
+        if (representation instanceof ImplicitMetric im && im.lastSolve() != null && needMetric) {
+          line.put("cg_iterations", im.lastSolve().iterations());
+          line.put("cg_relative_residual", im.lastSolve().relativeResidual());
+        }
         line.put("seconds", (System.nanoTime() - stepStart) / 1e9);
         Json.appendJsonLine(history, line);
         LOG.info("step {}/{}  loss {}  |g| {}  |δ| {}  λ {}  ({} s)", t, config.steps(), String.format("%.6e", l),
@@ -209,6 +234,7 @@ public final class TrainJob {
       summary.put("optimizer", config.optimizer());
       summary.put("loss_kind", loss.cliName());
       summary.put("metric", usesMetric ? kind.cliName() : null);
+      summary.put("representation", usesMetric ? config.representation() : null);
       summary.put("model", model.kind());
       summary.put("parameter_layout", model.parameterLayout());
       summary.put("n_params", model.numParams());
@@ -227,6 +253,28 @@ public final class TrainJob {
     } finally {
       data.release();
     }
+  }
+
+  /**
+   * The step's metric in a non-dense representation, over the step's batch and metric samples: one
+   * data pass (none for implicit, whose products are passes of their own, counted as they happen).
+   */
+  private static MetricRepresentation buildRepresentation(TrainConfig config, LoadedData data, long budget,
+                                                          FactorRows rows, double[] theta, RowSampler batch,
+                                                          RowSampler metricSample, int step) {
+    BlockData blocks = new SparkBlockData(data, budget);
+    if (config.batchFraction() < 1) blocks = new SampledBlockData(blocks, batch, step);
+    if (config.metricFraction() < 1) blocks = new SampledBlockData(blocks, metricSample, step);
+    try {
+      return Representations.build(RepresentationKind.parse(config.representation()), blocks, rows, theta.clone(),
+          config.representationOptions());
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());
+    }
+  }
+
+  private static long implicitPasses(MetricRepresentation r) {
+    return r instanceof ImplicitMetric im ? (Long) im.details().get("data_passes") : 0L;
   }
 
   static OptimizerConfig optimizerConfig(TrainConfig c, Loss loss, MetricKind kind) {

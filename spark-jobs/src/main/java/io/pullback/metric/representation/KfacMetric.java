@@ -20,6 +20,10 @@ import java.util.Map;
  * of {@code S ⊗ A}, for λ &gt; 0 it approximates {@code (Ĝ + λI)⁻¹} (it adds
  * {@code γ(π S ⊗ I + I ⊗ A/π)} instead of λI, which cross terms make larger than λI).
  *
+ * <p>Exports, per layer: {@code kfac_layer{l}_A} (p×p), {@code kfac_layer{l}_S} (q×q) and
+ * {@code kfac_layer{l}_index} (q×p: the θ index of entry (o, i)), so that
+ * {@code G[idx[o,i], idx[o',i']] = S[o,o']·A[i,i']} without the model.
+ *
  * <p>Costs per layer: memory {@code 8(p² + q²)}; products {@code 2qp(p + q)} flops; solves two
  * Choleskys ({@code (p³ + q³)/3}) per new λ, then {@code 2qp(p + q)}.
  */
@@ -221,6 +225,11 @@ public final class KfacMetric implements MetricRepresentation {
     for (int l = 0; l < a.length; l++) {
       out.put("kfac_layer" + l + "_A", new NpyArray(a[l], new long[] {p(l), p(l)}));
       out.put("kfac_layer" + l + "_S", new NpyArray(s[l], new long[] {q(l), q(l)}));
+      double[] index = new double[q(l) * p(l)];
+      for (int o = 0; o < q(l); o++) {
+        for (int i = 0; i < p(l); i++) index[o * p(l) + i] = model.paramIndex(l, o, i);
+      }
+      out.put("kfac_layer" + l + "_index", new NpyArray(index, new long[] {q(l), p(l)}));
     }
     return out;
   }

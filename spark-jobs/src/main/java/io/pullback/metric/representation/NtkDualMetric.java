@@ -14,6 +14,9 @@ import java.util.Map;
  * {@code G⁺v = R̃ᵀ Q Λ⁻² Qᵀ R̃ v} (eigenvalues below {@code m·ε·max Λ} dropped). Exact for the examples
  * it holds; worthwhile when {@code m < N}.
  *
+ * <p>Exports {@code ntk_kernel} (K, m×m), {@code ntk_eigenvalues} (descending) and
+ * {@code ntk_factor_rows} (R̃, m×N: {@code G = R̃ᵀR̃}).
+ *
  * <p>Costs: memory {@code 8·m·N} (+{@code 8·m²}); set-up {@code m²N} flops for K and
  * {@code O(m³)} for its eigen-decomposition; products and solves {@code 4·m·N}.
  */
@@ -149,6 +152,7 @@ public final class NtkDualMetric implements MetricRepresentation {
   public Map<String, NpyArray> exports() {
     Map<String, NpyArray> out = new LinkedHashMap<>();
     out.put("ntk_kernel", new NpyArray(kernel, new long[] {m, m}));
+    out.put("ntk_factor_rows", new NpyArray(rt, new long[] {m, n}));
     double[] desc = new double[m];
     for (int i = 0; i < m; i++) desc[i] = lambdas[m - 1 - i];
     out.put("ntk_eigenvalues", new NpyArray(desc, new long[] {m}));

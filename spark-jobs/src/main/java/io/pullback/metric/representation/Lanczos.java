@@ -1,0 +1,60 @@
+package io.pullback.metric.representation;
+
+import java.util.SplittableRandom;
+import java.util.function.UnaryOperator;
+
+/**
+ * Extreme eigenvalues of a symmetric operator from products only: {@code m} Lanczos steps with full
+ * re-orthogonalisation (so no ghost eigenvalues), then the eigenvalues of the m×m tridiagonal
+ * matrix (Ritz values, LAPACK {@code dsyevd}). The largest and smallest Ritz values converge first;
+ * with m = N they are the exact spectrum. Costs: m products, {@code O(m²N)} flops and
+ * {@code 8·m·N} bytes for the basis.
+ */
+public final class Lanczos {
+  private Lanczos() {}
+
+  /** Ritz values, ascending. Stops early (fewer values) when an invariant subspace is found. */
+  public static double[] ritzValues(UnaryOperator<double[]> op, int n, int steps, long seed) {
+    int m = Math.min(steps, n);
+    if (m < 1) throw new IllegalArgumentException("Lanczos needs >= 1 step, got " + steps);
+    double[][] q = new double[m][];
+    double[] alpha = new double[m];
+    double[] beta = new double[m];
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = rng.nextGaussian();
+    scale(v, 1 / DenseOps.norm(v));
+    int k = 0;
+    while (k < m) {
+      q[k] = v;
+      double[] w = op.apply(v);
+      alpha[k] = DenseOps.dot(w, v);
+      // Full re-orthogonalisation against every basis vector (twice, for stability).
+      for (int pass = 0; pass < 2; pass++) {
+        for (int j = 0; j <= k; j++) {
+          double c = DenseOps.dot(w, q[j]);
+          for (int i = 0; i < n; i++) w[i] -= c * q[j][i];
+        }
+      }
+      k++;
+      double b = DenseOps.norm(w);
+      if (k == m || b <= 1e-12 * Math.max(1, Math.abs(alpha[k - 1]))) break;
+      beta[k - 1] = b;
+      scale(w, 1 / b);
+      v = w;
+    }
+    double[] t = new double[k * k];
+    for (int i = 0; i < k; i++) {
+      t[i * k + i] = alpha[i];
+      if (i + 1 < k) {
+        t[i * k + i + 1] = beta[i];
+        t[(i + 1) * k + i] = beta[i];
+      }
+    }
+    return DenseOps.eigh(t, k);
+  }
+
+  private static void scale(double[] v, double s) {
+    for (int i = 0; i < v.length; i++) v[i] *= s;
+  }
+}

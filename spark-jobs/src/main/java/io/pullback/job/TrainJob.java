@@ -214,6 +214,7 @@ public final class TrainJob {
         if (representation instanceof ImplicitMetric im && im.lastSolve() != null && needMetric) {
           line.put("cg_iterations", im.lastSolve().iterations());
           line.put("cg_relative_residual", im.lastSolve().relativeResidual());
+          line.put("gv_pass_seconds_mean", im.details().get("gv_pass_seconds_mean"));
         }
         line.put("seconds", (System.nanoTime() - stepStart) / 1e9);
         Json.appendJsonLine(history, line);
@@ -246,6 +247,8 @@ public final class TrainJob {
       summary.put("blas", Blas.implementationName());
       summary.put("load_seconds", loadSeconds);
       summary.put("train_seconds", trainSeconds);
+      summary.put("driver_heap_max_bytes", Runtime.getRuntime().maxMemory());
+      summary.put("driver_heap_peak_bytes", peakHeapBytes());
       Json.writeJson(out.resolve("summary.json"), summary);
       manifest.finish(spark, Blas.implementationName()).write(out);
       LOG.info("Done: final loss {} after {} steps; wrote {}", finalLoss, config.steps(), out);
@@ -271,6 +274,15 @@ public final class TrainJob {
     } catch (IllegalArgumentException e) {
       throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());
     }
+  }
+
+  /** Sum of the peak usages of the JVM's heap pools since start (an upper bound of the peak heap). */
+  static long peakHeapBytes() {
+    long peak = 0;
+    for (java.lang.management.MemoryPoolMXBean pool : java.lang.management.ManagementFactory.getMemoryPoolMXBeans()) {
+      if (pool.getType() == java.lang.management.MemoryType.HEAP) peak += pool.getPeakUsage().getUsed();
+    }
+    return peak;
   }
 
   private static long implicitPasses(MetricRepresentation r) {

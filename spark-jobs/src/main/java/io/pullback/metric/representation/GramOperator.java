@@ -17,4 +17,7 @@ public interface GramOperator {
 
   /** How many data passes this operator has made. */
   long passes();
+
+  /** Wall seconds spent in those passes. */
+  double passSeconds();
 }

@@ -121,6 +121,7 @@ public final class ImplicitMetric implements MetricRepresentation {
     d.put("cg_tol", cgTol);
     d.put("cg_max_iter", cgMaxIter);
     d.put("data_passes", op.passes());
+    d.put("gv_pass_seconds_mean", op.passes() == 0 ? 0.0 : op.passSeconds() / op.passes());
     d.put("frobenius_norm_estimated_with_probes", PROBES);
     if (lastSolve != null) {
       d.put("cg_iterations", lastSolve.iterations());

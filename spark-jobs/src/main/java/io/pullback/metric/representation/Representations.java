@@ -110,6 +110,7 @@ public final class Representations {
     int n = rows.model().numParams();
     double w = data.weightSum();
     AtomicLong passes = new AtomicLong();
+    AtomicLong nanos = new AtomicLong();
     return new GramOperator() {
       @Override
       public int n() {
@@ -119,7 +120,9 @@ public final class Representations {
       @Override
       public double[][] apply(double[][] vectors) {
         for (double[] v : vectors) Checks.length(v, n);
+        long t0 = System.nanoTime();
         double[] sum = data.sum(new GramProductSum(rows, theta, vectors));
+        nanos.addAndGet(System.nanoTime() - t0);
         passes.incrementAndGet();
         double[][] out = new double[vectors.length][n];
         for (int s = 0; s < vectors.length; s++) {
@@ -139,6 +142,11 @@ public final class Representations {
       @Override
       public long passes() {
         return passes.get();
+      }
+
+      @Override
+      public double passSeconds() {
+        return nanos.get() / 1e9;
       }
     };
   }

@@ -131,11 +131,13 @@ class RunExperimentIT extends CliHarness {
         "--set", "data=synthetic:teacher?rows=400&features=3&seed=8&width=4&noise=0.01", "--set", "steps=5", "--set", "hidden=[6]");
     assertThat(a.exitCode()).as(a.err()).isZero();
     JsonNode r = JSON.readTree(ts.resolve("results.json").toFile());
-    assertThat(r.get("arms")).hasSize(5);
+    assertThat(r.get("arms")).hasSize(8);
     for (JsonNode arm : r.get("arms")) {
       assertThat(Double.isFinite(arm.get("final_loss").asDouble())).as(arm.get("name").asText()).isTrue();
     }
-    assertThat(arm(r, "ngd-damped").get("final_loss").asDouble()).isLessThan(arm(r, "ngd-damped").get("initial_loss").asDouble());
+    for (String name : new String[] {"ngd-damped", "ngd-kfac", "ngd-diag", "ngd-implicit"}) {
+      assertThat(arm(r, name).get("final_loss").asDouble()).as(name).isLessThan(arm(r, name).get("initial_loss").asDouble());
+    }
     assertPng(ts.resolve("loss_vs_time.png"));
 
     Path rc = dir.resolve("rc");

@@ -11,7 +11,7 @@ public final class RepresentationOptionsMixin {
   @Option(names = "--cg-tol", paramLabel = "tol", description = "Relative residual at which implicit (CG) solves stop (default: ${DEFAULT-VALUE}).", defaultValue = "1e-6")
   double cgTol;
 
-  @Option(names = "--cg-max-iter", paramLabel = "n", description = "Most CG iterations (data passes) per implicit solve; the last iterate is used when reached (default: ${DEFAULT-VALUE}).", defaultValue = "100")
+  @Option(names = "--cg-max-iter", paramLabel = "n", description = "Most CG iterations (data passes) per implicit solve; the smallest-residual iterate is used when reached (default: ${DEFAULT-VALUE}).", defaultValue = "100")
   int cgMaxIter;
 
   @Option(names = "--max-dual-rows", paramLabel = "m", description = "Most factor rows (examples × rows per example) ntk-dual gathers on the driver (default: ${DEFAULT-VALUE}).", defaultValue = "8192")

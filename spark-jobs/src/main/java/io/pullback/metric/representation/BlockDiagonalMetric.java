@@ -75,13 +75,6 @@ public final class BlockDiagonalMetric implements MetricRepresentation {
   }
 
   @Override
-  public double trace() {
-    double t = 0;
-    for (double d : diagonal()) t += d;
-    return t;
-  }
-
-  @Override
   public double[] diagonal() {
     double[] d = new double[n];
     for (int g = 0; g < blocks.length; g++) {

@@ -5,8 +5,10 @@ import java.util.function.UnaryOperator;
 /**
  * Conjugate gradients for {@code (G + λI) x = b} with G symmetric positive semi-definite, given only
  * products {@code G·v}. Starts from {@code x = 0}; stops when {@code ‖r‖ ≤ tol·‖b‖} or after
- * {@code maxIter} products (then the last iterate is returned, flagged as not converged: truncated
- * CG, as in Hessian-free optimisation). One product per iteration; memory 4 vectors of length N.
+ * {@code maxIter} products (then the iterate with the smallest residual is returned, flagged as not
+ * converged: truncated CG, as in Hessian-free optimisation; on ill-conditioned systems the CG
+ * residual is not monotone, so the last iterate can be worse than an earlier one). One product per
+ * iteration; memory 5 vectors of length N.
  */
 public final class ConjugateGradient {
   private ConjugateGradient() {}
@@ -24,6 +26,8 @@ public final class ConjugateGradient {
     double[] r = b.clone();
     double[] p = b.clone();
     double rr = DenseOps.dot(r, r);
+    double[] best = x.clone();
+    double bestRr = rr;
     int it = 0;
     while (it < maxIter && Math.sqrt(rr) > tol * bNorm) {
       double[] ap = g.apply(p);
@@ -37,11 +41,15 @@ public final class ConjugateGradient {
         r[i] -= alpha * ap[i];
       }
       double rrNew = DenseOps.dot(r, r);
+      if (rrNew < bestRr) {
+        bestRr = rrNew;
+        System.arraycopy(x, 0, best, 0, n);
+      }
       double beta = rrNew / rr;
       rr = rrNew;
       for (int i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
     }
-    double rel = Math.sqrt(rr) / bNorm;
-    return new Result(x, it, rel, rel <= tol);
+    double rel = Math.sqrt(bestRr) / bNorm;
+    return new Result(best, it, rel, rel <= tol);
   }
 }

@@ -20,6 +20,27 @@ final class DenseOps {
     return scale * Math.sqrt(s);
   }
 
+  /** Replaces a (row-major n×n) by (a + aᵀ)/2, so rounding leaves it exactly symmetric. */
+  static double[] symmetrise(double[] a, int n) {
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < i; j++) {
+        double m = 0.5 * (a[i * n + j] + a[j * n + i]);
+        a[i * n + j] = m;
+        a[j * n + i] = m;
+      }
+    }
+    return a;
+  }
+
+  /** The m×m block of {@code sum} starting at {@code off}, symmetrised and divided by {@code w}. */
+  static double[] symmetrisedBlock(double[] sum, int off, int m, double w) {
+    double[] x = new double[m * m];
+    for (int i = 0; i < m; i++) {
+      for (int j = 0; j < m; j++) x[i * m + j] = 0.5 * (sum[off + i * m + j] + sum[off + j * m + i]) / w;
+    }
+    return x;
+  }
+
   static double dot(double[] a, double[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) s += a[i] * b[i];

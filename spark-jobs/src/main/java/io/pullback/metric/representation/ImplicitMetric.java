@@ -10,7 +10,7 @@ import org.slf4j.LoggerFactory;
  * The metric never formed: every {@code G·v} is one data pass computing {@code Σ Rᵀ(R v)/Σw} with
  * Jacobian-vector and vector-Jacobian products ({@link GramOperator}); solves run
  * {@link ConjugateGradient} from the driver with tolerance {@code cgTol} (relative residual) and at
- * most {@code cgMaxIter} passes; a solve that hits the cap keeps its last iterate (truncated CG) and
+ * most {@code cgMaxIter} passes; a solve that hits the cap keeps its best iterate (truncated CG) and
  * logs a warning. Exact.
  *
  * <p>The diagonal (and trace) take one pass that forms factor rows in bounded chunks; the Frobenius
@@ -53,7 +53,7 @@ public final class ImplicitMetric implements MetricRepresentation {
     ConjugateGradient.Result r = ConjugateGradient.solve(this::multiply, v, lambda, cgTol, cgMaxIter);
     lastSolve = r;
     if (!r.converged()) {
-      LOG.warn("CG stopped after {} iterations (--cg-max-iter) at relative residual {} > --cg-tol {}; using that iterate",
+      LOG.warn("CG stopped after {} iterations (--cg-max-iter) at best relative residual {} > --cg-tol {}; using that iterate",
           r.iterations(), r.relativeResidual(), cgTol);
     } else {
       LOG.info("CG converged in {} iterations (relative residual {})", r.iterations(), r.relativeResidual());
@@ -64,13 +64,6 @@ public final class ImplicitMetric implements MetricRepresentation {
   /** The last solve's iterations, residual and convergence (null before the first solve). */
   public ConjugateGradient.Result lastSolve() {
     return lastSolve;
-  }
-
-  @Override
-  public double trace() {
-    double t = 0;
-    for (double d : diagonal()) t += d;
-    return t;
   }
 
   @Override

@@ -53,20 +53,12 @@ public final class KfacMetric implements MetricRepresentation {
     for (int l = 0; l < layers; l++) {
       int p = model.layerInputs(l) + 1;
       int q = model.layerOutputs(l);
-      a[l] = symmetrised(sum, off, p, weightSum);
+      a[l] = DenseOps.symmetrisedBlock(sum, off, p, weightSum);
       off += p * p;
-      s[l] = symmetrised(sum, off, q, weightSum);
+      s[l] = DenseOps.symmetrisedBlock(sum, off, q, weightSum);
       off += q * q;
     }
     return new KfacMetric(model, a, s);
-  }
-
-  private static double[] symmetrised(double[] sum, int off, int m, double w) {
-    double[] x = new double[m * m];
-    for (int i = 0; i < m; i++) {
-      for (int j = 0; j < m; j++) x[i * m + j] = 0.5 * (sum[off + i * m + j] + sum[off + j * m + i]) / w;
-    }
-    return x;
   }
 
   @Override public RepresentationKind kind() { return RepresentationKind.KFAC; }

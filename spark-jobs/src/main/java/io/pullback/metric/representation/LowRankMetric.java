@@ -76,13 +76,7 @@ public final class LowRankMetric implements MetricRepresentation {
       double[] om = flatten(omega);
       double[] b = new double[k * k];
       Blas.get().dgemm("T", "N", k, k, n, 1.0, om, n, ynu, n, 0.0, b, k);
-      for (int i = 0; i < k; i++) {
-        for (int j = 0; j < i; j++) {
-          double m = 0.5 * (b[i * k + j] + b[j * k + i]);
-          b[i * k + j] = m;
-          b[j * k + i] = m;
-        }
-      }
+      DenseOps.symmetrise(b, k);
       intW info = new intW(0);
       lapack.dpotrf("U", k, b, k, info);
       if (info.val != 0) continue;
@@ -195,13 +189,7 @@ public final class LowRankMetric implements MetricRepresentation {
     }
     double[] g = new double[n * n];
     Blas.get().dgemm("N", "T", n, n, k, 1.0, scaled, n, u, n, 0.0, g, n);
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < i; j++) {
-        double m = 0.5 * (g[i * n + j] + g[j * n + i]);
-        g[i * n + j] = m;
-        g[j * n + i] = m;
-      }
-    }
+    DenseOps.symmetrise(g, n);
     return g;
   }
 

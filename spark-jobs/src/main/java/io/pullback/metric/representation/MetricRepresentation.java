@@ -43,8 +43,12 @@ public sealed interface MetricRepresentation extends MetricSolver
     return s;
   }
 
-  /** {@code tr G}. */
-  double trace();
+  /** {@code tr G}; by default the sum of {@link #diagonal()}. */
+  default double trace() {
+    double t = 0;
+    for (double d : diagonal()) t += d;
+    return t;
+  }
 
   /** {@code diag G}, length N. */
   double[] diagonal();

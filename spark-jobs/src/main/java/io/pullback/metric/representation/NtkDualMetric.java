@@ -43,13 +43,7 @@ public final class NtkDualMetric implements MetricRepresentation {
     for (int i = 0; i < rt.length; i++) rt[i] = rowsByRow[i] * scale;
     kernel = new double[m * m];
     if (m > 0) Blas.get().dgemm("T", "N", m, m, n, 1.0, rt, n, rt, n, 0.0, kernel, m);
-    for (int i = 0; i < m; i++) {
-      for (int j = 0; j < i; j++) {
-        double s = 0.5 * (kernel[i * m + j] + kernel[j * m + i]);
-        kernel[i * m + j] = s;
-        kernel[j * m + i] = s;
-      }
-    }
+    DenseOps.symmetrise(kernel, m);
     q = kernel.clone();
     double[] w = DenseOps.eigh(q, m);
     for (int i = 0; i < m; i++) w[i] = Math.max(0, w[i]);
@@ -138,13 +132,7 @@ public final class NtkDualMetric implements MetricRepresentation {
     MetricRepresentation.requireDenseFits(kind(), n);
     double[] g = new double[n * n];
     if (m > 0) Blas.get().dgemm("N", "T", n, n, m, 1.0, rt, n, rt, n, 0.0, g, n);
-    for (int i = 0; i < n; i++) {
-      for (int j = 0; j < i; j++) {
-        double s = 0.5 * (g[i * n + j] + g[j * n + i]);
-        g[i * n + j] = s;
-        g[j * n + i] = s;
-      }
-    }
+    DenseOps.symmetrise(g, n);
     return g;
   }
 

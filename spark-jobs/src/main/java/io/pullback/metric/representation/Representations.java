@@ -43,12 +43,7 @@ public final class Representations {
         for (int g = 0; g + 1 < starts.length; g++) {
           int m = starts[g + 1] - starts[g];
           int off = BlockDiagonalSum.offset(starts, g);
-          blocks[g] = new double[m * m];
-          for (int i = 0; i < m; i++) {
-            for (int j = 0; j < m; j++) {
-              blocks[g][i * m + j] = 0.5 * (sum[off + i * m + j] + sum[off + j * m + i]) / w;
-            }
-          }
+          blocks[g] = DenseOps.symmetrisedBlock(sum, off, m, w);
         }
         return new BlockDiagonalMetric(starts, blocks, options.allowJitter());
       }

@@ -52,6 +52,7 @@ public final class SparkBlockData implements BlockData {
             double[] acc = new double[length];
             BlockSum.Adder adder = sumB.value().newAdder();
             while (blocks.hasNext()) adder.add(blocks.next(), acc);
+            adder.finish(acc);
             return List.of(new Tuple2<>(index, acc)).iterator();
           }, true)
           .mapToPair(t -> t);

@@ -59,6 +59,7 @@ public interface BlockData {
         double[] acc = new double[s.length()];
         BlockSum.Adder adder = s.newAdder();
         for (ExampleBlock b : blocks) adder.add(b, acc);
+        adder.finish(acc);
         return acc;
       }
 

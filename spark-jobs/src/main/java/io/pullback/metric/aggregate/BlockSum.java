@@ -24,5 +24,25 @@ public interface BlockSum extends Serializable {
   interface Adder {
     /** {@code acc += s(block)}; {@code acc} has {@link #length()} entries. */
     void add(ExampleBlock block, double[] acc);
+
+    /**
+     * Called once after the last block of a partition: adders that accumulate in their own state
+     * (a {@link GramAccumulator} per factor) add it into {@code acc} here.
+     */
+    default void finish(double[] acc) {}
+  }
+
+  /** Adds the full symmetric {@code n×n} sum of an accumulator into {@code acc} at {@code offset}. */
+  static void addGram(GramAccumulator gram, double[] acc, int offset) {
+    int n = gram.n();
+    double[] packed = gram.packedUpper();
+    int p = 0;
+    for (int j = 0; j < n; j++) {
+      for (int i = 0; i <= j; i++) {
+        double v = packed[p++];
+        acc[offset + i * n + j] += v;
+        if (i != j) acc[offset + j * n + i] += v;
+      }
+    }
   }
 }

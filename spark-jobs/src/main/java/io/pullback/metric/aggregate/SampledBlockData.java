@@ -55,7 +55,17 @@ public final class SampledBlockData implements BlockData {
     @Override
     public Adder newAdder() {
       Adder adder = inner.newAdder();
-      return (block, acc) -> adder.add(sampler.sample(block, step), acc);
+      return new Adder() {
+        @Override
+        public void add(ExampleBlock block, double[] acc) {
+          adder.add(sampler.sample(block, step), acc);
+        }
+
+        @Override
+        public void finish(double[] acc) {
+          adder.finish(acc);
+        }
+      };
     }
   }
 

@@ -1,12 +1,13 @@
 package io.pullback.metric.representation;
 
-import io.pullback.linalg.Blas;
+import io.pullback.metric.aggregate.BlockSum;
+import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.metric.FactorRows;
 
 /**
- * Per parameter group g, {@code Σ R_gᵀ R_g} (row-major {@code n_g × n_g}, groups concatenated), with
- * one {@code dgemm} per chunk and group ({@code 2·m·n_g²} flops): the group's columns of the
- * column-major factor rows are contiguous.
+ * Per parameter group g, {@code Σ R_gᵀ R_g} (row-major {@code n_g × n_g}, groups concatenated),
+ * accumulated with one {@link GramAccumulator} per group ({@code m·n_g²} flops per chunk with
+ * {@code dsyrk}): the group's columns of the column-major factor rows are contiguous.
  */
 final class BlockDiagonalSum extends FactorRowSum {
   private static final long serialVersionUID = 1L;
@@ -38,14 +39,36 @@ final class BlockDiagonalSum extends FactorRowSum {
     return off;
   }
 
+  /**
+   * One {@link GramAccumulator} per group over the group's columns (contiguous in the column-major
+   * factor rows, copied out so the accumulator sees a dense {@code m × n_g} block).
+   */
   @Override
-  void accumulate(double[] factors, int m, double[] acc) {
-    if (m == 0) return;
-    int off = 0;
-    for (int g = 0; g + 1 < starts.length; g++) {
-      int ng = starts[g + 1] - starts[g];
-      Blas.get().dgemm("T", "N", ng, ng, m, 1.0, factors, starts[g] * m, m, factors, starts[g] * m, m, 1.0, acc, off, ng);
-      off += ng * ng;
-    }
+  public Adder newAdder() {
+    int groups = starts.length - 1;
+    GramAccumulator[] grams = new GramAccumulator[groups];
+    for (int g = 0; g < groups; g++) grams[g] = new GramAccumulator(starts[g + 1] - starts[g]);
+    return new ChunkedAdder(this) {
+      private double[] slice = new double[0];
+
+      @Override
+      void chunk(double[] factors, int m, double[] acc) {
+        for (int g = 0; g < groups; g++) {
+          int ng = starts[g + 1] - starts[g];
+          if (slice.length < m * ng) slice = new double[m * ng];
+          System.arraycopy(factors, starts[g] * m, slice, 0, m * ng);
+          grams[g].add(slice, m, 0, 0);
+        }
+      }
+
+      @Override
+      public void finish(double[] acc) {
+        int off = 0;
+        for (GramAccumulator gram : grams) {
+          BlockSum.addGram(gram, acc, off);
+          off += gram.n() * gram.n();
+        }
+      }
+    };
   }
 }

@@ -16,12 +16,17 @@ final class DiagonalSum extends FactorRowSum {
   }
 
   @Override
-  void accumulate(double[] factors, int m, double[] acc) {
-    for (int j = 0; j < acc.length; j++) {
-      int col = j * m;
-      double s = 0;
-      for (int t = 0; t < m; t++) s += factors[col + t] * factors[col + t];
-      acc[j] += s;
-    }
+  public Adder newAdder() {
+    return new ChunkedAdder(this) {
+      @Override
+      void chunk(double[] factors, int m, double[] acc) {
+        for (int j = 0; j < acc.length; j++) {
+          int col = j * m;
+          double s = 0;
+          for (int t = 0; t < m; t++) s += factors[col + t] * factors[col + t];
+          acc[j] += s;
+        }
+      }
+    };
   }
 }

@@ -1,7 +1,7 @@
 package io.pullback.metric.representation;
 
 import io.pullback.data.ExampleBlock;
-import io.pullback.linalg.Blas;
+import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.aggregate.BlockSum;
 import io.pullback.model.LayeredModel;
@@ -10,8 +10,9 @@ import io.pullback.model.LayeredModel;
  * The unnormalised Kronecker factors of every layer, concatenated: for layer l with
  * {@code p = in_l + 1} and {@code q = out_l}, first {@code A_l = Σ_b w_b ã_b ã_bᵀ} ({@code p × p},
  * {@code ã = [a_l; 1]}), then {@code S_l = Σ_{b,i} δ_{b,i} δ_{b,i}ᵀ} ({@code q × q}; the δ's are the
- * back-propagated factor-row coefficients, which carry {@code √w_b}). Both are Grams of rows, one
- * {@code dgemm} each per block. Cost per block: the forward pass, the back-propagation of
+ * back-propagated factor-row coefficients, which carry {@code √w_b}). Both are Grams of rows,
+ * accumulated per partition with the metric's own {@link GramAccumulator} kernel (one level-3 BLAS
+ * call each per block). Cost per block: the forward pass, the back-propagation of
  * {@code B·r} cotangents, and {@code 2·B·p² + 2·B·r·q²} flops per layer.
  */
 final class KfacSum implements BlockSum {
@@ -50,6 +51,12 @@ final class KfacSum implements BlockSum {
     int r = rows.rowsPerExample();
     double[][] inputs = new double[layers][];
     double[][] deltas = new double[layers][];
+    GramAccumulator[] aGram = new GramAccumulator[layers];
+    GramAccumulator[] sGram = new GramAccumulator[layers];
+    for (int l = 0; l < layers; l++) {
+      aGram[l] = new GramAccumulator(model.layerInputs(l) + 1);
+      sGram[l] = new GramAccumulator(model.layerOutputs(l));
+    }
     return new Adder() {
       private double[] outputs = new double[0];
       private double[] coef = new double[0];
@@ -63,22 +70,29 @@ final class KfacSum implements BlockSum {
         if (coef.length < b * r * k) coef = new double[b * r * k];
         rows.coefficients(theta, block, outputs, coef);
         model.layerStatistics(theta, block, coef, r, inputs, deltas);
-        int off = 0;
         int br = b * r;
         for (int l = 0; l < layers; l++) {
           int in = model.layerInputs(l);
           int p = in + 1;
-          int q = model.layerOutputs(l);
           if (aug.length < b * p) aug = new double[b * p];
           for (int e = 0; e < b; e++) {
             double sw = Math.sqrt(block.weight(e));
             for (int j = 0; j < in; j++) aug[j * b + e] = sw * inputs[l][j * b + e];
             aug[in * b + e] = sw;
           }
-          Blas.get().dgemm("T", "N", p, p, b, 1.0, aug, 0, b, aug, 0, b, 1.0, acc, off, p);
-          off += p * p;
-          Blas.get().dgemm("T", "N", q, q, br, 1.0, deltas[l], 0, br, deltas[l], 0, br, 1.0, acc, off, q);
-          off += q * q;
+          aGram[l].add(aug, b, block.weightSum(), b);
+          sGram[l].add(deltas[l], br, block.weightSum(), b);
+        }
+      }
+
+      @Override
+      public void finish(double[] acc) {
+        int off = 0;
+        for (int l = 0; l < layers; l++) {
+          BlockSum.addGram(aGram[l], acc, off);
+          off += aGram[l].n() * aGram[l].n();
+          BlockSum.addGram(sGram[l], acc, off);
+          off += sGram[l].n() * sGram[l].n();
         }
       }
     };

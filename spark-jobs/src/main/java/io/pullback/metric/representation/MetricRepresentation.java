@@ -19,7 +19,7 @@ import java.util.Map;
  */
 public sealed interface MetricRepresentation extends MetricSolver
     permits DenseMetric, DiagonalMetric, BlockDiagonalMetric, KfacMetric, LowRankMetric, NtkDualMetric,
-        ImplicitMetric {
+        ImplicitMetric, BlockedTilesMetric {
 
   /** Bytes above which {@link #toDense()} refuses: 2 GiB (an N×N double array of N ≈ 16,000). */
   long DEFAULT_DENSE_LIMIT_BYTES = 2L << 30;

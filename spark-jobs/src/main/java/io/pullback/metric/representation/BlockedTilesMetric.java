@@ -1,0 +1,112 @@
+package io.pullback.metric.representation;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The exact metric kept distributed as upper-triangle tiles (the {@code blocked} regime): no N×N
+ * array on the driver. Products are one distributed pass over the tiles ({@link Tiles#mv}); solves
+ * run {@link ConjugateGradient} on those products from the driver ({@code --cg-tol},
+ * {@code --cg-max-iter}; a capped solve keeps its best iterate and logs a warning); trace, diagonal
+ * and Frobenius norm come from the tiles. Costs per product: every tile read once,
+ * {@code 2·N²} flops spread over the executors, {@code O(N)} driver memory.
+ */
+public final class BlockedTilesMetric implements MetricRepresentation {
+  private static final Logger LOG = LoggerFactory.getLogger(BlockedTilesMetric.class);
+
+  /** The distributed tiles' operations (implemented over Spark in {@code io.pullback.distributed}). */
+  public interface Tiles {
+    int n();
+
+    /** {@code G·v}, one pass over the tiles. */
+    double[] mv(double[] v);
+
+    double trace();
+
+    double[] diagonal();
+
+    double frobeniusNorm();
+
+    /** The dense matrix, row-major, or an exception saying why it does not fit in {@code maxBytes}. */
+    double[] toDense(long maxBytes);
+
+    /** Passes over the tiles so far. */
+    long passes();
+
+    /** Frees the tiles. */
+    void release();
+  }
+
+  private final Tiles tiles;
+  private final double cgTol;
+  private final int cgMaxIter;
+  private ConjugateGradient.Result lastSolve;
+
+  public BlockedTilesMetric(Tiles tiles, double cgTol, int cgMaxIter) {
+    this.tiles = tiles;
+    this.cgTol = cgTol;
+    this.cgMaxIter = cgMaxIter;
+  }
+
+  @Override public RepresentationKind kind() { return RepresentationKind.BLOCKED; }
+  @Override public boolean exact() { return true; }
+  @Override public int n() { return tiles.n(); }
+
+  @Override
+  public double[] multiply(double[] v) {
+    Checks.length(v, n());
+    return tiles.mv(v);
+  }
+
+  @Override
+  public double[] solve(double[] v, double lambda) {
+    Checks.length(v, n());
+    Checks.lambda(lambda);
+    ConjugateGradient.Result r = ConjugateGradient.solve(tiles::mv, v, lambda, cgTol, cgMaxIter);
+    lastSolve = r;
+    if (!r.converged()) {
+      LOG.warn("CG on the blocked metric stopped after {} iterations (--cg-max-iter) at best relative residual {} > --cg-tol {}",
+          r.iterations(), r.relativeResidual(), cgTol);
+    }
+    return r.x();
+  }
+
+  /** The last solve's iterations, residual and convergence (null before the first solve). */
+  public ConjugateGradient.Result lastSolve() {
+    return lastSolve;
+  }
+
+  @Override public double trace() { return tiles.trace(); }
+  @Override public double[] diagonal() { return tiles.diagonal(); }
+  @Override public double frobeniusNorm() { return tiles.frobeniusNorm(); }
+
+  @Override
+  public double[] toDense() {
+    return tiles.toDense(DEFAULT_DENSE_LIMIT_BYTES);
+  }
+
+  /** The tiles themselves are written by {@code estimate} as {@code metric/} (Parquet). */
+  @Override
+  public Map<String, NpyArray> exports() {
+    return Map.of();
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    Map<String, Object> d = new LinkedHashMap<>();
+    d.put("tile_passes", tiles.passes());
+    if (lastSolve != null) {
+      d.put("cg_iterations", lastSolve.iterations());
+      d.put("cg_relative_residual", lastSolve.relativeResidual());
+      d.put("cg_converged", lastSolve.converged());
+    }
+    return d;
+  }
+
+  @Override
+  public void release() {
+    tiles.release();
+  }
+}

@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * finished run does nothing and says so; re-running an interrupted one skips finished arms and resumes
  * unfinished ones from their checkpoints (arms checkpoint every {@code max(1, steps/10)} steps unless
  * they set {@code checkpoint-every}).
+ *
+ * <p>Every path is a fixed name or a validated name (experiment, arm, run id: letters, digits,
+ * {@code . _ -}, joined with {@link OutputDirectory#resolveInside}) inside the run folder; a run
+ * folder being resumed is first refused if it holds a symbolic link pointing outside it.
  */
 public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
@@ -69,9 +73,11 @@ public final class ExperimentRunner {
     if (options.runId() != null && !Experiment.SAFE_NAME.matcher(options.runId()).matches()) {
       throw PullbackException.usage("--run-id must be a simple name (letters, digits, . _ -), got " + options.runId());
     }
-    Path out = (options.out() != null ? options.out()
-        : options.runId() != null ? Path.of("runs", exp.name(), options.runId()) : Path.of("runs", exp.name())).toAbsolutePath().normalize();
+    Path out = (options.out() != null ? options.out() : defaultOut(exp.name(), options.runId())).toAbsolutePath().normalize();
     Path runFile = out.resolve("run.json");
+    if (options.runId() != null && Files.exists(out)) {
+      OutputDirectory.requireNoLinkOutside(out); // before reading or writing anything in a run folder being resumed
+    }
     if (options.runId() != null && Files.exists(runFile)) {
       JsonNode state = Json.readTree(runFile);
       if (!options.runId().equals(state.path("run_id").asText())) {
@@ -102,7 +108,7 @@ public final class ExperimentRunner {
     List<Map<String, Object>> results = new ArrayList<>();
     for (int i = 0; i < exp.arms().size(); i++) {
       Arm arm = exp.arms().get(i);
-      Path armDir = out.resolve("arms").resolve(arm.name());
+      Path armDir = OutputDirectory.resolveInside(out.resolve("arms"), arm.name(), "arm name");
       Map<String, Object> opts = exp.optionsOf(arm);
       String context = "arm '" + arm.name() + "' of " + options.experimentFile();
       if (!Files.exists(armDir.resolve("summary.json"))) {
@@ -155,6 +161,12 @@ public final class ExperimentRunner {
     writeState(runFile, options.runId(), exp, "finished");
     LOG.info("Report: {}", out.resolve("report.md"));
     return out;
+  }
+
+  /** {@code runs/NAME}, or {@code runs/NAME/ID} with a run id; names that would leave {@code runs/} are refused. */
+  static Path defaultOut(String name, String runId) {
+    Path experiment = OutputDirectory.resolveInside(Path.of("runs"), name, "experiment name");
+    return runId == null ? experiment : OutputDirectory.resolveInside(experiment, runId, "--run-id");
   }
 
   private static void writeState(Path file, String runId, Experiment exp, String status) {
@@ -228,8 +240,8 @@ public final class ExperimentRunner {
     try {
       Model ma = ia.model(data.dim());
       Model mb = ib.model(data.dim());
-      double[] ta = Npy.readVector(out.resolve("arms").resolve(a.name()).resolve("params.npy"));
-      double[] tb = Npy.readVector(out.resolve("arms").resolve(b.name()).resolve("params.npy"));
+      double[] ta = Npy.readVector(OutputDirectory.resolveInside(out.resolve("arms"), a.name(), "arm name").resolve("params.npy"));
+      double[] tb = Npy.readVector(OutputDirectory.resolveInside(out.resolve("arms"), b.name(), "arm name").resolve("params.npy"));
       List<Double> gaps = data.blocks().mapPartitions((Iterator<ExampleBlock> it) -> {
         double max = 0;
         while (it.hasNext()) {

@@ -104,6 +104,18 @@ public final class TrainJob {
     }
   }
 
+  /**
+   * The checks of {@code train} that need no Spark and no data (model, loss, optimiser and its
+   * settings), so that a caller running several trainings (an experiment) can refuse a bad one
+   * before writing anything.
+   */
+  public static void check(TrainConfig config) {
+    Model probe = config.input().model(1);
+    Loss loss = Loss.parse(config.loss(), probe);
+    MetricKind kind = config.metric() != null ? config.metric() : loss == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER;
+    Optimizers.create(optimizerConfig(config, loss, kind));
+  }
+
   private static boolean train(SparkSession spark, TrainConfig config, Path out, StepListener listener) {
     InputConfig input = config.input();
     Manifest manifest = Manifest.start("train", config.toMap());

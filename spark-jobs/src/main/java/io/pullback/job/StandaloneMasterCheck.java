@@ -73,9 +73,14 @@ public final class StandaloneMasterCheck {
       throw PullbackException.usage("--master " + master + ": no Spark master is listening there (" + detail
           + "); start the cluster (bin/local-cluster start) or correct --master");
     }
+    if (lower.contains("timeout") || lower.contains("timed out")) {
+      throw PullbackException.usage("--master " + master + ": the Spark master did not answer within " + LOOKUP_TIMEOUT + " (" + detail
+          + "); check the URL, the network and that the cluster is up (bin/local-cluster status)");
+    }
     throw PullbackException.usage("--master " + master + ": the Spark master refused this driver (" + detail + "). "
-        + authState + "; a cluster started with a shared secret accepts only drivers holding the same secret: set "
-        + AuthSecret.ENV + " to the file the cluster was started with (bin/local-cluster reads the same variable)");
+        + authState + "; the driver and the cluster must use the same secret, or both none: set " + AuthSecret.ENV
+        + " to the file the cluster was started with (bin/local-cluster reads the same variable), or unset it for a cluster"
+        + " without spark.authenticate");
   }
 
   /** What the driver's side of authentication is, for messages (never the secret itself). */

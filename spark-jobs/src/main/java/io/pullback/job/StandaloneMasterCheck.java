@@ -2,7 +2,6 @@ package io.pullback.job;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import org.apache.spark.SecurityManager;
 import org.apache.spark.SparkConf;
 import org.apache.spark.rpc.RpcAddress;
@@ -54,6 +53,8 @@ public final class StandaloneMasterCheck {
     String host = c.get("spark.driver.host", c.get("spark.driver.bindAddress", "127.0.0.1"));
     RpcEnv env = RpcEnv.create("pullback-master-check", host, host, 0, c, security, 1, true);
     List<String> failures = new ArrayList<>();
+    boolean allUnreachable = true;
+    boolean anyTimeout = false;
     try {
       for (String url : Utils.parseStandaloneMasterUrls(master)) {
         try {
@@ -61,6 +62,9 @@ public final class StandaloneMasterCheck {
           return; // accepted
         } catch (Exception e) { // SparkException (checked) wrapping the transport failure
           failures.add(url + ": " + rootMessage(e));
+          allUnreachable &= causedBy(e, java.net.ConnectException.class, java.net.UnknownHostException.class,
+              java.net.NoRouteToHostException.class);
+          anyTimeout |= causedBy(e, java.util.concurrent.TimeoutException.class); // RpcTimeoutException is one
         }
       }
     } finally {
@@ -68,12 +72,11 @@ public final class StandaloneMasterCheck {
       env.awaitTermination();
     }
     String detail = String.join("; ", failures);
-    String lower = detail.toLowerCase(Locale.ROOT);
-    if (lower.contains("connection refused") || lower.contains("unknownhost") || lower.contains("no route")) {
+    if (allUnreachable) {
       throw PullbackException.usage("--master " + master + ": no Spark master is listening there (" + detail
           + "); start the cluster (bin/local-cluster start) or correct --master");
     }
-    if (lower.contains("timeout") || lower.contains("timed out")) {
+    if (anyTimeout) {
       throw PullbackException.usage("--master " + master + ": the Spark master did not answer within " + LOOKUP_TIMEOUT + " (" + detail
           + "); check the URL, the network and that the cluster is up (bin/local-cluster status)");
     }
@@ -92,10 +95,23 @@ public final class StandaloneMasterCheck {
     return "this driver authenticates with spark.authenticate.secret from its Spark configuration";
   }
 
-  /** The innermost cause's class and message (Spark wraps the transport failure several times). */
+  /**
+   * The innermost cause's class and the first line of its message (Spark wraps the transport
+   * failure several times, and a failure on the Master's side arrives with its stack trace).
+   */
   static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) t = t.getCause();
-    return (t.getClass().getSimpleName() + ": " + t.getMessage()).strip();
+    String m = String.valueOf(t.getMessage()).strip();
+    int nl = m.indexOf('\n');
+    return t.getClass().getSimpleName() + ": " + (nl < 0 ? m : m.substring(0, nl).strip());
+  }
+
+  @SafeVarargs
+  static boolean causedBy(Throwable e, Class<? extends Throwable>... kinds) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      for (Class<? extends Throwable> k : kinds) if (k.isInstance(t)) return true;
+    }
+    return false;
   }
 }

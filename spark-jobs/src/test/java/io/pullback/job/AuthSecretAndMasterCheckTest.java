@@ -78,4 +78,16 @@ class AuthSecretAndMasterCheckTest {
     assertThat(StandaloneMasterCheck.describeAuth(true, "/home/u/.pullback-secret")).contains(AuthSecret.ENV + "=/home/u/.pullback-secret");
     assertThat(StandaloneMasterCheck.describeAuth(true, null)).contains("Spark configuration");
   }
+
+  @Test
+  void failuresAreClassifiedByTheirCausesNotByTheirText() {
+    // The Master's refusal arrives with its stack trace, which mentions netty's "timeout" package.
+    Exception refused = new RuntimeException("Exception thrown in awaitResult", new RuntimeException(
+        "java.lang.IllegalStateException: Expected SaslMessage, received something else\n\tat io.netty.handler.timeout.IdleStateHandler"));
+    assertThat(StandaloneMasterCheck.rootMessage(refused)).isEqualTo("RuntimeException: java.lang.IllegalStateException: Expected SaslMessage,"
+        + " received something else");
+    assertThat(StandaloneMasterCheck.causedBy(refused, java.util.concurrent.TimeoutException.class, java.net.ConnectException.class)).isFalse();
+    Exception unreachable = new RuntimeException("x", new java.net.ConnectException("Connection refused"));
+    assertThat(StandaloneMasterCheck.causedBy(unreachable, java.net.ConnectException.class)).isTrue();
+  }
 }

@@ -48,9 +48,9 @@ import org.junit.jupiter.api.io.TempDir;
  * (a start costs about 30 s) and stopped in {@link #stop()} even when a test fails. The shared
  * secret is a fresh random one in a mode-600 file named by {@code PULLBACK_AUTH_SECRET_FILE}, as
  * the README tells users to do. Jobs are submitted as users do: {@code SparkSubmit} with the
- * shaded jar (no Pullback class on the cluster's class path), and {@code bin/pullback --master}
- * (client mode). References are the same commands in {@code local[2]}, run beside the cluster jobs
- * to save wall time.
+ * shaded jar (no Pullback class on the cluster's class path; {@code estimate}, {@code train} and
+ * {@code run}), and {@code bin/pullback --master} (client mode). References are the same commands
+ * in {@code local[2]}, run beside the cluster jobs to save wall time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
@@ -210,6 +210,69 @@ class StandaloneClusterIT {
     assertThat(ra.output() + rb.output()).doesNotContain(secret);
   }
 
+  static List<String> smallTrain(Path out) {
+    return List.of("train", "--data", "synthetic:uniform?rows=400&features=2&seed=1&noise=0.05", "--model", "mlp", "--hidden", "6",
+        "--optimizer", "ngd", "--damping", "1e-3", "--steps", "4", "--partitions", "4", "--seed", "7", "--out", out.toString());
+  }
+
+  /** An experiment with one arm whose options are exactly those of {@link #smallTrain}. */
+  static final String ONE_ARM_EXPERIMENT = """
+      name: on-cluster
+      train:
+        data: 'synthetic:uniform?rows=400&features=2&seed=1&noise=0.05'
+        model: mlp
+        hidden: [6]
+        optimizer: ngd
+        damping: 1.0e-3
+        steps: 4
+        partitions: 4
+        seed: 7
+      arms:
+        - name: ngd
+      """;
+
+  /**
+   * The other two commands under {@code spark-submit} on the cluster: {@code train}, and {@code run}
+   * of an experiment whose one arm has the same options. Both end with the {@code params.npy} bytes
+   * and {@code history.jsonl} (every field but the wall-clock {@code seconds}) of the same
+   * {@code train} in {@code local[2]}, run beside them.
+   */
+  @Test
+  @Order(2)
+  void trainAndRunUnderSparkSubmitOnTheClusterMatchLocal() throws Exception {
+    Path experiment = dir.resolve("on-cluster.yaml");
+    Files.writeString(experiment, ONE_ARM_EXPERIMENT);
+    Path trained = dir.resolve("train-cluster");
+    Path ran = dir.resolve("run-cluster");
+    Path local = dir.resolve("train-local");
+    Process d = launch(sparkSubmit(master, smallTrain(trained)), dir.resolve("train-cluster.log"), withSecret());
+    Process e = launch(sparkSubmit(master, List.of("run", experiment.toString(), "--out", ran.toString())), dir.resolve("run-cluster.log"),
+        withSecret());
+    Process f = launch(sparkSubmit("local[2]", smallTrain(local)), dir.resolve("train-local.log"), Map.of());
+    Result rd = await(d, dir.resolve("train-cluster.log"));
+    Result re = await(e, dir.resolve("run-cluster.log"));
+    Result rf = await(f, dir.resolve("train-local.log"));
+    assertThat(rd.exitCode()).as(rd.output()).isZero();
+    assertThat(re.exitCode()).as(re.output()).isZero();
+    assertThat(rf.exitCode()).as(rf.output()).isZero();
+
+    Path arm = ran.resolve("arms").resolve("ngd");
+    byte[] reference = Files.readAllBytes(local.resolve("params.npy"));
+    assertThat(Npy.readVector(local.resolve("params.npy"))).hasSize(2 * 6 + 6 + 6 + 1);
+    assertThat(Files.readAllBytes(trained.resolve("params.npy"))).as("train on the cluster vs local[2]").isEqualTo(reference);
+    assertThat(Files.readAllBytes(arm.resolve("params.npy"))).as("the run's arm on the cluster vs local[2]").isEqualTo(reference);
+    List<String> history = TrainResumeIT.historyWithoutSeconds(local);
+    assertThat(history).hasSize(4);
+    assertThat(TrainResumeIT.historyWithoutSeconds(trained)).isEqualTo(history);
+    assertThat(TrainResumeIT.historyWithoutSeconds(arm)).isEqualTo(history);
+    assertThat(ran.resolve("report.md")).exists();
+    for (Path out : List.of(trained, ran)) {
+      JsonNode spark = JSON.readTree(out.resolve("manifest.json").toFile()).get("spark");
+      assertThat(spark.get("master").asText()).isEqualTo(master);
+      assertThat(cluster.executorLogsOf(spark.get("app_id").asText())).as("executors of %s", out.getFileName()).isNotEmpty();
+    }
+  }
+
   /**
    * Drivers the cluster must refuse: {@code bin/pullback} without a secret, and {@code spark-submit}
    * with another one. Both fail at once (before any Spark work) with exit code 2 and a message that
@@ -217,7 +280,7 @@ class StandaloneClusterIT {
    * no output; neither secret is printed.
    */
   @Test
-  @Order(2)
+  @Order(3)
   void driversWithoutTheSecretOrWithAnotherAreRefused() throws Exception {
     Path wrongFile = secretDir.resolve("wrong");
     String wrong = "not-the-cluster-secret-" + Long.toHexString(new SecureRandom().nextLong());
@@ -260,7 +323,7 @@ class StandaloneClusterIT {
    * its environment, where the Worker put it.
    */
   @Test
-  @Order(3)
+  @Order(4)
   void anExecutorKilledMidEstimateChangesNoBit() throws Exception {
     Set<Path> before = new HashSet<>(cluster.executorLogs());
     Path killedOut = dir.resolve("killed");
@@ -317,7 +380,7 @@ class StandaloneClusterIT {
    * run, the secret is on no command line.
    */
   @Test
-  @Order(4)
+  @Order(5)
   void fiftyEstimatesFromOneDriverLeakNothing() throws Exception {
     Path scratch = Path.of("target", "spark-scratch").toAbsolutePath();
     Files.createDirectories(scratch);

@@ -3,6 +3,7 @@ package io.pullback.cli;
 import io.pullback.job.AuthSecret;
 import io.pullback.job.PullbackException;
 import io.pullback.job.SessionProvider;
+import io.pullback.job.StandaloneMasterCheck;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;
@@ -45,6 +46,7 @@ public final class LocalSessionProvider implements SessionProvider {
       conf.setIfMissing("spark.jars", System.getProperty("pullback.app.jar")); // executors need Pullback's classes
     }
     AuthSecret.fromEnvironment().forEach(conf::set); // PULLBACK_AUTH_SECRET_FILE
+    StandaloneMasterCheck.check(m, conf); // a refused driver fails now, not after a minute of retries
     return SparkSession.builder().config(conf).getOrCreate();
   }
 

@@ -56,7 +56,8 @@ public record Experiment(String name, String description, Map<String, Object> tr
     }
     String name = string(root.get("name"), "name", file);
     if (name == null || !SAFE_NAME.matcher(name).matches()) {
-      throw PullbackException.usage("'name' in " + file + " must be a simple name (letters, digits, . _ -), got " + name);
+      throw PullbackException.usage("'name' in " + file + " must be a simple name (letters, digits, . _ -, starting with a letter or"
+          + " digit; it names the folder runs/NAME), got '" + name + "'");
     }
     Map<String, Object> train = map(root.get("train"), "train", file);
     List<Arm> arms = new ArrayList<>();
@@ -67,7 +68,8 @@ public record Experiment(String name, String description, Map<String, Object> tr
       Map<String, Object> options = map(a, "arms[]", file);
       String armName = string(options.remove("name"), "arms[].name", file);
       if (armName == null || !SAFE_NAME.matcher(armName).matches()) {
-        throw PullbackException.usage("every arm in " + file + " needs a simple 'name' (letters, digits, . _ -), got " + armName);
+        throw PullbackException.usage("every arm in " + file + " needs a simple 'name' (letters, digits, . _ -, starting with a letter"
+            + " or digit; it names the folder arms/NAME), got '" + armName + "'");
       }
       if (!seen.add(armName)) throw PullbackException.usage("arm name '" + armName + "' appears twice in " + file);
       arms.add(new Arm(armName, options));

@@ -45,6 +45,10 @@ import org.slf4j.LoggerFactory;
  * finished run does nothing and says so; re-running an interrupted one skips finished arms and resumes
  * unfinished ones from their checkpoints (arms checkpoint every {@code max(1, steps/10)} steps unless
  * they set {@code checkpoint-every}).
+ *
+ * <p>Every path is a fixed name or a validated name (experiment, arm, run id: letters, digits,
+ * {@code . _ -}, joined with {@link OutputDirectory#resolveInside}) inside the run folder; a run
+ * folder being resumed is first refused if it holds a symbolic link pointing outside it.
  */
 public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
@@ -67,11 +71,14 @@ public final class ExperimentRunner {
   public static Path run(SparkSession spark, Options options, Progress progress) {
     Experiment exp = Experiment.read(options.experimentFile(), options.overrides());
     if (options.runId() != null && !Experiment.SAFE_NAME.matcher(options.runId()).matches()) {
-      throw PullbackException.usage("--run-id must be a simple name (letters, digits, . _ -), got " + options.runId());
+      throw PullbackException.usage("--run-id must be a simple name (letters, digits, . _ -, starting with a letter or digit; it names"
+          + " the folder runs/NAME/ID), got '" + options.runId() + "'");
     }
-    Path out = (options.out() != null ? options.out()
-        : options.runId() != null ? Path.of("runs", exp.name(), options.runId()) : Path.of("runs", exp.name())).toAbsolutePath().normalize();
+    Path out = (options.out() != null ? options.out() : defaultOut(exp.name(), options.runId())).toAbsolutePath().normalize();
     Path runFile = out.resolve("run.json");
+    if (options.runId() != null && Files.exists(out)) {
+      OutputDirectory.requireNoLinkOutside(out); // before reading or writing anything in a run folder being resumed
+    }
     if (options.runId() != null && Files.exists(runFile)) {
       JsonNode state = Json.readTree(runFile);
       if (!options.runId().equals(state.path("run_id").asText())) {
@@ -85,6 +92,66 @@ public final class ExperimentRunner {
     } else {
       OutputDirectory.requireAbsentOrEmpty(out, "choose a new --out, remove it, or pass --run-id of the run it holds");
     }
+    boolean resuming = options.runId() != null && Files.exists(runFile);
+    checkConfigurations(exp, out, options.experimentFile());
+    boolean existed = Files.exists(out);
+    try {
+      return runIn(spark, options, progress, exp, out);
+    } catch (RuntimeException e) {
+      // All or nothing, like estimate: a failed run leaves --out as it was, unless it is a --run-id run that has
+      // progress to resume (a finished or checkpointed arm).
+      if (!resuming && !(options.runId() != null && hasProgress(out))) {
+        LOG.info("Run failed: removing what it wrote in {}", out);
+        if (existed) {
+          clear(out);
+        } else {
+          OutputDirectory.deleteRecursively(out);
+        }
+      }
+      throw e;
+    }
+  }
+
+  /**
+   * Every configuration the run will use (each arm's train options, the reference, the spectrum),
+   * parsed and checked before anything is written: a bad option fails with nothing left behind.
+   */
+  static void checkConfigurations(Experiment exp, Path out, Path file) {
+    for (Arm arm : exp.arms()) {
+      Map<String, Object> opts = exp.optionsOf(arm);
+      TrainConfig config = TrainCommand.configFrom(opts, out, "arm '" + arm.name() + "' of " + file);
+      if (!MllibArm.isMllib(opts)) TrainJob.check(config);
+    }
+    if (exp.reference().equals("least-squares")) {
+      TrainJob.check(TrainCommand.configFrom(referenceOptions(exp), out, "the least-squares reference of " + exp.name()));
+    }
+    if (exp.analyses().contains("spectrum")) {
+      EstimateCommand.configFrom(spectrumOptions(exp), out, "the spectrum of " + exp.name());
+    }
+  }
+
+  /** Whether a --run-id run has something to resume: an arm that finished or wrote a checkpoint. */
+  private static boolean hasProgress(Path out) {
+    Path arms = out.resolve("arms");
+    if (!Files.isDirectory(arms)) return false;
+    try (java.util.stream.Stream<Path> s = Files.list(arms)) {
+      return s.anyMatch(a -> Files.exists(a.resolve("summary.json")) || Files.isDirectory(a.resolve("checkpoint")));
+    } catch (IOException e) {
+      return true; // when in doubt, keep
+    }
+  }
+
+  /** Deletes what is inside a folder, keeping the folder. */
+  private static void clear(Path folder) {
+    try (java.util.stream.Stream<Path> s = Files.list(folder)) {
+      s.forEach(OutputDirectory::deleteRecursively);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot clean " + folder + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static Path runIn(SparkSession spark, Options options, Progress progress, Experiment exp, Path out) {
+    Path runFile = out.resolve("run.json");
     Manifest manifest = Manifest.start("run", Map.of("experiment", options.experimentFile().toString(), "overrides",
         options.overrides() == null ? List.of() : options.overrides(), "run_id", String.valueOf(options.runId()), "out", out.toString()));
     try {
@@ -102,7 +169,7 @@ public final class ExperimentRunner {
     List<Map<String, Object>> results = new ArrayList<>();
     for (int i = 0; i < exp.arms().size(); i++) {
       Arm arm = exp.arms().get(i);
-      Path armDir = out.resolve("arms").resolve(arm.name());
+      Path armDir = OutputDirectory.resolveInside(out.resolve("arms"), arm.name(), "arm name");
       Map<String, Object> opts = exp.optionsOf(arm);
       String context = "arm '" + arm.name() + "' of " + options.experimentFile();
       if (!Files.exists(armDir.resolve("summary.json"))) {
@@ -157,6 +224,12 @@ public final class ExperimentRunner {
     return out;
   }
 
+  /** {@code runs/NAME}, or {@code runs/NAME/ID} with a run id; names that would leave {@code runs/} are refused. */
+  static Path defaultOut(String name, String runId) {
+    Path experiment = OutputDirectory.resolveInside(Path.of("runs"), name, "experiment name");
+    return runId == null ? experiment : OutputDirectory.resolveInside(experiment, runId, "--run-id");
+  }
+
   private static void writeState(Path file, String runId, Experiment exp, String status) {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("run_id", runId);
@@ -171,18 +244,33 @@ public final class ExperimentRunner {
     Path dir = out.resolve("reference");
     if (!Files.exists(dir.resolve("summary.json"))) {
       OutputDirectory.deleteRecursively(dir);
-      Map<String, Object> opts = new LinkedHashMap<>(exp.train());
-      opts.put("optimizer", "ngd");
-      opts.put("lr", 0.5);
-      opts.put("damping", 0);
-      opts.put("damping-schedule", "fixed");
-      opts.put("metric", "function");
-      opts.put("steps", 1);
-      opts.remove("checkpoint-every");
-      opts.remove("batch-fraction");
-      TrainJob.run(spark, TrainCommand.configFrom(opts, dir, "the least-squares reference of " + exp.name()));
+      TrainJob.run(spark, TrainCommand.configFrom(referenceOptions(exp), dir, "the least-squares reference of " + exp.name()));
     }
     return Json.readTree(dir.resolve("summary.json")).path("final_loss").asDouble();
+  }
+
+  /** The reference's train options: the shared ones, as one exact Gauss–Newton step. */
+  private static Map<String, Object> referenceOptions(Experiment exp) {
+    Map<String, Object> opts = new LinkedHashMap<>(exp.train());
+    opts.put("optimizer", "ngd");
+    opts.put("lr", 0.5);
+    opts.put("damping", 0);
+    opts.put("damping-schedule", "fixed");
+    opts.put("metric", "function");
+    opts.put("steps", 1);
+    opts.remove("checkpoint-every");
+    opts.remove("batch-fraction");
+    return opts;
+  }
+
+  /** The spectrum's estimate options: the shared train options that estimate has. */
+  private static Map<String, Object> spectrumOptions(Experiment exp) {
+    Map<String, Object> opts = new LinkedHashMap<>();
+    exp.train().forEach((k, v) -> {
+      if (EstimateCommand.hasOption(k) && !k.equals("representation")) opts.put(k, v);
+    });
+    opts.putIfAbsent("metric", "function");
+    return opts;
   }
 
   /** Eigenvalues (descending) of the metric at the shared initial parameters. */
@@ -190,12 +278,7 @@ public final class ExperimentRunner {
     Path dir = out.resolve("spectrum");
     if (!Files.exists(dir.resolve("metric.npy"))) {
       OutputDirectory.deleteRecursively(dir);
-      Map<String, Object> opts = new LinkedHashMap<>();
-      exp.train().forEach((k, v) -> {
-        if (EstimateCommand.hasOption(k) && !k.equals("representation")) opts.put(k, v);
-      });
-      opts.putIfAbsent("metric", "function");
-      EstimateConfig config = EstimateCommand.configFrom(opts, dir, "the spectrum of " + exp.name());
+      EstimateConfig config = EstimateCommand.configFrom(spectrumOptions(exp), dir, "the spectrum of " + exp.name());
       EstimateJob.run(spark, config);
     }
     Npy.Array g = Npy.readMatrix(dir.resolve("metric.npy"));
@@ -228,8 +311,8 @@ public final class ExperimentRunner {
     try {
       Model ma = ia.model(data.dim());
       Model mb = ib.model(data.dim());
-      double[] ta = Npy.readVector(out.resolve("arms").resolve(a.name()).resolve("params.npy"));
-      double[] tb = Npy.readVector(out.resolve("arms").resolve(b.name()).resolve("params.npy"));
+      double[] ta = Npy.readVector(OutputDirectory.resolveInside(out.resolve("arms"), a.name(), "arm name").resolve("params.npy"));
+      double[] tb = Npy.readVector(OutputDirectory.resolveInside(out.resolve("arms"), b.name(), "arm name").resolve("params.npy"));
       List<Double> gaps = data.blocks().mapPartitions((Iterator<ExampleBlock> it) -> {
         double max = 0;
         while (it.hasNext()) {

@@ -21,7 +21,13 @@ public interface SessionProvider {
   static SessionProvider submitted() {
     return master -> {
       SparkSession.Builder builder = SparkSession.builder().appName("pullback");
-      AuthSecret.fromEnvironment().forEach(builder::config);
+      java.util.Map<String, String> auth = AuthSecret.fromEnvironment();
+      auth.forEach(builder::config);
+      if (SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()) {
+        org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(); // spark-submit's settings (system properties)
+        auth.forEach(conf::set);
+        StandaloneMasterCheck.check(conf.get("spark.master", null), conf);
+      }
       SparkSession spark = builder.getOrCreate();
       String actual = spark.sparkContext().master();
       if (master != null && !master.equals(actual)) {

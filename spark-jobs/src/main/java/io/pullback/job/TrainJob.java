@@ -61,6 +61,9 @@ import org.slf4j.LoggerFactory;
  * every sample is a function of (seed, example, step), a resumed run gives the same θ and history
  * (all fields but the wall-clock {@code seconds}) as an uninterrupted one. A failure before the first
  * checkpoint removes the folder it created; after that the folder is kept for {@code --resume}.
+ * Every file is a fixed name inside {@code --out}, written atomically (history lines are appended);
+ * {@code --resume} first refuses a folder holding a symbolic link that points outside it
+ * ({@link OutputDirectory#requireNoLinkOutside}).
  */
 public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
@@ -91,6 +94,8 @@ public final class TrainJob {
   /** Returns whether the folder was created here. */
   private static boolean prepareOut(TrainConfig config, Path out) {
     if (config.resume()) {
+      // A link such as checkpoint -> /elsewhere would make the fixed names below write outside --out.
+      OutputDirectory.requireNoLinkOutside(out);
       if (!Files.isDirectory(out.resolve(CHECKPOINT))) {
         throw PullbackException.usage("--resume: no checkpoint in " + config.out() + " (expected " + out.resolve(CHECKPOINT)
             + "); run without --resume, with --checkpoint-every k");
@@ -105,6 +110,18 @@ public final class TrainJob {
     } catch (IOException e) {
       throw PullbackException.usage("--out " + config.out() + ": " + e.getMessage());
     }
+  }
+
+  /**
+   * The checks of {@code train} that need no Spark and no data (model, loss, optimiser and its
+   * settings), so that a caller running several trainings (an experiment) can refuse a bad one
+   * before writing anything.
+   */
+  public static void check(TrainConfig config) {
+    Model probe = config.input().model(1);
+    Loss loss = Loss.parse(config.loss(), probe);
+    MetricKind kind = config.metric() != null ? config.metric() : loss == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER;
+    Optimizers.create(optimizerConfig(config, loss, kind));
   }
 
   private static boolean train(SparkSession spark, TrainConfig config, Path out, StepListener listener) {

@@ -45,6 +45,31 @@ abstract class CliHarness {
     SparkSession.clearDefaultSession();
   }
 
+  /**
+   * Every entry under {@code root} (links not followed) with its content: files by their bytes'
+   * hash, folders as such, links by their target. Equal snapshots before and after a command show
+   * that it wrote, deleted and followed nothing there.
+   */
+  static java.util.SortedMap<String, String> snapshot(Path root) {
+    java.util.SortedMap<String, String> out = new java.util.TreeMap<>();
+    if (!Files.exists(root, java.nio.file.LinkOption.NOFOLLOW_LINKS)) return out;
+    try (java.util.stream.Stream<Path> s = Files.walk(root)) {
+      for (Path p : (Iterable<Path>) s::iterator) {
+        String key = root.relativize(p).toString();
+        if (Files.isSymbolicLink(p)) {
+          out.put(key, "link -> " + Files.readSymbolicLink(p));
+        } else if (Files.isDirectory(p)) {
+          out.put(key, "dir");
+        } else {
+          out.put(key, Integer.toHexString(java.util.Arrays.hashCode(Files.readAllBytes(p))) + " " + Files.size(p));
+        }
+      }
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
+    return out;
+  }
+
   Run pullback(String... args) {
     SparkSession.setActiveSession(spark);
     StringWriter out = new StringWriter();

@@ -188,4 +188,16 @@ class EstimateBadInputIT extends CliHarness {
     assertThat(run.exitCode()).as(run.err()).isZero();
     assertThat(out.resolve("metric.npy")).exists();
   }
+
+  @Test
+  void outInsideARegularFileIsAUsageErrorNamingIt() throws IOException {
+    Path file = dir.resolve("a-file");
+    Files.writeString(file, "x");
+    Path out = file.resolve("out");
+    Run run = pullback("estimate", "--data", good.toString(), "--model", "logistic", "--out", out.toString());
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+    assertThat(run.err()).contains(out.toString());
+    assertThat(Files.readString(file)).isEqualTo("x");
+    assertNoStagingLeft();
+  }
 }

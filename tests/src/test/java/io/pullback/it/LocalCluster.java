@@ -80,6 +80,30 @@ final class LocalCluster implements AutoCloseable {
     }
   }
 
+  /** The Master's log. */
+  Path masterLog() {
+    return state.resolve("logs").resolve("master.log");
+  }
+
+  /** How many applications the Master has registered so far (its "Registering app" log lines). */
+  long registeredApps() throws IOException {
+    Path log = masterLog();
+    if (!Files.exists(log)) return 0;
+    return Files.readAllLines(log, StandardCharsets.ISO_8859_1).stream().filter(l -> l.contains("Registering app ")).count();
+  }
+
+  /** Executor stderr files of one application ({@code work/worker-N/APP_ID/EXECUTOR/stderr}). */
+  List<Path> executorLogsOf(String appId) throws IOException {
+    return executorLogs().stream().filter(p -> p.getParent().getParent().getFileName().toString().equals(appId)).toList();
+  }
+
+  /** PIDs of all executors the Workers started so far (alive or not). */
+  List<Long> executorPids() throws IOException {
+    List<Long> out = new ArrayList<>();
+    for (Path stderr : executorLogs()) executorPid(stderr).ifPresent(out::add);
+    return out;
+  }
+
   /** The executor's PID from the first lines of its stderr, once it has started. */
   static OptionalLong executorPid(Path stderr) throws IOException {
     Matcher m = DAEMON.matcher(Files.readString(stderr, StandardCharsets.ISO_8859_1));

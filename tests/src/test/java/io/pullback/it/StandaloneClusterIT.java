@@ -2,7 +2,10 @@ package io.pullback.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pullback.io.Npy;
+import io.pullback.job.AuthSecret;
 import io.pullback.job.PullbackCli;
 import java.io.File;
 import java.io.IOException;
@@ -13,15 +16,21 @@ import java.lang.management.MemoryMXBean;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
+import java.util.Collection;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.BlockId;
 import org.junit.jupiter.api.AfterAll;
@@ -35,24 +44,40 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * A real Spark standalone cluster ({@code bin/local-cluster}: one Master, two Workers with one core
- * each, executors in their own JVMs), started once for this class and stopped in {@link #stop()}
- * even when a test fails. Jobs are submitted with {@code SparkSubmit} and the shaded jar (no
- * Pullback class on the cluster's class path), as users do.
+ * each, executors in their own JVMs) with {@code spark.authenticate} on, started once for this class
+ * (a start costs about 30 s) and stopped in {@link #stop()} even when a test fails. The shared
+ * secret is a fresh random one in a mode-600 file named by {@code PULLBACK_AUTH_SECRET_FILE}, as
+ * the README tells users to do. Jobs are submitted as users do: {@code SparkSubmit} with the
+ * shaded jar (no Pullback class on the cluster's class path; {@code estimate}, {@code train} and
+ * {@code run}), and {@code bin/pullback --master} (client mode). References are the same commands
+ * in {@code local[2]}, run beside the cluster jobs to save wall time.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class StandaloneClusterIT {
   static final Path ROOT = LocalCluster.ROOT;
+  static final String ENV = AuthSecret.ENV;
+  static final ObjectMapper JSON = new ObjectMapper();
 
   LocalCluster cluster;
   String master;
+  Path secretDir;
+  Path secretFile;
+  String secret;
 
   @TempDir
   Path dir;
 
   @BeforeAll
   void start() throws Exception {
-    cluster = new LocalCluster(Path.of("target", "it-cluster"), Map.of());
+    secretDir = Files.createTempDirectory("cluster-secret", PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+    byte[] raw = new byte[32];
+    new SecureRandom().nextBytes(raw);
+    secret = Base64.getEncoder().encodeToString(raw);
+    secretFile = secretDir.resolve("secret");
+    Files.writeString(secretFile, secret + "\n");
+    Files.setPosixFilePermissions(secretFile, PosixFilePermissions.fromString("rw-------"));
+    cluster = new LocalCluster(Path.of("target", "it-cluster"), Map.of(ENV, secretFile.toString()));
     try {
       master = cluster.start();
     } catch (Throwable t) {
@@ -64,10 +89,18 @@ class StandaloneClusterIT {
   @AfterAll
   void stop() throws Exception {
     List<Long> daemons = cluster.daemonPids();
+    List<Long> executors = cluster.executorPids();
     cluster.close();
     for (long pid : daemons) {
       assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("daemon %d stopped", pid).isFalse();
     }
+    for (long pid : executors) {
+      assertThat(isExecutor(pid)).as("executor %d stopped", pid).isFalse();
+    }
+    try (Stream<Path> s = Files.list(secretDir)) {
+      for (Path p : s.toList()) Files.delete(p);
+    }
+    Files.delete(secretDir);
   }
 
   record Result(int exitCode, String output) {}
@@ -90,24 +123,34 @@ class StandaloneClusterIT {
     return cmd;
   }
 
-  static Process launch(List<String> command, Path log) throws IOException {
+  /** {@code bin/pullback COMMAND … --master URL}: the driver in its own JVM here, the work on the cluster. */
+  static List<String> binPullback(String master, List<String> appArgs) {
+    List<String> cmd = new ArrayList<>(List.of("bash", "bin/pullback"));
+    cmd.addAll(appArgs);
+    cmd.addAll(List.of("--master", master));
+    return cmd;
+  }
+
+  /** Starts a command with {@code env} added to an environment without {@value AuthSecret#ENV}. */
+  static Process launch(List<String> command, Path log, Map<String, String> env) throws IOException {
     ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true)
         .redirectOutput(log.toFile());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    pb.environment().remove(ENV);
+    pb.environment().putAll(env);
     return pb.start();
   }
 
   static Result await(Process p, Path log) throws IOException, InterruptedException {
     if (!p.waitFor(300, TimeUnit.SECONDS)) {
       p.destroyForcibly();
-      throw new AssertionError("did not finish in time:\n" + Files.readString(log));
+      throw new AssertionError("did not finish in time:\n" + Files.readString(log, StandardCharsets.ISO_8859_1));
     }
     return new Result(p.exitValue(), Files.readString(log, StandardCharsets.ISO_8859_1));
   }
 
-  Result submit(String master, List<String> args, String name) throws IOException, InterruptedException {
-    Path log = dir.resolve(name + ".log");
-    return await(launch(sparkSubmit(master, args), log), log);
+  Map<String, String> withSecret() {
+    return Map.of(ENV, secretFile.toString());
   }
 
   static List<String> smallEstimate(Path out) {
@@ -115,27 +158,155 @@ class StandaloneClusterIT {
         "--classes", "3", "--metric", "fisher", "--partitions", "4", "--seed", "4", "--out", out.toString());
   }
 
+  /**
+   * One estimate three ways at once: {@code spark-submit} to the cluster, {@code bin/pullback
+   * --master} to the cluster (client mode, the launcher ships the shaded jar as {@code spark.jars}),
+   * and {@code local[2]}; the two cluster results are byte-identical to the local one. Their
+   * manifests name the master, show authentication on and the secret redacted, and their
+   * executors (found by application id in the Workers' work dirs) ran the tasks.
+   */
   @Test
   @Order(1)
-  void anEstimateOnTheClusterIsBitIdenticalToLocal() throws Exception {
+  void estimatesBySparkSubmitAndBinPullbackOnTheClusterAreBitIdenticalToLocal() throws Exception {
     LocalCluster.Result status = cluster.script("status");
     assertThat(status.exitCode()).as(status.output()).isZero();
     assertThat(status.lastLine()).isEqualTo(master);
+    long appsBefore = cluster.registeredApps();
 
-    Path onCluster = dir.resolve("cluster");
-    Result a = submit(master, smallEstimate(onCluster), "cluster");
-    assertThat(a.exitCode()).as(a.output()).isZero();
+    Path viaSubmit = dir.resolve("submit");
+    Path viaLauncher = dir.resolve("launcher");
     Path local = dir.resolve("local");
-    Result b = submit("local[2]", smallEstimate(local), "local");
-    assertThat(b.exitCode()).as(b.output()).isZero();
+    // The two cluster applications queue for the cluster's two cores; local[2] runs beside them.
+    Process a = launch(sparkSubmit(master, smallEstimate(viaSubmit)), dir.resolve("submit.log"), withSecret());
+    Process b = launch(binPullback(master, smallEstimate(viaLauncher)), dir.resolve("launcher.log"), withSecret());
+    Process c = launch(sparkSubmit("local[2]", smallEstimate(local)), dir.resolve("local.log"), Map.of());
+    Result ra = await(a, dir.resolve("submit.log"));
+    Result rb = await(b, dir.resolve("launcher.log"));
+    Result rc = await(c, dir.resolve("local.log"));
+    assertThat(ra.exitCode()).as(ra.output()).isZero();
+    assertThat(rb.exitCode()).as(rb.output()).isZero();
+    assertThat(rc.exitCode()).as(rc.output()).isZero();
 
-    double[] g1 = Npy.readMatrix(onCluster.resolve("metric.npy")).data();
-    double[] g2 = Npy.readMatrix(local.resolve("metric.npy")).data();
-    assertThat(g1).hasSize(12 * 12);
-    assertThat(Arrays.equals(g1, g2)).as("bit-identical: standalone cluster vs local[2]").isTrue();
-    assertThat(Files.readString(onCluster.resolve("manifest.json"))).contains(master);
-    // The work really ran in executor JVMs of the cluster.
-    assertThat(cluster.executorLogs()).isNotEmpty();
+    assertThat(Npy.readMatrix(local.resolve("metric.npy")).data()).hasSize(12 * 12);
+    byte[] reference = Files.readAllBytes(local.resolve("metric.npy"));
+    assertThat(Files.readAllBytes(viaSubmit.resolve("metric.npy"))).as("spark-submit on the cluster vs local[2]").isEqualTo(reference);
+    assertThat(Files.readAllBytes(viaLauncher.resolve("metric.npy"))).as("bin/pullback --master on the cluster vs local[2]").isEqualTo(reference);
+
+    for (Path out : List.of(viaSubmit, viaLauncher)) {
+      String text = Files.readString(out.resolve("manifest.json"));
+      assertThat(text).as("the secret is not in %s/manifest.json", out.getFileName()).doesNotContain(secret);
+      JsonNode spark = JSON.readTree(text).get("spark");
+      assertThat(spark.get("master").asText()).isEqualTo(master);
+      assertThat(spark.get("conf").get("spark.authenticate").asText()).isEqualTo("true");
+      assertThat(spark.get("conf").get("spark.authenticate.secret").asText()).isEqualTo("*****");
+      String appId = spark.get("app_id").asText();
+      List<Path> logs = cluster.executorLogsOf(appId);
+      assertThat(logs).as("executors of %s", appId).isNotEmpty();
+      assertThat(logs.stream().anyMatch(l -> read(l).contains("Finished task"))).as("executors of %s ran tasks", appId).isTrue();
+    }
+    assertThat(JSON.readTree(viaLauncher.resolve("manifest.json").toFile()).get("spark").get("conf").get("spark.jars").asText())
+        .as("bin/pullback ships the shaded jar").endsWith("-submit.jar");
+    assertThat(cluster.registeredApps()).as("applications registered by the Master").isEqualTo(appsBefore + 2);
+    assertThat(ra.output() + rb.output()).doesNotContain(secret);
+  }
+
+  static List<String> smallTrain(Path out) {
+    return List.of("train", "--data", "synthetic:uniform?rows=400&features=2&seed=1&noise=0.05", "--model", "mlp", "--hidden", "6",
+        "--optimizer", "ngd", "--damping", "1e-3", "--steps", "4", "--partitions", "4", "--seed", "7", "--out", out.toString());
+  }
+
+  /** An experiment with one arm whose options are exactly those of {@link #smallTrain}. */
+  static final String ONE_ARM_EXPERIMENT = """
+      name: on-cluster
+      train:
+        data: 'synthetic:uniform?rows=400&features=2&seed=1&noise=0.05'
+        model: mlp
+        hidden: [6]
+        optimizer: ngd
+        damping: 1.0e-3
+        steps: 4
+        partitions: 4
+        seed: 7
+      arms:
+        - name: ngd
+      """;
+
+  /**
+   * The other two commands under {@code spark-submit} on the cluster: {@code train}, and {@code run}
+   * of an experiment whose one arm has the same options. Both end with the {@code params.npy} bytes
+   * and {@code history.jsonl} (every field but the wall-clock {@code seconds}) of the same
+   * {@code train} in {@code local[2]}, run beside them.
+   */
+  @Test
+  @Order(2)
+  void trainAndRunUnderSparkSubmitOnTheClusterMatchLocal() throws Exception {
+    Path experiment = dir.resolve("on-cluster.yaml");
+    Files.writeString(experiment, ONE_ARM_EXPERIMENT);
+    Path trained = dir.resolve("train-cluster");
+    Path ran = dir.resolve("run-cluster");
+    Path local = dir.resolve("train-local");
+    Process d = launch(sparkSubmit(master, smallTrain(trained)), dir.resolve("train-cluster.log"), withSecret());
+    Process e = launch(sparkSubmit(master, List.of("run", experiment.toString(), "--out", ran.toString())), dir.resolve("run-cluster.log"),
+        withSecret());
+    Process f = launch(sparkSubmit("local[2]", smallTrain(local)), dir.resolve("train-local.log"), Map.of());
+    Result rd = await(d, dir.resolve("train-cluster.log"));
+    Result re = await(e, dir.resolve("run-cluster.log"));
+    Result rf = await(f, dir.resolve("train-local.log"));
+    assertThat(rd.exitCode()).as(rd.output()).isZero();
+    assertThat(re.exitCode()).as(re.output()).isZero();
+    assertThat(rf.exitCode()).as(rf.output()).isZero();
+
+    Path arm = ran.resolve("arms").resolve("ngd");
+    byte[] reference = Files.readAllBytes(local.resolve("params.npy"));
+    assertThat(Npy.readVector(local.resolve("params.npy"))).hasSize(2 * 6 + 6 + 6 + 1);
+    assertThat(Files.readAllBytes(trained.resolve("params.npy"))).as("train on the cluster vs local[2]").isEqualTo(reference);
+    assertThat(Files.readAllBytes(arm.resolve("params.npy"))).as("the run's arm on the cluster vs local[2]").isEqualTo(reference);
+    List<String> history = TrainResumeIT.historyWithoutSeconds(local);
+    assertThat(history).hasSize(4);
+    assertThat(TrainResumeIT.historyWithoutSeconds(trained)).isEqualTo(history);
+    assertThat(TrainResumeIT.historyWithoutSeconds(arm)).isEqualTo(history);
+    assertThat(ran.resolve("report.md")).exists();
+    for (Path out : List.of(trained, ran)) {
+      JsonNode spark = JSON.readTree(out.resolve("manifest.json").toFile()).get("spark");
+      assertThat(spark.get("master").asText()).isEqualTo(master);
+      assertThat(cluster.executorLogsOf(spark.get("app_id").asText())).as("executors of %s", out.getFileName()).isNotEmpty();
+    }
+  }
+
+  /**
+   * Drivers the cluster must refuse: {@code bin/pullback} without a secret, and {@code spark-submit}
+   * with another one. Both fail at once (before any Spark work) with exit code 2 and a message that
+   * names the master and {@value AuthSecret#ENV}, register no application with the Master, and leave
+   * no output; neither secret is printed.
+   */
+  @Test
+  @Order(3)
+  void driversWithoutTheSecretOrWithAnotherAreRefused() throws Exception {
+    Path wrongFile = secretDir.resolve("wrong");
+    String wrong = "not-the-cluster-secret-" + Long.toHexString(new SecureRandom().nextLong());
+    Files.writeString(wrongFile, wrong + "\n");
+    long appsBefore = cluster.registeredApps();
+
+    Path noSecretOut = dir.resolve("no-secret");
+    Path wrongOut = dir.resolve("wrong-secret");
+    Process d = launch(binPullback(master, smallEstimate(noSecretOut)), dir.resolve("no-secret.log"), Map.of());
+    Process e = launch(sparkSubmit(master, smallEstimate(wrongOut)), dir.resolve("wrong-secret.log"), Map.of(ENV, wrongFile.toString()));
+    Result rd = await(d, dir.resolve("no-secret.log"));
+    Result re = await(e, dir.resolve("wrong-secret.log"));
+
+    assertThat(rd.exitCode()).as(rd.output()).isEqualTo(2);
+    assertThat(rd.output()).contains("pullback: error: --master " + master + ": the Spark master refused this driver")
+        .contains("spark.authenticate off").contains(ENV);
+    assertThat(re.exitCode()).as(re.output()).isEqualTo(2);
+    assertThat(re.output()).contains("pullback: error: --master " + master + ": the Spark master refused this driver")
+        .contains(ENV + "=" + wrongFile);
+    for (Result r : List.of(rd, re)) assertThat(r.output()).doesNotContain(secret).doesNotContain(wrong);
+    assertThat(noSecretOut).doesNotExist();
+    assertThat(wrongOut).doesNotExist();
+    try (Stream<Path> s = Files.list(dir)) {
+      assertThat(s.map(p -> p.getFileName().toString())).noneMatch(n -> n.contains("staging"));
+    }
+    assertThat(cluster.registeredApps()).as("no application of a refused driver reached the Master").isEqualTo(appsBefore);
   }
 
   /** An mlp with 865 parameters on 16000 rows in 12 partitions: the metric stage takes seconds. */
@@ -144,13 +315,22 @@ class StandaloneClusterIT {
         "--hidden", "48", "--metric", "function", "--partitions", "12", "--seed", "4", "--out", out.toString());
   }
 
+  /**
+   * An executor JVM killed (SIGKILL, by its PID) while it runs a task of the metric stage: the job
+   * completes and the result is bit-identical to the undisturbed {@code local[2]} run. While the
+   * daemons, the driver and the executors are all alive, the secret is on none of their command
+   * lines (nor any other process's), and the executor has authentication on and the secret in
+   * its environment, where the Worker put it.
+   */
   @Test
-  @Order(2)
+  @Order(4)
   void anExecutorKilledMidEstimateChangesNoBit() throws Exception {
     Set<Path> before = new HashSet<>(cluster.executorLogs());
     Path killedOut = dir.resolve("killed");
     Path log = dir.resolve("killed.log");
-    Process driver = launch(sparkSubmit(master, longEstimate(killedOut)), log);
+    Process driver = launch(sparkSubmit(master, longEstimate(killedOut)), log, withSecret());
+    Path undisturbed = dir.resolve("undisturbed");
+    Process reference = launch(sparkSubmit("local[2]", longEstimate(undisturbed)), dir.resolve("undisturbed.log"), Map.of());
 
     // Wait until an executor of this application runs a task of the metric stage, then kill it.
     long killed = -1;
@@ -158,11 +338,17 @@ class StandaloneClusterIT {
     while (killed < 0 && driver.isAlive() && System.nanoTime() < deadline) {
       for (Path stderr : cluster.executorLogs()) {
         if (before.contains(stderr)) continue;
-        String text = Files.readString(stderr, StandardCharsets.ISO_8859_1);
+        String text = read(stderr);
         OptionalLong pid = LocalCluster.executorPid(stderr);
         if (pid.isPresent() && text.contains("in stage 2.0")) {
           ProcessHandle h = ProcessHandle.of(pid.getAsLong()).orElseThrow();
           assertThat(h.info().commandLine().orElse("")).contains("CoarseGrainedExecutorBackend");
+          List<Long> alive = new ArrayList<>(cluster.daemonPids());
+          alive.add(driver.pid());
+          alive.add(pid.getAsLong());
+          assertSecretOnNoCommandLine(alive);
+          assertThat(procText(pid.getAsLong(), "cmdline")).as("executor command line").contains("-Dspark.authenticate=true");
+          assertThat(procText(pid.getAsLong(), "environ")).as("executor environment").contains("_SPARK_AUTH_SECRET=" + secret);
           new ProcessBuilder("kill", "-9", Long.toString(pid.getAsLong())).start().waitFor();
           killed = pid.getAsLong();
           break;
@@ -176,9 +362,7 @@ class StandaloneClusterIT {
     assertThat(k.exitCode()).as(k.output()).isZero();
     assertThat(k.output()).containsIgnoringCase("lost executor");
 
-    // The undisturbed run, same data and partitioning.
-    Path undisturbed = dir.resolve("undisturbed");
-    Result u = submit("local[2]", longEstimate(undisturbed), "undisturbed");
+    Result u = await(reference, dir.resolve("undisturbed.log"));
     assertThat(u.exitCode()).as(u.output()).isZero();
     double[] g1 = Npy.readMatrix(killedOut.resolve("metric.npy")).data();
     double[] g2 = Npy.readMatrix(undisturbed.resolve("metric.npy")).data();
@@ -191,10 +375,12 @@ class StandaloneClusterIT {
    * warm-up of 10 runs and a GC: no cached RDD left after any run; live threads grow by at most 8
    * over the last 20 runs (a leak of one thread per run would add 20; Spark's and Netty's pools grow
    * lazily up to their limits, measured at +25 over 45 runs, hence the total bound of 40); at most 8
-   * broadcast blocks left on the driver; used heap at most 64 MiB above the warm-up level.
+   * broadcast blocks left on the driver; used heap at most 64 MiB above the warm-up level. The
+   * session authenticates with the secret set in its configuration (in memory); while its executors
+   * run, the secret is on no command line.
    */
   @Test
-  @Order(3)
+  @Order(5)
   void fiftyEstimatesFromOneDriverLeakNothing() throws Exception {
     Path scratch = Path.of("target", "spark-scratch").toAbsolutePath();
     Files.createDirectories(scratch);
@@ -207,6 +393,8 @@ class StandaloneClusterIT {
         .config("spark.jars", LaunchersIT.shadedJar().toString())
         .config("spark.executor.memory", "512m")
         .config("spark.local.dir", scratch.toString())
+        .config("spark.authenticate", "true")
+        .config("spark.authenticate.secret", Files.readString(secretFile).strip())
         .getOrCreate();
     try {
       spark.sparkContext().setLogLevel("WARN");
@@ -227,6 +415,14 @@ class StandaloneClusterIT {
         int code = PullbackCli.execute(args, m -> spark, new PrintWriter(new StringWriter(), true), new PrintWriter(err, true));
         assertThat(code).as("run %d: %s", i, err).isZero();
         assertThat(spark.sparkContext().getPersistentRDDs().isEmpty()).as("no cached RDD left after run %d", i).isTrue();
+        if (i == 0) {
+          List<Long> alive = new ArrayList<>(cluster.daemonPids());
+          alive.add(ProcessHandle.current().pid());
+          List<Long> executors = cluster.executorPids().stream().filter(StandaloneClusterIT::isExecutor).toList();
+          assertThat(executors).as("executors of this session").isNotEmpty();
+          alive.addAll(executors);
+          assertSecretOnNoCommandLine(alive);
+        }
         if (i + 1 == 30) {
           settle();
           threadsMid = ManagementFactory.getThreadMXBean().getThreadCount();
@@ -254,6 +450,47 @@ class StandaloneClusterIT {
       SparkSession.clearActiveSession();
       SparkSession.clearDefaultSession();
     }
+  }
+
+  static String read(Path file) {
+    try {
+      return Files.readString(file, StandardCharsets.ISO_8859_1);
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** {@code /proc/PID/FILE} with NULs as spaces, or null when it cannot be read (gone, or not ours). */
+  static String procText(long pid, String file) {
+    try {
+      return new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), file)), StandardCharsets.ISO_8859_1).replace('\0', ' ');
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  static boolean isExecutor(long pid) {
+    String cmd = procText(pid, "cmdline");
+    return cmd != null && cmd.contains("CoarseGrainedExecutorBackend");
+  }
+
+  /**
+   * Reads the command line of every process on the machine: those of {@code mustSee} must be
+   * readable and non-empty (so the check saw them), and none may hold the secret.
+   */
+  void assertSecretOnNoCommandLine(Collection<Long> mustSee) throws IOException {
+    Map<Long, String> commandLines = new TreeMap<>();
+    try (Stream<Path> s = Files.list(Path.of("/proc"))) {
+      for (Path p : s.toList()) {
+        String name = p.getFileName().toString();
+        if (name.isEmpty() || !name.chars().allMatch(Character::isDigit)) continue;
+        String cmd = procText(Long.parseLong(name), "cmdline");
+        if (cmd != null) commandLines.put(Long.parseLong(name), cmd);
+      }
+    }
+    for (long pid : mustSee) assertThat(commandLines.get(pid)).as("command line of process %d", pid).isNotBlank();
+    List<Long> holding = commandLines.entrySet().stream().filter(e -> e.getValue().contains(secret)).map(Map.Entry::getKey).toList();
+    assertThat(holding).as("processes whose command line holds the secret (of %d read)", commandLines.size()).isEmpty();
   }
 
   /** GC and give Spark's ContextCleaner time to remove unreachable broadcasts. */

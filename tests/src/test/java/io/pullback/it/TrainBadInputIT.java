@@ -97,4 +97,47 @@ class TrainBadInputIT extends CliHarness {
     assertThat(run.err()).contains("not empty");
     assertThat(Files.readString(out.resolve("keep"))).isEqualTo("k");
   }
+
+  /**
+   * {@code --resume} into a folder whose fixed names are links pointing outside it (the checkpoint
+   * folder, the history file): refused with exit code 2 naming the link, nothing written there or
+   * through the link.
+   */
+  @Test
+  void resumeIntoAFolderWithALinkPointingOutsideIsRefused() throws IOException {
+    Path out = dir.resolve("linked");
+    String[] first = {"train", "--data", good.toString(), "--model", "linear-basis", "--optimizer", "adam", "--steps", "2",
+        "--checkpoint-every", "1", "--out", out.toString()};
+    assertThat(pullback(first).exitCode()).isZero();
+    String[] resume = {"train", "--data", good.toString(), "--model", "linear-basis", "--optimizer", "adam", "--steps", "4",
+        "--checkpoint-every", "1", "--resume", "--out", out.toString()};
+    Path outside = Files.createDirectories(dir.resolve("outside"));
+
+    Files.move(out.resolve("checkpoint"), outside.resolve("checkpoint"));
+    Files.createSymbolicLink(out.resolve("checkpoint"), outside.resolve("checkpoint"));
+    assertResumeRefused(resume, out, outside, out.resolve("checkpoint"));
+    Files.delete(out.resolve("checkpoint"));
+    Files.move(outside.resolve("checkpoint"), out.resolve("checkpoint"));
+
+    Files.move(out.resolve("history.jsonl"), outside.resolve("history.jsonl"));
+    Files.createSymbolicLink(out.resolve("history.jsonl"), outside.resolve("history.jsonl"));
+    assertResumeRefused(resume, out, outside, out.resolve("history.jsonl"));
+    Files.delete(out.resolve("history.jsonl"));
+    Files.move(outside.resolve("history.jsonl"), out.resolve("history.jsonl"));
+
+    // Without links the same command resumes.
+    Run ok = pullback(resume);
+    assertThat(ok.exitCode()).as(ok.err()).isZero();
+    assertThat(Files.readAllLines(out.resolve("history.jsonl"))).hasSize(4);
+  }
+
+  void assertResumeRefused(String[] args, Path out, Path outside, Path link) {
+    var before = snapshot(out);
+    var outsideBefore = snapshot(outside);
+    Run run = pullback(args);
+    assertThat(run.exitCode()).as(run.err()).isEqualTo(2);
+    assertThat(run.err()).contains(link.toString()).contains("symbolic link").contains(outside.toString());
+    assertThat(snapshot(out)).isEqualTo(before);
+    assertThat(snapshot(outside)).isEqualTo(outsideBefore);
+  }
 }

@@ -73,6 +73,10 @@ class TrainResumeIT {
     Path killedOut = dir.resolve("killed");
     Path log = dir.resolve("killed.log");
     Process p = launch(trainArgs(killedOut), log);
+    // The uninterrupted reference runs beside it (its own JVM and folder: only wall time is shared).
+    Path straight = dir.resolve("straight");
+    Path straightLog = dir.resolve("straight.log");
+    Process reference = launch(trainArgs(straight), straightLog);
     Path history = killedOut.resolve("history.jsonl");
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
     while (p.isAlive() && lines(history) < 5 && System.nanoTime() < deadline) Thread.sleep(10);
@@ -89,9 +93,7 @@ class TrainResumeIT {
     Path resumeLog = dir.resolve("resume.log");
     finish(launch(resume, resumeLog), resumeLog);
 
-    Path straight = dir.resolve("straight");
-    Path straightLog = dir.resolve("straight.log");
-    finish(launch(trainArgs(straight), straightLog), straightLog);
+    finish(reference, straightLog);
 
     assertThat(Files.readAllBytes(killedOut.resolve("params.npy")))
         .as("params.npy bit-identical").isEqualTo(Files.readAllBytes(straight.resolve("params.npy")));

@@ -5,6 +5,8 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
@@ -70,10 +72,13 @@ public final class BenchCommand implements Callable<Integer> {
     return 0;
   }
 
+  @Spec
+  CommandSpec spec;
+
   private List<String> commandLine() {
-    String cmd = System.getProperty("sun.java.command", "");
-    int space = cmd.indexOf(' ');
-    return List.of(space < 0 ? "pullback bench" : "pullback" + cmd.substring(space));
+    List<String> args = new java.util.ArrayList<>(List.of("pullback"));
+    args.addAll(spec.commandLine().getParseResult().originalArgs());
+    return args;
   }
 
   /** Examples per block so that one factor block (B·r·N doubles) is about 16 MiB (as the estimate command). */

@@ -111,6 +111,7 @@ public final class Bench {
   void run(SparkSession spark) throws IOException, InterruptedException {
     Instant started = Instant.now();
     long t0 = System.nanoTime();
+    String loadAtStart = loadAverage();
     OutputDirectory.deleteRecursively(work);
     Files.createDirectories(work);
     Files.createDirectories(config.out().resolve("results"));
@@ -131,7 +132,9 @@ public final class Bench {
     all.put("finished", Instant.now().toString());
     all.put("seconds", (System.nanoTime() - t0) / 1e9);
     all.put("git_commit", BuildInfo.gitCommit());
-    all.put("machine", machine());
+    Map<String, Object> machine = machine();
+    machine.put("load_average_at_start", loadAtStart);
+    all.put("machine", machine);
     all.put("versions", versions(spark));
     all.put("blas", blasInfo());
     all.put("spark_master", spark.sparkContext().master());
@@ -710,6 +713,14 @@ public final class Bench {
       m.put("memory", "unknown");
     }
     return m;
+  }
+
+  private static String loadAverage() {
+    try {
+      return Files.readString(Path.of("/proc/loadavg")).trim();
+    } catch (IOException | RuntimeException e) {
+      return "unknown";
+    }
   }
 
   private static String cpuModel() {

@@ -61,7 +61,8 @@ final class BenchReport {
     Map<String, Object> versions = (Map<String, Object>) all.get("versions");
     Map<String, Object> blas = (Map<String, Object>) all.get("blas");
     md.append("Machine: ").append(machine.get("cpu")).append(", ").append(machine.get("cores")).append(" cores, ")
-        .append(machine.get("memory")).append(", load average at the end ").append(machine.get("load_average_at_end")).append(". ")
+        .append(machine.get("memory")).append(", load average (1, 5, 15 min) at the start ").append(machine.get("load_average_at_start"))
+        .append(" and at the end ").append(machine.get("load_average_at_end")).append(". ")
         .append("Java ").append(versions.get("java")).append(", Spark ").append(versions.get("spark")).append(", Scala ")
         .append(versions.get("scala")).append(". Spark master `").append(all.get("spark_master")).append("`.\n\n");
     md.append("BLAS in use: ").append(blas.get("implementation"))

@@ -15,7 +15,7 @@ import picocli.CommandLine.Command;
 @Command(name = "pullback", mixinStandardHelpOptions = true, versionProvider = PullbackCli.Version.class,
     description = "Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
     subcommands = {EstimateCommand.class, TrainCommand.class, io.pullback.experiment.RunCommand.class,
-        ExportCommand.class, SpectrumCommand.class})
+        ExportCommand.class, SpectrumCommand.class, io.pullback.bench.BenchCommand.class})
 public final class PullbackCli implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(PullbackCli.class);
 

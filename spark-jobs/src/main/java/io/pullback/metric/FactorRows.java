@@ -182,6 +182,9 @@ public final class FactorRows implements Serializable {
         }
         for (int o = 0; o < k; o++) scale[e * k + o] = s;
       }
+      boolean unit = true;
+      for (int t = 0; t < bk && unit; t++) unit = scale[t] == 1.0;
+      if (unit) return; // unweighted function rows: the Jacobian as is (saves a pass over B·K·N values)
       for (int j = 0; j < n; j++) {
         int col = j * bk;
         for (int t = 0; t < bk; t++) factors[col + t] *= scale[t];

@@ -57,10 +57,7 @@ public final class LogisticModel implements LayeredModel {
     forward(theta, block, out);
     int rows = block.rows();
     double[] x = block.features();
-    for (int d = 0; d < inputDim; d++) {
-      int col = d * rows;
-      for (int b = 0; b < rows; b++) jac[col + b] = x[b * inputDim + d];
-    }
+    io.pullback.linalg.Transpose.rowToColumnMajor(x, rows, inputDim, jac, 0, rows, 1);
     int col = inputDim * rows;
     for (int b = 0; b < rows; b++) jac[col + b] = 1.0;
   }

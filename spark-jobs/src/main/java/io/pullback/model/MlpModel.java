@@ -142,10 +142,7 @@ public final class MlpModel implements LayeredModel {
     double[] outZ = scratch.get(2, Math.max(1, rows * outputDim()));
     int d = widths[0];
     double[] x = block.features();
-    for (int j = 0; j < d; j++) {
-      int col = j * rows;
-      for (int b = 0; b < rows; b++) acts[col + b] = x[b * d + j];
-    }
+    io.pullback.linalg.Transpose.rowToColumnMajor(x, rows, d, acts, 0, rows, 1);
     if (rows == 0) return;
     BLAS blas = Blas.get();
     for (int l = 1; l <= layers; l++) {

@@ -76,14 +76,10 @@ public final class SoftmaxModel implements LayeredModel {
     double[] x = block.features();
     Arrays.fill(jac, 0, bk * numParams(), 0.0);
     for (int k = 0; k < classes; k++) {
-      for (int j = 0; j < d1; j++) {
-        int col = (k * d1 + j) * bk + k;
-        if (j == inputDim) {
-          for (int b = 0; b < rows; b++) jac[col + b * classes] = 1.0;
-        } else {
-          for (int b = 0; b < rows; b++) jac[col + b * classes] = x[b * inputDim + j];
-        }
-      }
+      // Column (k, j) holds x_j at rows b·K + k: a blocked transpose with row stride K.
+      io.pullback.linalg.Transpose.rowToColumnMajor(x, rows, inputDim, jac, k * d1 * bk + k, bk, classes);
+      int bias = (k * d1 + inputDim) * bk + k;
+      for (int b = 0; b < rows; b++) jac[bias + b * classes] = 1.0;
     }
   }
 

@@ -58,6 +58,45 @@ class DataLoaderTest extends SharedSpark {
   }
 
   @Test
+  void syntheticClassLabelsAreGeneratedInTheExecutorsAndIdenticalForAnyPartitionCount() {
+    // Four classes for a softmax model: labels 0..3, each class present, the same blocks' contents
+    // (features and labels, row by row) for 2 and 5 partitions.
+    String data = "synthetic:gaussian?rows=3000&features=5&seed=9&classes=4";
+    LabelRule softmax4 = new LabelRule(OutputDistribution.CATEGORICAL_SOFTMAX, 4, "softmax");
+    double[][] byPartitioning = new double[2][];
+    int[] partitionCounts = {2, 5};
+    for (int t = 0; t < 2; t++) {
+      LoadedData loaded = load(data, partitionCounts[t], 64, softmax4, null);
+      assertThat(loaded.partitions()).isEqualTo(partitionCounts[t]);
+      // Every partition generated its own rows: no partition is empty and the driver never held them.
+      List<Integer> perPartition = loaded.blocks().mapPartitions(it -> {
+        int n = 0;
+        while (it.hasNext()) n += it.next().rows();
+        return List.of(n).iterator();
+      }).collect();
+      assertThat(perPartition).allSatisfy(n -> assertThat(n).isGreaterThan(0));
+      double[] flat = new double[3000 * 6];
+      for (ExampleBlock b : loaded.blocks().collect()) {
+        for (int r = 0; r < b.rows(); r++) {
+          int i = (int) (b.firstIndex() + r);
+          for (int j = 0; j < 5; j++) flat[i * 6 + j] = b.feature(r, j);
+          flat[i * 6 + 5] = b.label(r);
+        }
+      }
+      byPartitioning[t] = flat;
+      loaded.release();
+    }
+    assertThat(byPartitioning[1]).isEqualTo(byPartitioning[0]);
+    int[] counts = new int[4];
+    for (int i = 0; i < 3000; i++) {
+      double y = byPartitioning[0][i * 6 + 5];
+      assertThat(y).isIn(0.0, 1.0, 2.0, 3.0);
+      counts[(int) y]++;
+    }
+    for (int c : counts) assertThat(c).as("examples per class %s", java.util.Arrays.toString(counts)).isGreaterThan(100);
+  }
+
+  @Test
   void csvIsRangePartitionedInFileOrderWithWeightsAndMinusOneLabels() throws Exception {
     StringBuilder sb = new StringBuilder("a,label,w,b\n");
     for (int i = 0; i < 23; i++) sb.append(i).append(',').append(i % 2 == 0 ? -1 : 1).append(',').append(0.5 * i).append(',').append(-i).append('\n');

@@ -12,43 +12,110 @@ import java.io.Serializable;
  * accumulators, {@link #finish} on the driver. Merging two halves equals adding everything (up to
  * floating-point rounding); adding the same blocks in the same order is bit-identical.
  *
- * <p>Kernel: one level-3 BLAS call per block. With a native BLAS, {@code dsyrk} on the upper
- * triangle ({@code rows·N²} flops); with the Java BLAS, whose {@code dsyrk} is not vectorised,
- * {@code dgemm("T","N")} on the full square ({@code 2·rows·N²} flops, still several times faster).
- * Only the upper triangle is ever read back.
+ * <p>Kernel (chosen by measurement, see docs/performance.md): with a native BLAS, {@code dsyrk} on
+ * the upper triangle ({@code rows·N²} flops, one call per block); with the Java BLAS, whose
+ * {@code dsyrk} is not vectorised, {@code dgemm("T","N")} on upper panels of {@code tile} columns
+ * ({@link Kernel#GEMM_TILES}: {@code N/tile} calls per block, {@code rows·N·(N + tile)} flops,
+ * against {@code 2·rows·N²} for the full square of {@link Kernel#GEMM}). Only the upper triangle is
+ * ever read back. Blocks smaller than {@link #chunkRows()} rows are first packed into a chunk
+ * buffer (column-major, in arrival order) so each BLAS call sees enough rows to run at full speed;
+ * the chunk is flushed before anything reads the sums.
  *
- * <p>Memory: one dense {@code N×N} array (8·N² bytes) per accumulator; {@link #packedUpper()} ships
- * half of that ({@code N(N+1)/2} doubles).
+ * <p>Memory: one dense {@code N×N} array (8·N² bytes) per accumulator, plus a chunk buffer of
+ * {@code 8·chunkRows·N} bytes once a small block arrives; {@link #packedUpper()} ships half of the
+ * matrix ({@code N(N+1)/2} doubles).
  */
 public final class GramAccumulator implements Serializable {
   private static final long serialVersionUID = 1L;
 
   /** Which level-3 kernel {@link #add} uses. */
-  public enum Kernel { SYRK, GEMM;
-    /** The fast kernel for the BLAS in use. */
+  public enum Kernel {
+    /** {@code dsyrk("U","T")}: one call per block, {@code rows·N²} flops. */
+    SYRK,
+    /** {@code dgemm("T","N")} on the full square: one call, {@code 2·rows·N²} flops. */
+    GEMM,
+    /** {@code dgemm("T","N")} on upper column panels of {@code tile} columns: {@code rows·N·(N+tile)} flops. */
+    GEMM_TILES;
+
+    /**
+     * The fast kernel for the BLAS in use (measured by {@code pullback bench}, recorded in
+     * docs/performance.md): native OpenBLAS {@code dsyrk}, else Java {@code dgemm} on tiles. The system
+     * property {@code pullback.gram.kernel} (syrk, gemm, gemm_tiles) overrides it.
+     */
     public static Kernel forCurrentBlas() {
-      return Blas.isNative() ? SYRK : GEMM;
+      String forced = System.getProperty("pullback.gram.kernel");
+      if (forced != null && !forced.isBlank()) return valueOf(forced.trim().toUpperCase(java.util.Locale.ROOT));
+      return Blas.isNative() ? SYRK : GEMM_TILES;
     }
+  }
+
+  /** Default panel width of {@link Kernel#GEMM_TILES} (tuned by the benchmark; {@code pullback.gram.tile}). */
+  public static final int DEFAULT_TILE = Integer.getInteger("pullback.gram.tile", 256);
+  /** Default minimum rows per BLAS call (smaller blocks are packed together; {@code pullback.gram.chunk}). */
+  public static final int DEFAULT_CHUNK_ROWS = Integer.getInteger("pullback.gram.chunk", 256);
+
+  /**
+   * Default maximum rows per BLAS call ({@code pullback.gram.max-rows}; 0: no limit): larger blocks are
+   * added in row slices (no copy). Native OpenBLAS blocks internally (no limit); the Java dgemm does
+   * not block its inner dimension and slows down past about a thousand rows.
+   */
+  public static int defaultMaxRows() {
+    Integer forced = Integer.getInteger("pullback.gram.max-rows");
+    if (forced != null) return forced;
+    return Blas.isNative() ? 0 : 1024;
   }
 
   private final int n;
   private final Kernel kernel;
+  private final int tile;
+  private final int chunkRows;
+  private final int maxRows;
   /** Column-major N×N; only the upper triangle (i ≤ j) is meaningful. */
   private final double[] gram;
   private double weightSum;
   private long count;
+  /** Packed small blocks not yet added: column-major chunkRows × N, {@code pending} rows used. */
+  private transient double[] chunk;
+  /** Copy of one row slice of a block larger than {@code maxRows}. */
+  private transient double[] sliceBuffer;
+  private int pending;
 
   public GramAccumulator(int n) {
     this(n, Kernel.forCurrentBlas());
   }
 
   public GramAccumulator(int n, Kernel kernel) {
+    this(n, kernel, DEFAULT_TILE, DEFAULT_CHUNK_ROWS, defaultMaxRows());
+  }
+
+  /** As {@link #GramAccumulator(int, Kernel, int, int, int)} with the default maximum rows per call. */
+  public GramAccumulator(int n, Kernel kernel, int tile, int chunkRows) {
+    this(n, kernel, tile, chunkRows, defaultMaxRows());
+  }
+
+  /**
+   * @param n N, the number of columns of the factor rows
+   * @param kernel the level-3 kernel
+   * @param tile panel width for {@link Kernel#GEMM_TILES} (≥ 1)
+   * @param chunkRows blocks with fewer rows are packed together until this many rows (0: never pack)
+   * @param maxRows at most this many rows per BLAS call; larger blocks are added in row slices (0: no limit)
+   */
+  public GramAccumulator(int n, Kernel kernel, int tile, int chunkRows, int maxRows) {
     if (n <= 0) throw new IllegalArgumentException("n must be > 0, got " + n);
     if ((long) n * n > Integer.MAX_VALUE - 8) {
       throw new IllegalArgumentException("n = " + n + " is too large for a dense accumulator (n² must fit in an array); use the blocked representation");
     }
+    if (kernel == null) throw new IllegalArgumentException("kernel must be given; valid: " + java.util.Arrays.toString(Kernel.values()));
+    if (tile < 1) throw new IllegalArgumentException("tile must be >= 1, got " + tile);
+    if (chunkRows < 0 || (long) chunkRows * n > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("chunkRows must be in [0, 2^31/N], got " + chunkRows);
+    }
     this.n = n;
     this.kernel = kernel;
+    this.tile = tile;
+    if (maxRows < 0) throw new IllegalArgumentException("maxRows must be >= 0, got " + maxRows);
+    this.chunkRows = chunkRows;
+    this.maxRows = maxRows;
     this.gram = new double[n * n];
   }
 
@@ -64,22 +131,64 @@ public final class GramAccumulator implements Serializable {
     if (rows < 0 || (long) rows * n > factors.length) {
       throw new IllegalArgumentException("factors holds " + factors.length + " values, fewer than rows*N = " + (long) rows * n);
     }
-    if (rows > 0) {
-      BLAS blas = Blas.get();
-      if (kernel == Kernel.SYRK) {
-        blas.dsyrk("U", "T", n, rows, 1.0, factors, rows, 1.0, gram, n);
-      } else {
-        blas.dgemm("T", "N", n, n, rows, 1.0, factors, rows, factors, rows, 1.0, gram, n);
-      }
+    if (rows > 0 && rows < chunkRows) {
+      if (pending + rows > chunkRows) flush();
+      if (chunk == null) chunk = new double[chunkRows * n];
+      for (int j = 0; j < n; j++) System.arraycopy(factors, j * rows, chunk, j * chunkRows + pending, rows);
+      pending += rows;
+    } else if (rows > 0) {
+      flush();
+      syrk(factors, rows, rows);
     }
     weightSum += blockWeight;
     count += examples;
     return this;
   }
 
+  /** Adds the packed small blocks, if any. */
+  private void flush() {
+    if (pending > 0) {
+      syrk(chunk, pending, chunkRows);
+      pending = 0;
+    }
+  }
+
+  /** Upper triangle of {@code gram += AᵀA}, A column-major {@code rows × N} with leading dimension {@code lda}. */
+  private void syrk(double[] a, int rows, int lda) {
+    int step = maxRows > 0 ? maxRows : rows;
+    slice(a, Math.min(step, rows), lda);
+    for (int r0 = step; r0 < rows; r0 += step) {
+      // Later slices are copied out (netlib's bound checks refuse a row offset into a column-major
+      // array): k·N copies against k·N² flops.
+      int k = Math.min(step, rows - r0);
+      if (sliceBuffer == null || sliceBuffer.length < k * n) sliceBuffer = new double[step * n];
+      for (int j = 0; j < n; j++) System.arraycopy(a, j * lda + r0, sliceBuffer, j * k, k);
+      slice(sliceBuffer, k, k);
+    }
+  }
+
+  /** The first {@code k} rows of A: one BLAS call (or one per panel for GEMM_TILES). */
+  private void slice(double[] a, int k, int lda) {
+    BLAS blas = Blas.get();
+    switch (kernel) {
+      case SYRK -> blas.dsyrk("U", "T", n, k, 1.0, a, lda, 1.0, gram, n);
+      case GEMM -> blas.dgemm("T", "N", n, n, k, 1.0, a, lda, a, lda, 1.0, gram, n);
+      case GEMM_TILES -> {
+        // Column panel [j0, j0+w): rows 0..j0+w of C, i.e. the upper block triangle plus the diagonal block.
+        for (int j0 = 0; j0 < n; j0 += tile) {
+          int w = Math.min(tile, n - j0);
+          blas.dgemm("T", "N", j0 + w, w, k, 1.0, a, 0, lda, a, j0 * lda, lda, 1.0, gram, j0 * n, n);
+        }
+      }
+      default -> throw new AssertionError(kernel);
+    }
+  }
+
   /** Adds another accumulator's sums into this one (upper triangle only). Returns this. */
   public GramAccumulator merge(GramAccumulator other) {
     if (other.n != n) throw new IllegalArgumentException("cannot merge N=" + other.n + " into N=" + n);
+    flush();
+    other.flush();
     for (int j = 0; j < n; j++) {
       int col = j * n;
       for (int i = 0; i <= j; i++) gram[col + i] += other.gram[col + i];
@@ -94,6 +203,7 @@ public final class GramAccumulator implements Serializable {
     if (packed.length != packedLength(n)) {
       throw new IllegalArgumentException("packed length " + packed.length + " != N(N+1)/2 = " + packedLength(n));
     }
+    flush();
     int p = 0;
     for (int j = 0; j < n; j++) {
       int col = j * n;
@@ -106,6 +216,7 @@ public final class GramAccumulator implements Serializable {
 
   /** The upper triangle packed column by column ({@code C[0,0], C[0,1], C[1,1], C[0,2], …}), unnormalised. */
   public double[] packedUpper() {
+    flush();
     double[] packed = new double[packedLength(n)];
     int p = 0;
     for (int j = 0; j < n; j++) {
@@ -146,8 +257,17 @@ public final class GramAccumulator implements Serializable {
     return g;
   }
 
+  /** Packed rows are added before serialisation (the chunk buffer is not shipped). */
+  private void writeObject(java.io.ObjectOutputStream out) throws java.io.IOException {
+    flush();
+    out.defaultWriteObject();
+  }
+
   public int n() { return n; }
   public Kernel kernel() { return kernel; }
+  public int tile() { return tile; }
+  public int chunkRows() { return chunkRows; }
+  public int maxRows() { return maxRows; }
   public double weightSum() { return weightSum; }
   public long count() { return count; }
 }

@@ -40,11 +40,15 @@ class GramAccumulatorTest {
 
   @ParameterizedTest(name = "seed={0} N={1}")
   @MethodSource("cases")
-  void equalsNaiveSumOfOuterProductsForBothKernels(long seed, int n, int[] blocks) {
+  void equalsNaiveSumOfOuterProductsForEveryKernelTileAndChunk(long seed, int n, int[] blocks) {
     System.out.println("seed " + seed);
+    // Tiles that divide N, do not divide it, and exceed it; chunks off, smaller and larger than blocks.
+    // tile, chunk (min rows per call), max rows per call (row slices of big blocks).
+    int[][] tileAndChunk = {{256, 0, 0}, {4, 0, 7}, {5, 8, 0}, {1, 3, 2}, {64, 256, 0}, {3, 4, 16}};
     for (GramAccumulator.Kernel kernel : GramAccumulator.Kernel.values()) {
+     for (int[] tc : tileAndChunk) {
       SplittableRandom rng = new SplittableRandom(seed);
-      GramAccumulator acc = new GramAccumulator(n, kernel);
+      GramAccumulator acc = new GramAccumulator(n, kernel, tc[0], tc[1], tc[2]);
       double[] naive = new double[n * n];
       double weight = 0;
       for (int rows : blocks) {
@@ -56,8 +60,39 @@ class GramAccumulatorTest {
       double[] g = acc.finish();
       // Tolerance: sums of <=100 products of values in [-1,1]; rounding ~1e-16 * 100.
       for (int k = 0; k < n * n; k++) {
-        assertThat(g[k]).as("kernel %s entry %d", kernel, k).isCloseTo(naive[k] / weight, org.assertj.core.api.Assertions.within(1e-13));
+        assertThat(g[k]).as("kernel %s tile %d chunk %d max rows %d entry %d", kernel, tc[0], tc[1], tc[2], k)
+            .isCloseTo(naive[k] / weight, org.assertj.core.api.Assertions.within(1e-13));
       }
+      assertThat(acc.count()).isEqualTo(java.util.Arrays.stream(blocks).sum());
+     }
+    }
+  }
+
+  @Test
+  void packedSmallBlocksSurviveSerialisationAndMerge() throws Exception {
+    SplittableRandom rng = new SplittableRandom(77);
+    int n = 9;
+    GramAccumulator acc = new GramAccumulator(n, GramAccumulator.Kernel.GEMM_TILES, 4, 50);
+    double[] naive = new double[n * n];
+    for (int rows : new int[] {3, 7, 2}) { // 12 rows, all still in the chunk buffer
+      double[] a = randomBlock(rng, rows, n);
+      acc.add(a, rows, rows, rows);
+      addNaive(naive, a, rows, n);
+    }
+    var bytes = new java.io.ByteArrayOutputStream();
+    try (var out = new java.io.ObjectOutputStream(bytes)) {
+      out.writeObject(acc);
+    }
+    GramAccumulator copy;
+    try (var in = new java.io.ObjectInputStream(new java.io.ByteArrayInputStream(bytes.toByteArray()))) {
+      copy = (GramAccumulator) in.readObject();
+    }
+    double[] a = randomBlock(rng, 4, n);
+    copy.add(a, 4, 4, 4);
+    addNaive(naive, a, 4, n);
+    double[] g = new GramAccumulator(n, GramAccumulator.Kernel.SYRK).merge(copy).finish();
+    for (int k = 0; k < n * n; k++) {
+      assertThat(g[k]).isCloseTo(naive[k] / 16, org.assertj.core.api.Assertions.within(1e-13));
     }
   }
 

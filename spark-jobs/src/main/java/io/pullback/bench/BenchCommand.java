@@ -1,0 +1,89 @@
+package io.pullback.bench;
+
+import io.pullback.job.PullbackCli;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ParentCommand;
+
+/**
+ * {@code pullback bench [--quick]}: the performance figures of issue 8 measured side by side in one
+ * run, each printed with its target and PASS/MISS, written to {@code OUT/results/latest.json} and
+ * {@code OUT/REPORT.md} (with PNG plots). See {@link Bench} for what is measured and how.
+ */
+@Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    description = {"Measures the Gram kernel against each BLAS's dgemm, estimates against MLlib's",
+        "RowMatrix.computeGramianMatrix and numpy, scaling in rows and executors, ngd against MLlib's",
+        "LogisticRegression, and softmax fisher against a pure Gram; writes OUT/results/latest.json and OUT/REPORT.md."})
+public final class BenchCommand implements Callable<Integer> {
+
+  @ParentCommand
+  private PullbackCli parent;
+
+  @Option(names = "--quick", description = "Small sizes (a few minutes) instead of the full ones (M = 200,000 rows).")
+  boolean quick;
+
+  @Option(names = "--out", paramLabel = "DIR", description = "Where results/latest.json, REPORT.md and the plots go (default: ${DEFAULT-VALUE}).",
+      defaultValue = "bench")
+  Path out;
+
+  @Option(names = "--rows", paramLabel = "M", description = "Rows of the estimate-vs-MLlib and numpy comparisons (default: 200000; quick 20000).")
+  Long rows;
+
+  @Option(names = "--n", split = ",", paramLabel = "N", description = "Column counts of the estimate comparisons (default: 256,512,1024,2048).")
+  List<Integer> ns;
+
+  @Option(names = "--kernel-n", split = ",", paramLabel = "N", description = "Column counts of the kernel measurement (default: 1024,2048; quick 512,1024).")
+  List<Integer> kernelNs;
+
+  @Option(names = "--scaling-rows", paramLabel = "M", description = "Rows of the executor-scaling runs (default: 200000; quick 20000).")
+  Long scalingRows;
+
+  @Option(names = "--scaling-n", paramLabel = "N", description = "Columns of the scaling runs (default: 1024; quick 256).")
+  Integer scalingN;
+
+  @Option(names = "--softmax-rows", paramLabel = "M", description = "Examples of the softmax fisher comparison (default: 20000; quick 4000).")
+  Long softmaxRows;
+
+  @Option(names = "--softmax-features", paramLabel = "D", description = "Features of the softmax fisher comparison (default: 99, so N = 1000; quick 49).")
+  Integer softmaxFeatures;
+
+  @Option(names = "--dataset", paramLabel = "CSV", description = "Binary data set of the training comparison (default: ${DEFAULT-VALUE}; run scripts/fetch-datasets.sh).",
+      defaultValue = "data/breast-cancer.csv")
+  Path dataset;
+
+  @Option(names = "--skip", split = ",", paramLabel = "SECTION",
+      description = "Sections to leave out (their figures are reported as skipped): kernel, mllib, numpy, scaling, training, softmax.")
+  List<String> skip;
+
+  @Option(names = "--master", paramLabel = "URL", description = "Spark master for bin/pullback (default local[*]); ignored under spark-submit.")
+  String master;
+
+  @Override
+  public Integer call() throws Exception {
+    Bench.Config config = Bench.Config.of(quick, out, rows, ns, kernelNs, scalingRows, scalingN, softmaxRows, softmaxFeatures, dataset, skip,
+        String.join(" ", commandLine()));
+    Bench bench = new Bench(config, parent.out());
+    bench.run(parent.sessions().session(master));
+    return 0;
+  }
+
+  @Spec
+  CommandSpec spec;
+
+  private List<String> commandLine() {
+    List<String> args = new java.util.ArrayList<>(List.of("pullback"));
+    args.addAll(spec.commandLine().getParseResult().originalArgs());
+    return args;
+  }
+
+  /** Examples per block so that one factor block (B·r·N doubles) is about 16 MiB (as the estimate command). */
+  static int blockRows(long n, int rowsPerExample) {
+    long b = (16L << 20) / (8L * rowsPerExample * Math.max(1, n));
+    return (int) Math.max(1, Math.min(4096, b));
+  }
+}

@@ -1,0 +1,255 @@
+package io.pullback.bench;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.knowm.xchart.BitmapEncoder;
+import org.knowm.xchart.XYChart;
+import org.knowm.xchart.XYChartBuilder;
+import org.knowm.xchart.style.Styler;
+import org.knowm.xchart.style.markers.SeriesMarkers;
+
+/** {@code REPORT.md} and its PNG plots (XChart, headless) from one bench run. */
+final class BenchReport {
+  /** Why a figure can miss on a machine like this one, and what would close it. */
+  static final Map<String, String> WHY_MISSED = Map.of(
+      "kernel_vs_best_dgemm",
+      "The Gram kernel runs below the best dgemm when the BLAS in use has a weak dsyrk (the Java BLAS: dsyrk is not vectorised, so the "
+          + "accumulator falls back to dgemm on upper panels, which wastes tile/N of the flops) or when the machine is loaded while one side "
+          + "runs. Closing it: put the org.bytedeco:openblas jar (or a system OpenBLAS) on the class path so the native dsyrk is used; on "
+          + "a loaded machine rerun, since the ratio compares two best-of-rounds timings.",
+      "estimate_vs_mllib_n1024",
+      "MLlib's per-row dspr is memory-bound, Pullback's per-block dsyrk is compute-bound; the gap shrinks when M/partition is small "
+          + "(fixed Spark job overhead dominates) or when the machine is shared. Closing it: larger M (the full run uses 200,000), fewer "
+          + "concurrent processes.",
+      "estimate_vs_mllib_n2048",
+      "As for N = 1024; at N = 2048 MLlib's packed triangle (16 MiB) no longer fits the per-core cache share, so the gap should widen. A "
+          + "miss means Pullback's side was slowed (Jacobian copy into column-major factors, tree reduce of 16 MiB partials, or a loaded "
+          + "machine). Closing it: see docs/performance.md for the profile of each part.",
+      "estimate_vs_numpy",
+      "numpy runs one multi-threaded OpenBLAS syrk over one contiguous array; Pullback adds Spark task scheduling, the copy of each "
+          + "block into column-major factor rows, per-partition partial matrices and their reduction, and runs single-threaded BLAS per "
+          + "task. Closing it: larger M per partition amortises the fixed costs; a Jacobian that writes factors in place of the copy.",
+      "executors_2_vs_1",
+      "On a 2-core machine the driver, the two executor JVMs and any other process share the same two cores, so two one-core executors "
+          + "cannot be twice as fast as one unless the machine is otherwise idle; with small M the fixed job latency (scheduling, "
+          + "result collection) is a large part. Closing it: more rows per executor, an idle machine, or a machine with more cores than "
+          + "executors.",
+      "ngd_passes_vs_mllib",
+      "ngd with the exact Fisher metric and η = 1 is Newton's method and converges quadratically; a miss means it needed line-search "
+          + "rejections or MLlib converged unusually fast on this data set. Closing it: check the ngd history (damping, rejected steps).",
+      "softmax_fisher_vs_gram",
+      "The softmax fisher factor rows are formed from the (B·K)×N Jacobian by a K×K combination per example before the Gram; "
+          + "this extra memory traffic is O(B·K²·N) against O(B·K·N²) for the Gram. Closing it: form the rows as Kronecker products "
+          + "C_b ⊗ x̃_b directly (no Jacobian), which is what the softmax structure allows.");
+
+  private BenchReport() {}
+
+  @SuppressWarnings("unchecked")
+  static void write(Path out, Map<String, Object> all, List<Figure> figures, Map<String, Object> sections) {
+    Path results = out.resolve("results");
+    StringBuilder md = new StringBuilder();
+    md.append("# Pullback benchmark\n\n");
+    md.append("Produced by `").append(all.get("command")).append("` (git commit `").append(all.get("git_commit")).append("`), ")
+        .append(all.get("started")).append(" to ").append(all.get("finished"))
+        .append(String.format(Locale.ROOT, " (%.0f s). Every number is in `results/latest.json`.\n\n", ((Number) all.get("seconds")).doubleValue()));
+    Map<String, Object> machine = (Map<String, Object>) all.get("machine");
+    Map<String, Object> versions = (Map<String, Object>) all.get("versions");
+    Map<String, Object> blas = (Map<String, Object>) all.get("blas");
+    md.append("Machine: ").append(machine.get("cpu")).append(", ").append(machine.get("cores")).append(" cores, ")
+        .append(machine.get("memory")).append(", load average (1, 5, 15 min) at the start ").append(machine.get("load_average_at_start"))
+        .append(" and at the end ").append(machine.get("load_average_at_end")).append(". ")
+        .append("Java ").append(versions.get("java")).append(", Spark ").append(versions.get("spark")).append(", Scala ")
+        .append(versions.get("scala")).append(". Spark master `").append(all.get("spark_master")).append("`.\n\n");
+    md.append("BLAS in use: ").append(blas.get("implementation"))
+        .append(blas.get("library") == null ? "" : " (" + blas.get("library") + ")")
+        .append(", Gram kernel `").append(blas.get("gram_kernel")).append("`, OPENBLAS_NUM_THREADS=").append(blas.get("OPENBLAS_NUM_THREADS"))
+        .append(".\n\n");
+    md.append("Every target is a ratio of two timings taken in this run on this machine (the machine is shared, so absolute times "
+        + "vary from run to run; the ratios are what the targets constrain).\n\n");
+
+    md.append("## Targets\n\n| figure | value | target | result | measured |\n|---|---|---|---|---|\n");
+    for (Figure f : figures) {
+      md.append("| ").append(f.title()).append(" | ").append(Figure.fmt(f.value())).append(" | ").append(f.target().isEmpty() ? "–" : f.target())
+          .append(" | **").append(f.status()).append("** | ").append(f.note()).append(" |\n");
+    }
+    md.append('\n');
+    List<Figure> missed = figures.stream().filter(f -> Boolean.FALSE.equals(f.pass())).toList();
+    if (!missed.isEmpty()) {
+      md.append("### Missed targets: why, and what would close them\n\n");
+      for (Figure f : missed) md.append("* **").append(f.id()).append("** (").append(Figure.fmt(f.value())).append(", target ").append(f.target())
+          .append("): ").append(WHY_MISSED.getOrDefault(f.id(), "")).append("\n");
+      md.append('\n');
+    }
+
+    Object kernel = sections.get("kernel");
+    if (kernel instanceof Map<?, ?> k && k.get("providers") instanceof List<?> providers) {
+      md.append("## (a) Gram kernel against each BLAS's own dgemm (single thread)\n\n")
+          .append("Kernel GFLOP/s count the symmetric result (rows·N·(N+1)); dgemm GFLOP/s count 2·rows·N². Best of interleaved rounds.\n\n")
+          .append("| BLAS | kernel | N | rows per call | tile | kernel GFLOP/s | own dgemm GFLOP/s | ratio |\n|---|---|---|---|---|---|---|---|\n");
+      for (Object o : providers) {
+        Map<String, Object> p = (Map<String, Object>) o;
+        if (!Boolean.TRUE.equals(p.get("available"))) {
+          md.append("| ").append(p.get("provider")).append(" | not available: ").append(p.get("note")).append(" | | | | | | |\n");
+          continue;
+        }
+        for (Object q : (List<Object>) p.get("points")) {
+          Map<String, Object> pt = (Map<String, Object>) q;
+          md.append("| ").append(p.get("provider")).append(" | ").append(pt.get("kernel")).append(" | ").append(pt.get("n")).append(" | ")
+              .append(pt.get("rows")).append(" | ").append(pt.get("tile")).append(" | ").append(Figure.fmt(num(pt.get("kernel_gflops"))))
+              .append(" | ").append(Figure.fmt(num(pt.get("dgemm_gflops")))).append(" | ").append(Figure.fmt(num(pt.get("ratio_best")))).append(" |\n");
+        }
+      }
+      md.append("\nIn use: ").append(k.get("in_use")).append(". Tuning: the fastest (kernel, tile, rows) per BLAS is in `sections.kernel.providers[].best`.\n\n");
+    }
+
+    Object mllib = sections.get("mllib");
+    Object numpy = sections.get("numpy");
+    List<Plot> est = new ArrayList<>();
+    if (mllib instanceof Map<?, ?> m && m.get("results") instanceof List<?> rows) {
+      md.append("## (b, c) Estimate against MLlib `RowMatrix.computeGramianMatrix` and numpy `J.T @ J`\n\n")
+          .append("Same cached rows for Pullback and MLlib (same session, same BLAS); numpy in a python3 process with every core. Compute only.\n\n")
+          .append("| N | M | Pullback s | MLlib s | speedup vs MLlib | numpy s | Pullback / numpy | Pullback GFLOP/s | max rel. diff vs MLlib |\n")
+          .append("|---|---|---|---|---|---|---|---|---|\n");
+      double[] xs = new double[rows.size()];
+      double[] ours = new double[rows.size()];
+      double[] theirs = new double[rows.size()];
+      double[] np = new double[rows.size()];
+      int i = 0;
+      for (Object o : rows) {
+        Map<String, Object> r = (Map<String, Object>) o;
+        int n = ((Number) r.get("n")).intValue();
+        Double npSeconds = numpySeconds(numpy, n);
+        xs[i] = n;
+        ours[i] = num(r.get("pullback_seconds"));
+        theirs[i] = num(r.get("mllib_seconds"));
+        np[i] = npSeconds == null ? Double.NaN : npSeconds;
+        i++;
+        md.append("| ").append(n).append(" | ").append(r.get("rows")).append(" | ").append(String.format(Locale.ROOT, "%.3f", num(r.get("pullback_seconds"))))
+            .append(" | ").append(String.format(Locale.ROOT, "%.3f", num(r.get("mllib_seconds")))).append(" | ").append(Figure.fmt(num(r.get("speedup"))))
+            .append(" | ").append(npSeconds == null ? "–" : String.format(Locale.ROOT, "%.3f", npSeconds)).append(" | ")
+            .append(npSeconds == null ? "–" : Figure.fmt(num(r.get("pullback_seconds")) / npSeconds)).append(" | ")
+            .append(Figure.fmt(num(r.get("pullback_gflops")))).append(" | ").append(String.format(Locale.ROOT, "%.1e", num(r.get("max_relative_difference"))))
+            .append(" |\n");
+      }
+      est.add(new Plot("Pullback estimate", xs, ours));
+      est.add(new Plot("MLlib computeGramianMatrix", xs, theirs));
+      est.add(new Plot("numpy J.T @ J", xs, np));
+      plot(results.resolve("estimate-vs-mllib.png"), "Gram of M rows: seconds against N", "N (columns)", "seconds", est);
+      md.append("\n![estimate time against N](results/estimate-vs-mllib.png)\n\n");
+    }
+    if (numpy instanceof Map<?, ?> n) {
+      md.append("numpy: ").append(n.containsKey("skipped") ? n.get("skipped") : "version " + n.get("numpy_version") + "; " + n.get("environment"))
+          .append(".\n\n");
+    }
+
+    Object softmax = sections.get("softmax");
+    if (softmax instanceof Map<?, ?> s && s.containsKey("fisher_seconds")) {
+      md.append("## Softmax fisher against a pure Gram\n\n| K | D | N | examples | factor rows | fisher s | pure Gram s | ratio |\n|---|---|---|---|---|---|---|---|\n")
+          .append("| ").append(s.get("classes")).append(" | ").append(s.get("features")).append(" | ").append(s.get("n")).append(" | ")
+          .append(s.get("examples")).append(" | ").append(s.get("factor_rows")).append(" | ")
+          .append(String.format(Locale.ROOT, "%.3f | %.3f | %s |\n\n", num(s.get("fisher_seconds")), num(s.get("pure_gram_seconds")),
+              Figure.fmt(num(s.get("fisher_seconds")) / num(s.get("pure_gram_seconds")))));
+    }
+
+    Object scaling = sections.get("scaling");
+    if (scaling instanceof Map<?, ?> sc && sc.get("rows") instanceof List<?> byRows) {
+      md.append("## (d) Scaling\n\nAgainst M (local mode, data cached):\n\n| M | N | seconds | µs per row |\n|---|---|---|---|\n");
+      double[] xs = new double[byRows.size()];
+      double[] ys = new double[byRows.size()];
+      int i = 0;
+      for (Object o : byRows) {
+        Map<String, Object> r = (Map<String, Object>) o;
+        xs[i] = num(r.get("rows"));
+        ys[i++] = num(r.get("seconds"));
+        md.append("| ").append(r.get("rows")).append(" | ").append(r.get("n")).append(" | ").append(String.format(Locale.ROOT, "%.3f", num(r.get("seconds"))))
+            .append(" | ").append(Figure.fmt(num(r.get("microseconds_per_row")))).append(" |\n");
+      }
+      plot(results.resolve("scaling-rows.png"), "Estimate time against M", "M (rows)", "seconds", List.of(new Plot("Pullback estimate", xs, ys)));
+      md.append("\n![time against M](results/scaling-rows.png)\n\n");
+      if (sc.get("executors") instanceof List<?> ex) {
+        md.append("Against executors (`local-cluster[E,1,").append(sc.get("executor_memory_mb")).append("]`, one core each, separate driver JVM, 4 partitions):\n\n")
+            .append("| master | seconds | shuffle write bytes | task result bytes | driver peak heap MiB |\n|---|---|---|---|---|\n");
+        for (Object o : ex) {
+          Map<String, Object> r = (Map<String, Object>) o;
+          if (r.containsKey("error")) {
+            md.append("| ").append(r.get("master")).append(" | failed: ").append(r.get("error")).append(" | | | |\n");
+            continue;
+          }
+          md.append("| ").append(r.get("master")).append(" | ").append(String.format(Locale.ROOT, "%.3f", num(r.get("estimate_seconds")))).append(" | ")
+              .append(r.get("shuffle_write_bytes")).append(" | ").append(r.get("task_result_bytes")).append(" | ")
+              .append(((Number) r.get("driver_peak_heap_bytes")).longValue() >> 20).append(" |\n");
+        }
+        md.append('\n');
+      }
+    }
+
+    Object training = sections.get("training");
+    if (training instanceof Map<?, ?> t) {
+      md.append("## (e) Training: ngd against MLlib LogisticRegression (L-BFGS)\n\n");
+      if (t.containsKey("skipped")) {
+        md.append("Skipped: ").append(t.get("skipped")).append(".\n\n");
+      } else {
+        md.append("Data: `").append(t.get("dataset")).append("`. Target: MLlib's final loss ").append(t.get("mllib_final_loss"))
+            .append(" within 1e-6 relative (ngd's final loss differs by ").append(String.format(Locale.ROOT, "%.1e", num(t.get("relative_loss_difference"))))
+            .append(").\n\n| arm | passes to target | total passes | seconds |\n|---|---|---|---|\n")
+            .append("| ngd (exact Fisher, η = 1) | ").append(t.get("ngd_passes_to_target")).append(" | ").append(t.get("ngd_total_passes"))
+            .append(" | ").append(String.format(Locale.ROOT, "%.2f", num(t.get("ngd_train_seconds")))).append(" |\n")
+            .append("| MLlib L-BFGS | ~").append(String.format(Locale.ROOT, "%.0f", num(t.get("mllib_passes_to_target_estimate"))))
+            .append(" (iteration ").append(t.get("mllib_iterations_to_target")).append(" of ").append(t.get("mllib_iterations")).append(") | ")
+            .append(t.get("mllib_total_passes")).append(" | ").append(String.format(Locale.ROOT, "%.2f", num(t.get("mllib_seconds")))).append(" |\n\n")
+            .append("MLlib's passes to the target are estimated from its objective history (total Spark jobs × iterations to target / iterations).\n\n");
+      }
+    }
+    Bench.writeText(out.resolve("REPORT.md"), md.toString());
+  }
+
+  private static Double numpySeconds(Object numpy, int n) {
+    if (!(numpy instanceof Map<?, ?> m) || !(m.get("results") instanceof List<?> rows)) return null;
+    for (Object o : rows) {
+      Map<?, ?> r = (Map<?, ?>) o;
+      if (((Number) r.get("n")).intValue() == n) return num(r.get("numpy_seconds"));
+    }
+    return null;
+  }
+
+  private static double num(Object o) {
+    return o instanceof Number n ? n.doubleValue() : Double.NaN;
+  }
+
+  record Plot(String name, double[] x, double[] y) {}
+
+  static void plot(Path file, String title, String xLabel, String yLabel, List<Plot> series) {
+    System.setProperty("java.awt.headless", "true");
+    XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
+    chart.getStyler().setYAxisLogarithmic(true);
+    chart.getStyler().setChartBackgroundColor(java.awt.Color.WHITE);
+    chart.getStyler().setLegendPosition(Styler.LegendPosition.InsideNW);
+    int added = 0;
+    for (Plot s : series) {
+      List<Double> xs = new ArrayList<>();
+      List<Double> ys = new ArrayList<>();
+      for (int i = 0; i < s.y().length; i++) {
+        if (Double.isFinite(s.y()[i]) && s.y()[i] > 0) {
+          xs.add(s.x()[i]);
+          ys.add(s.y()[i]);
+        }
+      }
+      if (xs.isEmpty()) continue;
+      chart.addSeries(s.name(), xs, ys).setMarker(SeriesMarkers.CIRCLE);
+      added++;
+    }
+    if (added == 0) chart.addSeries("(no data)", new double[] {0}, new double[] {1});
+    try {
+      java.nio.file.Files.createDirectories(file.toAbsolutePath().getParent());
+      String name = file.toString();
+      BitmapEncoder.saveBitmap(chart, name.substring(0, name.length() - 4), BitmapEncoder.BitmapFormat.PNG);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot write plot " + file + ": " + e.getMessage(), e);
+    }
+  }
+}

@@ -1,0 +1,120 @@
+package io.pullback.bench;
+
+import io.pullback.data.LabelRule;
+import io.pullback.distributed.DataLoader;
+import io.pullback.distributed.DenseMetricEstimator;
+import io.pullback.distributed.LoadedData;
+import io.pullback.io.Json;
+import io.pullback.linalg.Blas;
+import io.pullback.metric.BoundFactorRows;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.MetricKind;
+import io.pullback.model.LogisticModel;
+import io.pullback.model.OutputDistribution;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryPoolMXBean;
+import java.lang.management.MemoryType;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerStageCompleted;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * One scaling point in its own driver JVM: a {@code local-cluster[E,1,MEM]} (E executor JVMs of one
+ * core), synthetic rows generated in the executors, cached, then the dense pure-Gram estimate timed
+ * with the bytes it shuffled (Spark's shuffle-write metrics), the bytes tasks returned to the driver,
+ * and the driver's peak heap (JVM memory pools, reset before the estimate).
+ *
+ * <p>{@code ScalingProbe MASTER ROWS N PARTITIONS REPEATS} prints {@code SCALING-JSON {...}}.
+ */
+public final class ScalingProbe {
+  private ScalingProbe() {}
+
+  public static void main(String[] args) throws Exception {
+    String master = args[0];
+    long rows = Long.parseLong(args[1]);
+    int n = Integer.parseInt(args[2]);
+    int partitions = Integer.parseInt(args[3]);
+    int repeats = Integer.parseInt(args[4]);
+    SparkSession spark = SparkSession.builder().master(master).appName("pullback-bench-scaling")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
+        .getOrCreate();
+    Map<String, Object> out = new LinkedHashMap<>();
+    try {
+      AtomicLong shuffleWrite = new AtomicLong();
+      AtomicLong resultBytes = new AtomicLong();
+      spark.sparkContext().addSparkListener(new SparkListener() {
+        @Override public void onStageCompleted(SparkListenerStageCompleted e) {
+          shuffleWrite.addAndGet(e.stageInfo().taskMetrics().shuffleWriteMetrics().bytesWritten());
+        }
+        @Override public void onTaskEnd(SparkListenerTaskEnd e) {
+          if (e.taskMetrics() != null) resultBytes.addAndGet(e.taskMetrics().resultSize());
+        }
+      });
+      LogisticModel model = new LogisticModel(n - 1);
+      String data = "synthetic:gaussian?rows=" + rows + "&features=" + (n - 1) + "&seed=7&classes=2";
+      LabelRule rule = new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic");
+      long t0 = System.nanoTime();
+      LoadedData loaded = DataLoader.load(spark, new DataLoader.Options(data, null, null, null, null, partitions,
+          d -> BenchCommand.blockRows(n, 1), rule));
+      double loadSeconds = (System.nanoTime() - t0) / 1e9;
+      BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
+      double best = Double.POSITIVE_INFINITY;
+      long shuffled = 0;
+      long returned = 0;
+      long peak = 0;
+      for (int r = 0; r < repeats; r++) {
+        waitForListeners(spark);
+        shuffleWrite.set(0);
+        resultBytes.set(0);
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
+        long t = System.nanoTime();
+        DenseMetricEstimator.estimate(loaded, source, 512L << 20);
+        best = Math.min(best, (System.nanoTime() - t) / 1e9);
+        waitForListeners(spark);
+        shuffled = shuffleWrite.get();
+        returned = resultBytes.get();
+        long heap = 0;
+        for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) {
+          if (pool.getType() == MemoryType.HEAP && pool.getPeakUsage() != null) heap += pool.getPeakUsage().getUsed();
+        }
+        peak = Math.max(peak, heap);
+      }
+      loaded.release();
+      out.put("master", master);
+      out.put("executors", spark.sparkContext().getExecutorMemoryStatus().size() - 1);
+      out.put("rows", rows);
+      out.put("n", n);
+      out.put("partitions", partitions);
+      out.put("load_seconds", loadSeconds);
+      out.put("estimate_seconds", best);
+      out.put("shuffle_write_bytes", shuffled);
+      out.put("task_result_bytes", returned);
+      out.put("driver_peak_heap_bytes", peak);
+      out.put("driver_blas", Blas.implementationName());
+    } finally {
+      spark.stop();
+    }
+    System.out.println("SCALING-JSON " + Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
+        .writeValueAsString(out));
+    System.exit(0);
+  }
+
+  static void waitForListeners(SparkSession spark) {
+    try {
+      spark.sparkContext().listenerBus().waitUntilEmpty(10_000);
+    } catch (Exception e) { // TimeoutException (checked, from Scala) or anything else: give the bus a second
+      try {
+        Thread.sleep(1000);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+}

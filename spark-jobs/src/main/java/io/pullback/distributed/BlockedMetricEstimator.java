@@ -5,6 +5,10 @@ import io.pullback.data.ExampleBlock;
 import io.pullback.job.PullbackException;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.FactorSource;
+import java.io.Externalizable;
+import java.io.IOException;
+import java.io.ObjectInput;
+import java.io.ObjectOutput;
 import java.io.Serializable;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -77,8 +81,52 @@ public final class BlockedMetricEstimator {
   /** Bits of the shuffle key that hold the partition index (and the tile row, above it). */
   static final int INDEX_BITS = 20;
 
-  /** One summed upper tile, row-major values, already divided by the weight total. */
-  public record Tile(int i, int j, int rows, int cols, double[] values) implements Serializable {}
+  /**
+   * One summed upper tile, row-major values, already divided by the weight total. Java serialization
+   * (shuffles, tiles persisted to disk) goes through {@link TileForm}, which writes the values in bulk.
+   */
+  public record Tile(int i, int j, int rows, int cols, double[] values) implements Serializable {
+    private Object writeReplace() {
+      return new TileForm(this);
+    }
+  }
+
+  /** Serialized form of a {@link Tile}: four ints and the values as bulk bytes ({@link BulkDoubles}). */
+  static final class TileForm implements Externalizable {
+    private static final long serialVersionUID = 1L;
+    private Tile tile;
+
+    /** For deserialization only. */
+    public TileForm() {}
+
+    TileForm(Tile tile) {
+      this.tile = tile;
+    }
+
+    @Override
+    public void writeExternal(ObjectOutput out) throws IOException {
+      out.writeInt(tile.i());
+      out.writeInt(tile.j());
+      out.writeInt(tile.rows());
+      out.writeInt(tile.cols());
+      BulkDoubles.write(out, tile.values());
+    }
+
+    @Override
+    public void readExternal(ObjectInput in) throws IOException {
+      int i = in.readInt();
+      int j = in.readInt();
+      int rows = in.readInt();
+      int cols = in.readInt();
+      double[] values = BulkDoubles.read(in);
+      if ((long) rows * cols != values.length) throw new IOException("tile (" + i + ", " + j + "): " + rows + "×" + cols + " but " + values.length + " values");
+      tile = new Tile(i, j, rows, cols, values);
+    }
+
+    private Object readResolve() {
+      return tile;
+    }
+  }
 
   /**
    * How the estimate runs.
@@ -342,7 +390,7 @@ public final class BlockedMetricEstimator {
     int j0 = band.firstCol();
     int j1 = band.endCol();
     int bandTiles = band.tiles();
-    JavaPairRDD<Long, double[]> partial = data.blocks()
+    JavaPairRDD<Long, BulkDoubles> partial = data.blocks()
         .mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
           double[][] acc = new double[bandTiles][];
           double[] factors = new double[0];
@@ -393,7 +441,7 @@ public final class BlockedMetricEstimator {
   }
 
   /** Emits a partition's partial tiles as {@code (shuffleKey(I, J, partition), C_IJ)}, releasing each as it goes. */
-  private static final class PartialTiles implements Iterator<Tuple2<Long, double[]>> {
+  private static final class PartialTiles implements Iterator<Tuple2<Long, BulkDoubles>> {
     private final double[][] acc;
     private final int j1;
     private final int index;
@@ -427,9 +475,9 @@ public final class BlockedMetricEstimator {
     }
 
     @Override
-    public Tuple2<Long, double[]> next() {
+    public Tuple2<Long, BulkDoubles> next() {
       if (!hasNext()) throw new NoSuchElementException();
-      Tuple2<Long, double[]> out = new Tuple2<>(shuffleKey(ii, jj, index), acc[t]);
+      Tuple2<Long, BulkDoubles> out = new Tuple2<>(shuffleKey(ii, jj, index), new BulkDoubles(acc[t]));
       acc[t] = null;
       advance();
       skipEmpty();
@@ -443,13 +491,13 @@ public final class BlockedMetricEstimator {
    * sum becomes row-major values divided by the weight total.
    */
   private static final class SumInPartitionOrder implements Iterator<Tile> {
-    private final Iterator<Tuple2<Long, double[]>> in;
+    private final Iterator<Tuple2<Long, BulkDoubles>> in;
     private final int n;
     private final int tileSize;
     private final double weight;
-    private Tuple2<Long, double[]> pending;
+    private Tuple2<Long, BulkDoubles> pending;
 
-    SumInPartitionOrder(Iterator<Tuple2<Long, double[]>> in, int n, int tileSize, double weight) {
+    SumInPartitionOrder(Iterator<Tuple2<Long, BulkDoubles>> in, int n, int tileSize, double weight) {
       this.in = in;
       this.n = n;
       this.tileSize = tileSize;
@@ -466,15 +514,15 @@ public final class BlockedMetricEstimator {
     public Tile next() {
       if (pending == null) throw new NoSuchElementException();
       long tile = pending._1() >>> INDEX_BITS;
-      double[] sum = pending._2();
+      double[] sum = pending._2().values();
       pending = null;
       while (in.hasNext()) {
-        Tuple2<Long, double[]> x = in.next();
+        Tuple2<Long, BulkDoubles> x = in.next();
         if (x._1() >>> INDEX_BITS != tile) {
           pending = x;
           break;
         }
-        double[] v = x._2();
+        double[] v = x._2().values();
         for (int k = 0; k < sum.length; k++) sum[k] += v[k];
       }
       int jj = (int) (tile >>> INDEX_BITS);

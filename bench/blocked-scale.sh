@@ -22,6 +22,6 @@ JAR=$(ls "$RUNNER"/local-runner-*.jar | head -n 1)
 JVM_FLAGS=$(cat "$RUNNER/classes/pullback-jvm.options")
 export SPARK_LOCAL_IP="${SPARK_LOCAL_IP:-127.0.0.1}"
 # shellcheck disable=SC2086
-exec "$JAVA" $JVM_FLAGS "-Xmx${BENCH_HEAP:-2g}" \
+exec "$JAVA" $JVM_FLAGS "-Xmx${BENCH_HEAP:-2g}" -Dbench.command="BENCH_HEAP=${BENCH_HEAP:-2g} bench/blocked-scale.sh${*:+ $*}" \
   -Dlog4j2.configurationFile="$ROOT/conf/log4j2.properties" \
   -cp "$JAR:$(cat "$CLASSPATH_FILE")" io.pullback.bench.BlockedScaleBenchmark "$@"

@@ -134,6 +134,9 @@ public final class BlockedScaleBenchmark {
     out.line("");
     StringBuilder resolved = new StringBuilder();
     a.forEach((k, val) -> resolved.append(resolved.length() == 0 ? "" : " ").append(k).append('=').append(val));
+    String command = System.getProperty("bench.command");
+    if (command != null) out.line("Command (repository root): `%s`", command);
+    out.line("");
     out.line("`io.pullback.bench.BlockedScaleBenchmark` with `%s`", resolved);
     out.line("");
     out.line("| setting | value |");
@@ -146,8 +149,8 @@ public final class BlockedScaleBenchmark {
         + gib(Runtime.getRuntime().maxMemory()) + ", " + Runtime.getRuntime().availableProcessors() + " cores visible");
     out.row("BLAS", Blas.implementationName());
     out.row("machine load at start (/proc/loadavg: 1, 5, 15 min)", loadAverage());
-    out.row("dense metric would need", String.format(Locale.ROOT, "8·N² = %s — %.1f× the whole heap", gib(8L * n * n),
-        8.0 * n * n / Runtime.getRuntime().maxMemory()));
+    out.row("dense metric would need", String.format(Locale.ROOT, "8·N² = %.2f GB (%s) — %.1f× the whole heap", 8.0 * n * n / 1e9,
+        gib(8L * n * n), 8.0 * n * n / Runtime.getRuntime().maxMemory()));
     out.row("tiles", String.format(Locale.ROOT, "T = %d, storage %s, per-task budget %s", tile, a.get("storage"), mib(taskMemory)));
 
     long t0 = System.nanoTime();
@@ -156,9 +159,11 @@ public final class BlockedScaleBenchmark {
 
     heap.resetPeak();
     totals.reset();
+    double cpu1 = cpuSeconds();
     long t1 = System.nanoTime();
     BlockedMetric metric = BlockedMetricEstimator.estimate(loaded, source, new Options(tile, taskMemory, storage));
     double estimateSeconds = seconds(t1);
+    double estimateCpu = cpuSeconds() - cpu1;
     long estimatePeak = heap.peakUsed();
     long estimateLive = heap.peakLiveAfterGc();
     long shuffleWrite = totals.shuffleWrite.get();
@@ -193,8 +198,8 @@ public final class BlockedScaleBenchmark {
       perPass.append(String.format(Locale.ROOT, "[%d,%d): %.1f", band.firstCol(), band.endCol(), metric.passSeconds()[b]));
     }
     out.row("seconds per pass (tile columns)", perPass.toString());
-    out.row("estimate total", String.format(Locale.ROOT, "%.1f s (%.2e flops in the tile products: %.1f GFLOP/s)", estimateSeconds,
-        flops, flops / estimateSeconds / 1e9));
+    out.row("estimate total", String.format(Locale.ROOT, "%.1f s wall, %.1f s CPU of this JVM (%.2e flops in the tile products: %.1f GFLOP/s per wall second)",
+        estimateSeconds, estimateCpu, flops, flops / estimateSeconds / 1e9));
     out.row("upper tiles", String.format(Locale.ROOT, "%d tiles of ≤ %d×%d, %s", plan.tileCount(), tile, tile, gib(plan.tileBytes())));
     out.row("persisted tiles (Spark storage)", String.format(Locale.ROOT, "%s in memory + %s on disk, %d partitions",
         gib(memBytes), gib(diskBytes), cachedPartitions));
@@ -237,10 +242,12 @@ public final class BlockedScaleBenchmark {
 
     double lambda = lambdaRel * metric.trace() / n;
     String cgLine;
+    double cgCpu = cpuSeconds();
     try {
       CgResult cg = ops.solve(v, lambda, cgTol, cgMaxIter);
-      cgLine = String.format(Locale.ROOT, "%d iterations, relative residual %.2e (recomputed from x), %d passes, %.1f s (%.2f s per pass)",
-          cg.iterations(), cg.relativeResidual(), cg.passes(), cg.seconds(), cg.seconds() / cg.passes());
+      cgCpu = cpuSeconds() - cgCpu;
+      cgLine = String.format(Locale.ROOT, "%d iterations, relative residual %.2e (recomputed from x), %d passes, %.1f s wall (%.2f s per pass), %.1f s CPU",
+          cg.iterations(), cg.relativeResidual(), cg.passes(), cg.seconds(), cg.seconds() / cg.passes(), cgCpu);
     } catch (BlockedMetricOps.NotConvergedException e) {
       CgResult p = e.partial();
       cgLine = String.format(Locale.ROOT, "NOT converged: %s (%.1f s, %.2f s per pass)", e.getMessage(), p.seconds(), p.seconds() / p.passes());
@@ -258,9 +265,9 @@ public final class BlockedScaleBenchmark {
 
     String peakStore = statusStorePeakHeap(spark);
     out.line("");
-    out.line("Whole run: %s s wall; peak heap used %s of %s (sampled), Spark status store peak JVM heap: %s;"
+    out.line("Whole run: %s s wall, %s s CPU of this JVM; peak heap used %s of %s (sampled), Spark status store peak JVM heap: %s;"
         + " machine load at the end %s.",
-        fmt(seconds(wall0)), gib(heap.peakEver()), gib(Runtime.getRuntime().maxMemory()), peakStore, loadAverage());
+        fmt(seconds(wall0)), fmt(cpuSeconds()), gib(heap.peakEver()), gib(Runtime.getRuntime().maxMemory()), peakStore, loadAverage());
     ops.release();
     loaded.release();
     spark.stop();
@@ -407,6 +414,14 @@ public final class BlockedScaleBenchmark {
     public String toString() {
       return sb.toString();
     }
+  }
+
+  /** CPU seconds used by this JVM so far (all threads), or NaN. */
+  static double cpuSeconds() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
   }
 
   /** The first three fields of /proc/loadavg, or "n/a". */

@@ -350,7 +350,12 @@ public final class BlockedMetricEstimator {
     if (!(weight > 0)) {
       throw PullbackException.data("total example weight is " + weight + "; a metric needs at least one example with positive weight");
     }
-    long factorBlockBytes = 8L * data.blockRows() * r * n;
+    long factorValues = (long) data.blockRows() * r * n;
+    if (factorValues > Integer.MAX_VALUE - 8) {
+      throw PullbackException.usage("a block of factor rows (" + data.blockRows() + " examples × " + r + " rows × N = " + n
+          + " = " + factorValues + " values) does not fit in one array; use fewer examples per block (--block-rows)");
+    }
+    long factorBlockBytes = 8L * factorValues;
     BandPlan plan = BandPlan.plan(n, tileSize, factorBlockBytes, options.taskMemoryBytes());
     LOG.info("Blocked metric: {}", plan.describe());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.blocks().context());
@@ -359,21 +364,26 @@ public final class BlockedMetricEstimator {
     List<Tuple2<Long, Double>> squares = new ArrayList<>();
     List<JavaRDD<Tile>> parts = new ArrayList<>();
     double[] passSeconds = new double[plan.passes()];
-    for (int b = 0; b < plan.passes(); b++) {
-      Band band = plan.bands().get(b);
-      long t0 = System.nanoTime();
-      JavaRDD<Tile> tiles = bandTiles(data, source, n, r, tileSize, weight, band, plan, jsc.defaultParallelism());
-      tiles.setName(String.format(Locale.ROOT, "blocked metric tiles, columns [%d, %d)", band.firstCol(), band.endCol()));
-      tiles.persist(options.storage());
-      parts.add(tiles);
-      // One action computes the band, persists it and returns its statistics (no second read).
-      for (Tuple3<Long, Double, double[]> s : tiles.map(BlockedMetricEstimator::statistics).collect()) {
-        squares.add(new Tuple2<>(s._1(), s._2()));
-        if (s._3() != null) System.arraycopy(s._3(), 0, diagonal, tileRow(s._1()) * tileSize, s._3().length);
+    try {
+      for (int b = 0; b < plan.passes(); b++) {
+        Band band = plan.bands().get(b);
+        long t0 = System.nanoTime();
+        JavaRDD<Tile> tiles = bandTiles(data, source, n, r, tileSize, weight, band, plan, jsc.defaultParallelism());
+        tiles.setName(String.format(Locale.ROOT, "blocked metric tiles, columns [%d, %d)", band.firstCol(), band.endCol()));
+        tiles.persist(options.storage());
+        parts.add(tiles);
+        // One action computes the band, persists it and returns its statistics (no second read).
+        for (Tuple3<Long, Double, double[]> s : tiles.map(BlockedMetricEstimator::statistics).collect()) {
+          squares.add(new Tuple2<>(s._1(), s._2()));
+          if (s._3() != null) System.arraycopy(s._3(), 0, diagonal, tileRow(s._1()) * tileSize, s._3().length);
+        }
+        passSeconds[b] = (System.nanoTime() - t0) / 1e9;
+        LOG.info("Blocked metric pass {}/{}: tile columns [{}, {}), {} tiles, {} s", b + 1, plan.passes(),
+            band.firstCol(), band.endCol(), band.tiles(), String.format(Locale.ROOT, "%.2f", passSeconds[b]));
       }
-      passSeconds[b] = (System.nanoTime() - t0) / 1e9;
-      LOG.info("Blocked metric pass {}/{}: tile columns [{}, {}), {} tiles, {} s", b + 1, plan.passes(),
-          band.firstCol(), band.endCol(), band.tiles(), String.format(Locale.ROOT, "%.2f", passSeconds[b]));
+    } catch (RuntimeException e) {
+      for (JavaRDD<Tile> p : parts) p.unpersist(false); // no half-estimated metric left on the executors
+      throw e;
     }
     JavaRDD<Tile> all = parts.size() == 1 ? parts.get(0) : jsc.union(parts.toArray(JavaRDD[]::new));
     // Frobenius norm: off-diagonal tiles count twice. Summed per tile, then in (I, J) order (deterministic).

@@ -1,0 +1,493 @@
+package io.pullback.bench;
+
+import dev.ludovic.netlib.blas.BLAS;
+import io.pullback.data.ExampleBlock;
+import io.pullback.data.LabelRule;
+import io.pullback.distributed.BlockedMetricEstimator;
+import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
+import io.pullback.distributed.BlockedMetricEstimator.Options;
+import io.pullback.distributed.BlockedMetricOps;
+import io.pullback.distributed.BlockedMetricOps.CgResult;
+import io.pullback.distributed.DataLoader;
+import io.pullback.distributed.LoadedData;
+import io.pullback.job.PullbackException;
+import io.pullback.linalg.Blas;
+import io.pullback.metric.BoundFactorRows;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.FactorSource;
+import io.pullback.metric.MetricKind;
+import io.pullback.model.Model;
+import io.pullback.model.ModelSpec;
+import io.pullback.model.Models;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+import java.lang.management.MemoryUsage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.Stream;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
+import org.apache.spark.executor.TaskMetrics;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerTaskEnd;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.storage.RDDInfo;
+import org.apache.spark.storage.StorageLevel;
+import scala.Tuple2;
+
+/**
+ * End-to-end scale benchmark of the blocked metric (not a unit test): estimates the {@code function}
+ * metric of a one-hidden-layer tanh MLP with N = 20,000 parameters ({@code 5 → 2857 → 1}) on synthetic
+ * Gaussian data in {@code local[2]}, with a driver heap too small for the 3.2 GB dense matrix, then runs
+ * {@code G·v}, {@code vᵀGv}, checks them against a matrix-free data pass ({@code Σ Rᵀ(R v)/Σw}, which
+ * never forms G), and solves {@code (G + λI)x = v} by conjugate gradients. Prints a Markdown report
+ * on standard output (logs go to standard error).
+ *
+ * <p>Run with {@code bench/blocked-scale.sh} (builds if needed, adds Spark's JVM flags and the heap
+ * size); arguments are {@code key=value}, all optional:
+ * {@code rows=2000 features=5 hidden=2857 partitions=2 block-rows=256 tile=1024 task-memory-mb=256
+ * storage=DISK_ONLY lambda-rel=1 cg-tol=1e-6 cg-max-iter=200 master=local[2] seed=1
+ * scratch=target/blocked-bench} (Spark's {@code spark.local.dir} is a fresh folder inside {@code scratch}, deleted at the end).
+ */
+public final class BlockedScaleBenchmark {
+
+  private BlockedScaleBenchmark() {}
+
+  public static void main(String[] args) throws Exception {
+    Map<String, String> a = new LinkedHashMap<>();
+    a.put("rows", "2000");
+    a.put("features", "5");
+    a.put("hidden", "2857");
+    a.put("partitions", "2");
+    a.put("block-rows", "256");
+    a.put("tile", "1024");
+    a.put("task-memory-mb", "256");
+    a.put("storage", "DISK_ONLY");
+    a.put("lambda-rel", "1");
+    a.put("cg-tol", "1e-6");
+    a.put("cg-max-iter", "200");
+    a.put("master", "local[2]");
+    a.put("seed", "1");
+    a.put("scratch", Path.of("target", "blocked-bench").toString());
+    for (String arg : args) {
+      int eq = arg.indexOf('=');
+      if (eq < 1 || !a.containsKey(arg.substring(0, eq))) {
+        System.err.println("unknown argument '" + arg + "'; valid keys (key=value): " + a.keySet());
+        System.exit(2);
+      }
+      a.put(arg.substring(0, eq), arg.substring(eq + 1));
+    }
+    int rows = Integer.parseInt(a.get("rows"));
+    int features = Integer.parseInt(a.get("features"));
+    int hidden = Integer.parseInt(a.get("hidden"));
+    int partitions = Integer.parseInt(a.get("partitions"));
+    int blockRows = Integer.parseInt(a.get("block-rows"));
+    int tile = Integer.parseInt(a.get("tile"));
+    long taskMemory = Long.parseLong(a.get("task-memory-mb")) << 20;
+    StorageLevel storage = StorageLevel.fromString(a.get("storage"));
+    double lambdaRel = Double.parseDouble(a.get("lambda-rel"));
+    double cgTol = Double.parseDouble(a.get("cg-tol"));
+    int cgMaxIter = Integer.parseInt(a.get("cg-max-iter"));
+    long seed = Long.parseLong(a.get("seed"));
+    // A fresh folder inside the given one, for Spark's shuffle files and spilled tiles; deleted at the end.
+    Path parent = Path.of(a.get("scratch")).toAbsolutePath();
+    Files.createDirectories(parent);
+    Path scratch = Files.createTempDirectory(parent, "run-");
+
+    HeapSampler heap = new HeapSampler();
+    heap.start();
+    long wall0 = System.nanoTime();
+    SparkSession spark = SparkSession.builder()
+        .master(a.get("master"))
+        .appName("blocked-scale-benchmark")
+        .config("spark.ui.enabled", "false")
+        .config("spark.driver.host", "127.0.0.1")
+        .config("spark.driver.bindAddress", "127.0.0.1")
+        .config("spark.local.dir", scratch.toString())
+        .config("spark.driver.maxResultSize", "1g")
+        .getOrCreate();
+    spark.sparkContext().setLogLevel("WARN");
+    TaskTotals totals = new TaskTotals();
+    spark.sparkContext().addSparkListener(totals);
+    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
+
+    ModelSpec spec = ModelSpec.mlp(features, new int[] {hidden}, 1, "tanh");
+    Model model = Models.create(spec);
+    int n = model.numParams();
+    FactorSource source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(seed));
+    String data = "synthetic:gaussian?rows=" + rows + "&features=" + features + "&seed=" + seed + "&outputs=1";
+    LabelRule rule = new LabelRule(model.distribution(), model.outputDim(), model.kind());
+
+    Report out = new Report();
+    out.line("# Blocked metric at N = %,d (benchmark)", n);
+    out.line("");
+    StringBuilder resolved = new StringBuilder();
+    a.forEach((k, val) -> resolved.append(resolved.length() == 0 ? "" : " ").append(k).append('=').append(val));
+    String command = System.getProperty("bench.command");
+    if (command != null) out.line("Command (repository root): `%s`", command);
+    out.line("");
+    out.line("`io.pullback.bench.BlockedScaleBenchmark` with `%s`", resolved);
+    out.line("");
+    out.line("| setting | value |");
+    out.line("|---|---|");
+    out.row("model", String.format(Locale.ROOT, "MLP %d → %d (tanh) → 1, N = %,d parameters", features, hidden, n));
+    out.row("metric", "`function` (G = Σ J(x)ᵀJ(x) / M), r = 1 factor row per example");
+    out.row("data", "`" + data + "`");
+    out.row("Spark", spark.version() + ", master `" + a.get("master") + "`, " + partitions + " partitions, " + blockRows + " examples per block");
+    out.row("JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", max heap (-Xmx) "
+        + gib(Runtime.getRuntime().maxMemory()) + ", " + Runtime.getRuntime().availableProcessors() + " cores visible");
+    out.row("BLAS", Blas.implementationName());
+    out.row("machine load at start (/proc/loadavg: 1, 5, 15 min)", loadAverage());
+    out.row("dense metric would need", String.format(Locale.ROOT, "8·N² = %.2f GB (%s) — %.1f× the whole heap", 8.0 * n * n / 1e9,
+        gib(8L * n * n), 8.0 * n * n / Runtime.getRuntime().maxMemory()));
+    out.row("tiles", String.format(Locale.ROOT, "T = %d, storage %s, per-task budget %s", tile, a.get("storage"), mib(taskMemory)));
+
+    long t0 = System.nanoTime();
+    LoadedData loaded = DataLoader.load(spark, new DataLoader.Options(data, null, null, null, null, partitions, d -> blockRows, rule));
+    double loadSeconds = seconds(t0);
+
+    heap.resetPeak();
+    totals.reset();
+    double cpu1 = cpuSeconds();
+    long t1 = System.nanoTime();
+    BlockedMetric metric = BlockedMetricEstimator.estimate(loaded, source, new Options(tile, taskMemory, storage));
+    double estimateSeconds = seconds(t1);
+    double estimateCpu = cpuSeconds() - cpu1;
+    long estimatePeak = heap.peakUsed();
+    long estimateLive = heap.peakLiveAfterGc();
+    long shuffleWrite = totals.shuffleWrite.get();
+    long shuffleRead = totals.shuffleRead.get();
+    long spilled = totals.diskSpilled.get();
+    long memBytes = 0;
+    long diskBytes = 0;
+    int cachedPartitions = 0;
+    for (RDDInfo info : spark.sparkContext().getRDDStorageInfo()) {
+      if (info.name() != null && info.name().startsWith("blocked metric tiles")) {
+        memBytes += info.memSize();
+        diskBytes += info.diskSize();
+        cachedPartitions += info.numCachedPartitions();
+      }
+    }
+    long scratchBytes = du(scratch);
+    var plan = metric.plan();
+    double flops = 2.0 * rows * plan.tileBytes() / 8;
+
+    out.line("");
+    out.line("## Estimate");
+    out.line("");
+    out.line("| figure | value |");
+    out.line("|---|---|");
+    out.row("load + pack (cached blocks)", fmt(loadSeconds) + " s");
+    out.row("band plan", plan.describe());
+    out.row("passes over the data", String.valueOf(plan.passes()));
+    StringBuilder perPass = new StringBuilder();
+    for (int b = 0; b < plan.passes(); b++) {
+      var band = plan.bands().get(b);
+      if (b > 0) perPass.append(", ");
+      perPass.append(String.format(Locale.ROOT, "[%d,%d): %.1f", band.firstCol(), band.endCol(), metric.passSeconds()[b]));
+    }
+    out.row("seconds per pass (tile columns)", perPass.toString());
+    out.row("estimate total", String.format(Locale.ROOT, "%.1f s wall, %.1f s CPU of this JVM (%.2e flops in the tile products: %.1f GFLOP/s per wall second)",
+        estimateSeconds, estimateCpu, flops, flops / estimateSeconds / 1e9));
+    out.row("upper tiles", String.format(Locale.ROOT, "%d tiles of ≤ %d×%d, %s", plan.tileCount(), tile, tile, gib(plan.tileBytes())));
+    out.row("persisted tiles (Spark storage)", String.format(Locale.ROOT, "%s in memory + %s on disk, %d partitions",
+        gib(memBytes), gib(diskBytes), cachedPartitions));
+    out.row("shuffle written / read", gib(shuffleWrite) + " / " + gib(shuffleRead) + (spilled > 0 ? ", spilled to disk " + gib(spilled) : ""));
+    out.row("scratch folder on disk (`spark.local.dir`: shuffle + persisted tiles)", gib(scratchBytes));
+    out.row("peak heap used during the estimate (sampled every 50 ms)", gib(estimatePeak));
+    out.row("peak live heap after a GC", gib(estimateLive));
+    out.row("trace / Frobenius norm", String.format(Locale.ROOT, "%.6e / %.6e", metric.trace(), metric.frobeniusNorm()));
+
+    BlockedMetricOps ops = new BlockedMetricOps(metric);
+    double[] v = new double[n];
+    Random rnd = new Random(seed);
+    for (int i = 0; i < n; i++) v[i] = rnd.nextGaussian();
+
+    heap.resetPeak();
+    long t2 = System.nanoTime();
+    double[] gv = ops.mv(v);
+    double mv1 = seconds(t2);
+    long t3 = System.nanoTime();
+    double[] gv2 = ops.mv(v);
+    double mv2 = seconds(t3);
+    long t4 = System.nanoTime();
+    double q = ops.vTMv(v);
+    double qSeconds = seconds(t4);
+    long t5 = System.nanoTime();
+    double[] implicit = implicitMv(jsc, loaded, source, v);
+    double implicitSeconds = seconds(t5);
+    double qFromMv = dot(v, gv);
+    double mvRel = Math.sqrt(dist2(gv, implicit) / dot(implicit, implicit));
+
+    out.line("");
+    out.line("## Operations on the distributed metric");
+    out.line("");
+    out.line("| operation | value |");
+    out.line("|---|---|");
+    out.row("G·v (one pass over the tiles), first / second", fmt(mv1) + " s / " + fmt(mv2) + " s (bit-identical: " + java.util.Arrays.equals(gv, gv2) + ")");
+    out.row("vᵀGv (one pass, no shuffle)", fmt(qSeconds) + " s");
+    out.row("check: G·v against a matrix-free data pass Σ Rᵀ(R v)/Σw", String.format(Locale.ROOT, "relative difference %.2e (that pass: %s s)", mvRel, fmt(implicitSeconds)));
+    out.row("check: vᵀGv against vᵀ(G·v)", String.format(Locale.ROOT, "relative difference %.2e", Math.abs(q - qFromMv) / Math.abs(qFromMv)));
+
+    double lambda = lambdaRel * metric.trace() / n;
+    String cgLine;
+    double cgCpu = cpuSeconds();
+    try {
+      CgResult cg = ops.solve(v, lambda, cgTol, cgMaxIter);
+      cgCpu = cpuSeconds() - cgCpu;
+      cgLine = String.format(Locale.ROOT, "%d iterations, relative residual %.2e (recomputed from x), %d passes, %.1f s wall (%.2f s per pass), %.1f s CPU",
+          cg.iterations(), cg.relativeResidual(), cg.passes(), cg.seconds(), cg.seconds() / cg.passes(), cgCpu);
+    } catch (BlockedMetricOps.NotConvergedException e) {
+      CgResult p = e.partial();
+      cgLine = String.format(Locale.ROOT, "NOT converged: %s (%.1f s, %.2f s per pass)", e.getMessage(), p.seconds(), p.seconds() / p.passes());
+    }
+    out.row(String.format(Locale.ROOT, "CG solve (G + λI)x = v, λ = %.0e·tr(G)/N = %.3e, tolerance %.0e", lambdaRel, lambda, cgTol), cgLine);
+    out.row("peak heap used during the operations / live after GC", gib(heap.peakUsed()) + " / " + gib(heap.peakLiveAfterGc()));
+    String refusal;
+    try {
+      ops.toDense();
+      refusal = "(unexpectedly fitted)";
+    } catch (PullbackException e) {
+      refusal = e.getMessage();
+    }
+    out.row("toDense()", refusal);
+
+    String peakStore = statusStorePeakHeap(spark);
+    out.line("");
+    out.line("Whole run: %s s wall, %s s CPU of this JVM; peak heap used %s of %s (sampled), Spark status store peak JVM heap: %s;"
+        + " machine load at the end %s.",
+        fmt(seconds(wall0)), fmt(cpuSeconds()), gib(heap.peakEver()), gib(Runtime.getRuntime().maxMemory()), peakStore, loadAverage());
+    ops.release();
+    loaded.release();
+    spark.stop();
+    heap.interrupt();
+    deleteRecursively(scratch);
+    System.out.print(out);
+    System.out.flush();
+  }
+
+  /** {@code Σ_x Rᵀ(R v) / Σw}: one data pass, per-partition N-vectors summed on the driver in partition order. */
+  static double[] implicitMv(JavaSparkContext jsc, LoadedData data, FactorSource source, double[] v) {
+    int n = v.length;
+    int r = source.rowsPerExample();
+    Broadcast<double[]> bv = jsc.broadcast(v);
+    List<Tuple2<Integer, double[]>> parts = new ArrayList<>(data.blocks().mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
+      double[] acc = new double[n];
+      double[] factors = new double[0];
+      double[] u = new double[0];
+      BLAS blas = Blas.get();
+      while (blocks.hasNext()) {
+        ExampleBlock block = blocks.next();
+        int rows = block.rows() * r;
+        if (rows == 0) continue;
+        if (factors.length < rows * n) factors = new double[rows * n];
+        if (u.length < rows) u = new double[rows];
+        source.compute(block, factors);
+        blas.dgemv("N", rows, n, 1.0, factors, rows, bv.value(), 1, 0.0, u, 1);
+        blas.dgemv("T", rows, n, 1.0, factors, rows, u, 1, 1.0, acc, 1);
+      }
+      return List.of(new Tuple2<>(index, acc)).iterator();
+    }, true).collect());
+    bv.destroy();
+    parts.sort(Comparator.comparing(Tuple2::_1));
+    double[] y = new double[n];
+    for (Tuple2<Integer, double[]> p : parts) for (int i = 0; i < n; i++) y[i] += p._2()[i];
+    for (int i = 0; i < n; i++) y[i] /= data.weightSum();
+    return y;
+  }
+
+  /** Peak JVM heap of the driver as Spark's status store records it (executor metrics, polled at heartbeats). */
+  static String statusStorePeakHeap(SparkSession spark) {
+    try {
+      var list = spark.sparkContext().statusStore().executorList(true);
+      var it = list.iterator();
+      long best = -1;
+      while (it.hasNext()) {
+        var e = it.next();
+        if (e.peakMemoryMetrics().isDefined()) best = Math.max(best, e.peakMemoryMetrics().get().getMetricValue("JVMHeapMemory"));
+      }
+      return best > 0 ? gib(best) : "not reported";
+    } catch (RuntimeException e) {
+      return "not available (" + e.getClass().getSimpleName() + ")";
+    }
+  }
+
+  /** Samples heap use every 50 ms: the peak of used heap, and the peak of what survived the latest GC. */
+  static final class HeapSampler extends Thread {
+    private final AtomicLong peak = new AtomicLong();
+    private final AtomicLong peakEver = new AtomicLong();
+    private final AtomicLong live = new AtomicLong();
+
+    HeapSampler() {
+      super("heap-sampler");
+      setDaemon(true);
+    }
+
+    @Override
+    public void run() {
+      var mem = ManagementFactory.getMemoryMXBean();
+      while (!isInterrupted()) {
+        long used = mem.getHeapMemoryUsage().getUsed();
+        peak.accumulateAndGet(used, Math::max);
+        peakEver.accumulateAndGet(used, Math::max);
+        long after = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) {
+          if (gc instanceof com.sun.management.GarbageCollectorMXBean g && g.getLastGcInfo() != null) {
+            long s = 0;
+            for (MemoryUsage u : g.getLastGcInfo().getMemoryUsageAfterGc().values()) s += u.getUsed();
+            after = Math.max(after, s);
+          }
+        }
+        live.accumulateAndGet(after, Math::max);
+        try {
+          Thread.sleep(50);
+        } catch (InterruptedException e) {
+          return;
+        }
+      }
+    }
+
+    void resetPeak() {
+      peak.set(0);
+      live.set(0);
+    }
+
+    long peakUsed() {
+      return peak.get();
+    }
+
+    long peakLiveAfterGc() {
+      return live.get();
+    }
+
+    long peakEver() {
+      return peakEver.get();
+    }
+  }
+
+  /** Task totals: shuffle bytes and spills. */
+  static final class TaskTotals extends SparkListener {
+    final AtomicLong shuffleWrite = new AtomicLong();
+    final AtomicLong shuffleRead = new AtomicLong();
+    final AtomicLong diskSpilled = new AtomicLong();
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd end) {
+      TaskMetrics m = end.taskMetrics();
+      if (m == null) return;
+      shuffleWrite.addAndGet(m.shuffleWriteMetrics().bytesWritten());
+      shuffleRead.addAndGet(m.shuffleReadMetrics().totalBytesRead());
+      diskSpilled.addAndGet(m.diskBytesSpilled());
+    }
+
+    void reset() {
+      shuffleWrite.set(0);
+      shuffleRead.set(0);
+      diskSpilled.set(0);
+    }
+  }
+
+  /** Accumulates the Markdown report. */
+  static final class Report {
+    private final StringBuilder sb = new StringBuilder();
+
+    void line(String format, Object... args) {
+      sb.append(args.length == 0 ? format : String.format(Locale.ROOT, format, args)).append('\n');
+    }
+
+    void row(String key, String value) {
+      sb.append("| ").append(key).append(" | ").append(value.replace("|", "\\|")).append(" |\n");
+    }
+
+    @Override
+    public String toString() {
+      return sb.toString();
+    }
+  }
+
+  /** CPU seconds used by this JVM so far (all threads), or NaN. */
+  static double cpuSeconds() {
+    if (ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+      return os.getProcessCpuTime() / 1e9;
+    }
+    return Double.NaN;
+  }
+
+  /** The first three fields of /proc/loadavg, or "n/a". */
+  static String loadAverage() {
+    try {
+      String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+      return f[0] + ", " + f[1] + ", " + f[2];
+    } catch (IOException | RuntimeException e) {
+      return "n/a";
+    }
+  }
+
+  static double dot(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) s += a[i] * b[i];
+    return s;
+  }
+
+  static double dist2(double[] a, double[] b) {
+    double s = 0;
+    for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
+    return s;
+  }
+
+  static double seconds(long start) {
+    return (System.nanoTime() - start) / 1e9;
+  }
+
+  static String fmt(double s) {
+    return String.format(Locale.ROOT, "%.2f", s);
+  }
+
+  static String gib(long bytes) {
+    return String.format(Locale.ROOT, "%.2f GiB", bytes / (double) (1L << 30));
+  }
+
+  static String mib(long bytes) {
+    return String.format(Locale.ROOT, "%.0f MiB", bytes / (double) (1L << 20));
+  }
+
+  static long du(Path dir) {
+    try (Stream<Path> s = Files.walk(dir)) {
+      return s.filter(Files::isRegularFile).mapToLong(p -> {
+        try {
+          return Files.size(p);
+        } catch (IOException e) {
+          return 0;
+        }
+      }).sum();
+    } catch (IOException e) {
+      return -1;
+    }
+  }
+
+  static void deleteRecursively(Path dir) {
+    if (!Files.exists(dir)) return;
+    try (Stream<Path> s = Files.walk(dir)) {
+      s.sorted(Comparator.reverseOrder()).forEach(p -> {
+        try {
+          Files.deleteIfExists(p);
+        } catch (IOException e) {
+          throw new UncheckedIOException(e);
+        }
+      });
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

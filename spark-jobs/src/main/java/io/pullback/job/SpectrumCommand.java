@@ -2,6 +2,7 @@ package io.pullback.job;
 
 import io.pullback.distributed.LoadedData;
 import io.pullback.distributed.SparkBlockData;
+import io.pullback.distributed.SparkRepresentations;
 import io.pullback.experiment.Plots;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
@@ -13,7 +14,6 @@ import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.Lanczos;
 import io.pullback.metric.representation.MetricRepresentation;
 import io.pullback.metric.representation.RepresentationKind;
-import io.pullback.metric.representation.Representations;
 import io.pullback.model.Model;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -53,7 +53,7 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--samples", paramLabel = "S", description = "Samples per example for mc-fisher (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   int samples;
 
-  @Option(names = "--representation", paramLabel = "auto|dense|implicit|diag|block-diag|kfac|low-rank|ntk-dual",
+  @Option(names = "--representation", paramLabel = "auto|dense|blocked|implicit|diag|block-diag|kfac|low-rank|ntk-dual",
       description = "Representation whose spectrum is computed; auto: dense up to --dense-limit, else implicit (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
   String representation;
 
@@ -86,9 +86,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
     if (!representation.equals("auto")) {
       try {
-        if (RepresentationKind.parse(representation) == RepresentationKind.BLOCKED) {
-          throw PullbackException.usage("--representation blocked: not supported by spectrum; use implicit (same metric, Lanczos)");
-        }
+        RepresentationKind.parse(representation);
       } catch (IllegalArgumentException e) {
         throw PullbackException.usage("--representation: " + e.getMessage());
       }
@@ -116,7 +114,8 @@ public final class SpectrumCommand implements Callable<Integer> {
             : RepresentationKind.parse(representation);
         MetricRepresentation g;
         try {
-          g = Representations.build(rk, new SparkBlockData(data, EstimateJob.reduceBudget(spark)), rows, theta, options);
+          g = SparkRepresentations.build(rk, data, new SparkBlockData(data, EstimateJob.reduceBudget(spark)), rows, theta,
+              options, TrainJob.BLOCKED_TILE_SIZE);
         } catch (IllegalArgumentException e) {
           throw PullbackException.usage("--representation " + rk + ": " + e.getMessage());
         }

@@ -18,8 +18,9 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
                           double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
                           int checkpointEvery, boolean resume, Path out) {
 
-  /** Representations ngd can precondition with (blocked needs a distributed solve: estimate only). */
-  static final List<String> TRAIN_REPRESENTATIONS = List.of("dense", "implicit", "diag", "block-diag", "kfac", "low-rank", "ntk-dual");
+  /** Representations ngd can precondition with. */
+  static final List<String> TRAIN_REPRESENTATIONS = List.of("dense", "blocked", "implicit", "diag", "block-diag", "kfac",
+      "low-rank", "ntk-dual");
 
   public TrainConfig {
     if (steps < 1) throw PullbackException.usage("--steps must be >= 1, got " + steps);
@@ -28,6 +29,10 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     if (!TRAIN_REPRESENTATIONS.contains(representation)) {
       throw PullbackException.usage("--representation: unknown representation '" + representation + "' for train; valid: "
           + String.join(", ", TRAIN_REPRESENTATIONS));
+    }
+    if (representation.equals("blocked") && (metricFraction < 1 || batchFraction < 1)) {
+      throw PullbackException.usage("--representation blocked estimates its tiles on the whole data; use --metric-fraction 1"
+          + " and --batch-fraction 1 (or implicit, which samples)");
     }
     if (!(metricFraction > 0 && metricFraction <= 1)) throw PullbackException.usage("--metric-fraction must be in (0, 1], got " + metricFraction);
     if (!(batchFraction > 0 && batchFraction <= 1)) throw PullbackException.usage("--batch-fraction must be in (0, 1], got " + batchFraction);

@@ -19,12 +19,12 @@ import io.pullback.optim.CheckpointData;
 import io.pullback.optim.DenseMetricSolver;
 import io.pullback.optim.MetricSolver;
 import io.pullback.distributed.SparkBlockData;
+import io.pullback.distributed.SparkRepresentations;
 import io.pullback.metric.aggregate.BlockData;
 import io.pullback.metric.aggregate.SampledBlockData;
 import io.pullback.metric.representation.ImplicitMetric;
 import io.pullback.metric.representation.MetricRepresentation;
 import io.pullback.metric.representation.RepresentationKind;
-import io.pullback.metric.representation.Representations;
 import io.pullback.optim.Optimizer;
 import io.pullback.optim.OptimizerConfig;
 import io.pullback.optim.Optimizers;
@@ -186,7 +186,8 @@ public final class TrainJob {
           if (representation != null) representation.release();
           representation = buildRepresentation(config, data, budget, factorRows, theta, batch, metricSample, t);
           metric = representation;
-          passes += representation.kind() == RepresentationKind.IMPLICIT ? 0 : 1;
+          passes += representation.kind() == RepresentationKind.IMPLICIT ? 0
+              : representation instanceof io.pullback.metric.representation.BlockedTilesMetric bt ? bt.estimatePasses() : 1;
         }
         double l = pass.loss() + penalty(config.l2(), theta);
         double[] g = pass.gradient();
@@ -228,6 +229,10 @@ public final class TrainJob {
         line.put("examples", pass.examples());
         line.put("metric", needMetric);
         line.put("passes", passes);
+        if (representation instanceof io.pullback.metric.representation.BlockedTilesMetric bt && bt.lastSolve() != null && needMetric) {
+          line.put("cg_iterations", bt.lastSolve().iterations());
+          line.put("cg_relative_residual", bt.lastSolve().relativeResidual());
+        }
         if (representation instanceof ImplicitMetric im && im.lastSolve() != null && needMetric) {
           line.put("cg_iterations", im.lastSolve().iterations());
           line.put("cg_relative_residual", im.lastSolve().relativeResidual());
@@ -275,6 +280,9 @@ public final class TrainJob {
     }
   }
 
+  /** Tile side of {@code --representation blocked} in train (the estimate default). */
+  static final int BLOCKED_TILE_SIZE = 1024;
+
   /**
    * The step's metric in a non-dense representation, over the step's batch and metric samples: one
    * data pass (none for implicit, whose products are passes of their own, counted as they happen).
@@ -286,8 +294,8 @@ public final class TrainJob {
     if (config.batchFraction() < 1) blocks = new SampledBlockData(blocks, batch, step);
     if (config.metricFraction() < 1) blocks = new SampledBlockData(blocks, metricSample, step);
     try {
-      return Representations.build(RepresentationKind.parse(config.representation()), blocks, rows, theta.clone(),
-          config.representationOptions());
+      return SparkRepresentations.build(RepresentationKind.parse(config.representation()), data, blocks, rows, theta.clone(),
+          config.representationOptions(), BLOCKED_TILE_SIZE);
     } catch (IllegalArgumentException e) {
       throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());
     }

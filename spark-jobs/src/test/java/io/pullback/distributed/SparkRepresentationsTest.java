@@ -56,6 +56,41 @@ class SparkRepresentationsTest extends SharedSpark {
   }
 
   /**
+   * The blocked representation honours the same contract as the in-memory ones (see
+   * {@code MetricRepresentationContractTest}), against the dense estimate of the same metric: exact
+   * {@code toDense}, {@code mv}, {@code vTMv}, trace, diagonal and Frobenius norm (1e-10), the CG
+   * solve against a Cholesky solve (1e-8), and bit-identical reruns.
+   */
+  @Test
+  void blockedHonoursTheContractAgainstTheDenseMetric() {
+    Model model = new MlpModel(3, new int[] {6, 4}, 2, Activation.TANH);
+    LoadedData data = load(model, "synthetic:gaussian?rows=150&features=3&seed=21&outputs=2", 3, 16);
+    double[] theta = model.initialParams(5);
+    FactorRows rows = new FactorRows(model, MetricKind.FUNCTION, 1, 0);
+    RepresentationOptions opts = new RepresentationOptions(1, 1e-13, 1000, 0, false, 8192);
+    SparkBlockData blocks = new SparkBlockData(data, 1 << 26);
+    MetricRepresentation dense = Representations.build(RepresentationKind.DENSE, blocks, rows, theta, opts);
+    MetricRepresentation blocked = SparkRepresentations.build(RepresentationKind.BLOCKED, data, blocks, rows, theta, opts, 7);
+    MetricRepresentation again = SparkRepresentations.build(RepresentationKind.BLOCKED, data, blocks, rows, theta, opts, 7);
+    int n = model.numParams();
+    assertThat(blocked.kind()).isEqualTo(RepresentationKind.BLOCKED);
+    assertThat(blocked.exact()).isTrue();
+    assertThat(relError(blocked.toDense(), dense.toDense())).isLessThan(1e-12);
+    double[] v = new SplittableRandom(9).doubles(n, -1, 1).toArray();
+    assertThat(Arrays.equals(blocked.mv(v), again.mv(v))).as("bit-identical rerun").isTrue();
+    assertThat(relError(blocked.mv(v), dense.mv(v))).isLessThan(1e-10);
+    assertThat(blocked.vTMv(v)).isCloseTo(dense.vTMv(v), org.assertj.core.data.Offset.offset(1e-10 * Math.abs(dense.vTMv(v))));
+    assertThat(blocked.trace()).isCloseTo(dense.trace(), org.assertj.core.data.Offset.offset(1e-10 * dense.trace()));
+    assertThat(relError(blocked.diagonal(), dense.diagonal())).isLessThan(1e-10);
+    assertThat(blocked.frobeniusNorm()).isCloseTo(dense.frobeniusNorm(), org.assertj.core.data.Offset.offset(1e-10 * dense.frobeniusNorm()));
+    double lambda = 0.1 * dense.trace() / n;
+    assertThat(relError(blocked.solve(v, lambda), dense.solve(v, lambda))).isLessThan(1e-8);
+    blocked.release();
+    again.release();
+    data.release();
+  }
+
+  /**
    * Acceptance (issue 6): the implicit CG solve equals the dense Cholesky solve to 1e-8 on an MLP with
    * N ≈ 3,000 (400 examples × 3 outputs, so G has rank ≤ 1,200 and only λ = 0.1·tr G/N makes the
    * system definite). CG runs to a relative residual 1e-11 (about 220 data passes).

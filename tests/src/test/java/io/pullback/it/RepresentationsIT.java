@@ -136,7 +136,7 @@ class RepresentationsIT extends CliHarness {
   }
 
   /**
-   * ngd with the exact representations (implicit with CG to 1e-12, ntk-dual, low-rank with k = N)
+   * ngd with the exact representations (blocked and implicit with CG to 1e-12, ntk-dual, low-rank with k = N)
    * follows the dense ngd trajectory to 1e-7; the approximate ones (with Levenberg–Marquardt damping)
    * lower the loss; every run records its representation in the summary.
    */
@@ -148,7 +148,7 @@ class RepresentationsIT extends CliHarness {
     Run d = pullback(EstimateCliIT.concat(common, new String[] {"--out", dense.toString()}));
     assertThat(d.exitCode()).as(d.err()).isZero();
     double[] thetaDense = Npy.readVector(dense.resolve("params.npy"));
-    for (String r : List.of("implicit", "diag", "block-diag", "kfac", "low-rank", "ntk-dual")) {
+    for (String r : List.of("blocked", "implicit", "diag", "block-diag", "kfac", "low-rank", "ntk-dual")) {
       Path out = dir.resolve("train-" + r);
       boolean approximate = r.equals("diag") || r.equals("block-diag") || r.equals("kfac");
       // Approximate metrics overshoot the Gauss–Newton step: Levenberg–Marquardt damping rejects such steps.
@@ -161,18 +161,23 @@ class RepresentationsIT extends CliHarness {
       List<String> lines = Files.readAllLines(out.resolve("history.jsonl"));
       double first = JSON.readTree(lines.get(0)).get("loss").asDouble();
       assertThat(summary.get("final_loss").asDouble()).as(r).isLessThan(first);
-      if (r.equals("implicit") || r.equals("ntk-dual") || r.equals("low-rank")) {
+      if (r.equals("blocked") || r.equals("implicit") || r.equals("ntk-dual") || r.equals("low-rank")) {
         assertThat(relError(Npy.readVector(out.resolve("params.npy")), thetaDense)).as(r).isLessThan(1e-7);
       }
     }
   }
 
   @Test
-  void trainRefusesBlockedAndUnknownRepresentations() {
+  void trainRefusesUnknownRepresentationsAndSampledBlocked() {
     Run run = pullback("train", "--data", DATA, "--model", "mlp", "--hidden", "4", "--outputs", "2",
-        "--representation", "blocked", "--out", dir.resolve("t").toString());
+        "--representation", "sparse", "--out", dir.resolve("t").toString());
     assertThat(run.exitCode()).isEqualTo(2);
     assertThat(run.err()).contains("--representation").contains("implicit");
+    assertThat(Files.exists(dir.resolve("t"))).isFalse();
+    Run sampled = pullback("train", "--data", DATA, "--model", "mlp", "--hidden", "4", "--outputs", "2",
+        "--representation", "blocked", "--metric-fraction", "0.5", "--out", dir.resolve("t").toString());
+    assertThat(sampled.exitCode()).isEqualTo(2);
+    assertThat(sampled.err()).contains("--metric-fraction");
     assertThat(Files.exists(dir.resolve("t"))).isFalse();
   }
 

@@ -35,6 +35,9 @@ public final class BlockedTilesMetric implements MetricRepresentation {
     /** Passes over the tiles so far. */
     long passes();
 
+    /** Data passes the estimate took (one per band of tile columns). */
+    long estimatePasses();
+
     /** Frees the tiles. */
     void release();
   }
@@ -73,6 +76,11 @@ public final class BlockedTilesMetric implements MetricRepresentation {
     return r.x();
   }
 
+  /** Data passes the estimate of the tiles took. */
+  public long estimatePasses() {
+    return tiles.estimatePasses();
+  }
+
   /** The last solve's iterations, residual and convergence (null before the first solve). */
   public ConjugateGradient.Result lastSolve() {
     return lastSolve;
@@ -97,6 +105,7 @@ public final class BlockedTilesMetric implements MetricRepresentation {
   public Map<String, Object> details() {
     Map<String, Object> d = new LinkedHashMap<>();
     d.put("tile_passes", tiles.passes());
+    d.put("estimate_data_passes", tiles.estimatePasses());
     if (lastSolve != null) {
       d.put("cg_iterations", lastSolve.iterations());
       d.put("cg_relative_residual", lastSolve.relativeResidual());

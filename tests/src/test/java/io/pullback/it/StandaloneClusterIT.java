@@ -304,8 +304,11 @@ class StandaloneClusterIT {
     assertThat(TrainResumeIT.historyWithoutSeconds(arm)).isEqualTo(history);
     assertThat(ran.resolve("report.md")).exists();
     for (Path out : List.of(trained, ran)) {
-      JsonNode spark = JSON.readTree(out.resolve("manifest.json").toFile()).get("spark");
+      String text = Files.readString(out.resolve("manifest.json"));
+      assertThat(text).as("the secret is not in %s/manifest.json", out.getFileName()).doesNotContain(secret);
+      JsonNode spark = JSON.readTree(text).get("spark");
       assertThat(spark.get("master").asText()).isEqualTo(master);
+      assertThat(spark.get("conf").get("spark.authenticate.secret").asText()).isEqualTo("*****");
       assertThat(cluster.executorLogsOf(spark.get("app_id").asText())).as("executors of %s", out.getFileName()).isNotEmpty();
     }
   }

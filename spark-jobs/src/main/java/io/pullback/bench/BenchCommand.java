@@ -76,7 +76,16 @@ public final class BenchCommand implements Callable<Integer> {
   CommandSpec spec;
 
   private List<String> commandLine() {
-    List<String> args = new java.util.ArrayList<>(List.of("pullback"));
+    // bin/pullback passes -Dpullback.conf.dir; its --driver-memory becomes -Xmx.
+    List<String> args = new java.util.ArrayList<>();
+    if (System.getProperty("pullback.conf.dir") != null) {
+      args.add("bin/pullback");
+      for (String a : java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments()) {
+        if (a.startsWith("-Xmx")) args.add("--driver-memory " + a.substring(4));
+      }
+    } else {
+      args.add("pullback");
+    }
     args.addAll(spec.commandLine().getParseResult().originalArgs());
     return args;
   }

@@ -18,10 +18,10 @@ final class BenchReport {
   /** Why a figure can miss on a machine like this one, and what would close it. */
   static final Map<String, String> WHY_MISSED = Map.of(
       "kernel_vs_best_dgemm",
-      "The Gram kernel runs below the best dgemm when the BLAS in use has a weak dsyrk (the Java BLAS: dsyrk is not vectorised, so the "
-          + "accumulator falls back to dgemm on upper panels, which wastes tile/N of the flops) or when the machine is loaded while one side "
-          + "runs. Closing it: put the org.bytedeco:openblas jar (or a system OpenBLAS) on the class path so the native dsyrk is used; on "
-          + "a loaded machine rerun, since the ratio compares two best-of-rounds timings.",
+      "The Gram kernel runs below the best dgemm when the BLAS in use has a weak dsyrk (the Java BLAS: its dsyrk is not vectorised, so "
+          + "the accumulator uses dgemm on upper panels, which wastes tile/N of the flops), when the BLAS in use is not the one with the "
+          + "fastest dgemm (the second factor of the figure), or when other processes take the core during some rounds. Closing it: put the "
+          + "org.bytedeco:openblas jar (or a system OpenBLAS) on the class path so the native dsyrk is used, and rerun on a quieter machine.",
       "estimate_vs_mllib_n1024",
       "MLlib's per-row dspr is memory-bound, Pullback's per-block dsyrk is compute-bound; the gap shrinks when M/partition is small "
           + "(fixed Spark job overhead dominates) or when the machine is shared. Closing it: larger M (the full run uses 200,000), fewer "
@@ -172,16 +172,16 @@ final class BenchReport {
       plot(results.resolve("scaling-rows.png"), "Estimate time against M", "M (rows)", "seconds", List.of(new Plot("Pullback estimate", xs, ys)));
       md.append("\n![time against M](results/scaling-rows.png)\n\n");
       if (sc.get("executors") instanceof List<?> ex) {
-        md.append("Against executors (`local-cluster[E,1,").append(sc.get("executor_memory_mb")).append("]`, one core each, separate driver JVM, 4 partitions):\n\n")
-            .append("| master | seconds | shuffle write bytes | task result bytes | driver peak heap MiB |\n|---|---|---|---|---|\n");
+        md.append("Against executors (`local-cluster[E,1,").append(sc.get("executor_memory_mb")).append("]`, one core each, separate driver JVM, 16 partitions, the run starts once every executor has registered):\n\n")
+            .append("| master | seconds | cached partitions per executor | shuffle write bytes | task result bytes | driver peak heap MiB |\n|---|---|---|---|---|---|\n");
         for (Object o : ex) {
           Map<String, Object> r = (Map<String, Object>) o;
           if (r.containsKey("error")) {
-            md.append("| ").append(r.get("master")).append(" | failed: ").append(r.get("error")).append(" | | | |\n");
+            md.append("| ").append(r.get("master")).append(" | failed: ").append(r.get("error")).append(" | | | | |\n");
             continue;
           }
           md.append("| ").append(r.get("master")).append(" | ").append(String.format(Locale.ROOT, "%.3f", num(r.get("estimate_seconds")))).append(" | ")
-              .append(r.get("shuffle_write_bytes")).append(" | ").append(r.get("task_result_bytes")).append(" | ")
+              .append(r.get("partitions_per_executor")).append(" | ").append(r.get("shuffle_write_bytes")).append(" | ").append(r.get("task_result_bytes")).append(" | ")
               .append(((Number) r.get("driver_peak_heap_bytes")).longValue() >> 20).append(" |\n");
         }
         md.append('\n');

@@ -57,6 +57,11 @@ public final class ScalingProbe {
           if (e.taskMetrics() != null) resultBytes.addAndGet(e.taskMetrics().resultSize());
         }
       });
+      // Every executor must be up before the data are generated and cached, or the first one to register
+      // caches every partition and the run measures one executor whatever E is.
+      int expected = executorsIn(master);
+      long deadline = System.nanoTime() + 180_000_000_000L;
+      while (spark.sparkContext().getExecutorMemoryStatus().size() - 1 < expected && System.nanoTime() < deadline) Thread.sleep(200);
       LogisticModel model = new LogisticModel(n - 1);
       String data = "synthetic:gaussian?rows=" + rows + "&features=" + (n - 1) + "&seed=7&classes=2";
       LabelRule rule = new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic");
@@ -86,8 +91,14 @@ public final class ScalingProbe {
         }
         peak = Math.max(peak, heap);
       }
+      // Where the cached partitions live (tasks run where their blocks are cached).
+      Map<String, Integer> perExecutor = new java.util.TreeMap<>();
+      for (String id : loaded.blocks().mapPartitions(it -> java.util.List.of(org.apache.spark.SparkEnv.get().executorId()).iterator()).collect()) {
+        perExecutor.merge(id, 1, Integer::sum);
+      }
       loaded.release();
       out.put("master", master);
+      out.put("partitions_per_executor", perExecutor);
       out.put("executors", spark.sparkContext().getExecutorMemoryStatus().size() - 1);
       out.put("rows", rows);
       out.put("n", n);
@@ -104,6 +115,12 @@ public final class ScalingProbe {
     System.out.println("SCALING-JSON " + Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
         .writeValueAsString(out));
     System.exit(0);
+  }
+
+  /** E of {@code local-cluster[E,cores,mem]}, else 1. */
+  static int executorsIn(String master) {
+    var m = java.util.regex.Pattern.compile("local-cluster\\[\\s*(\\d+)\\s*,").matcher(master);
+    return m.find() ? Integer.parseInt(m.group(1)) : 1;
   }
 
   static void waitForListeners(SparkSession spark) {

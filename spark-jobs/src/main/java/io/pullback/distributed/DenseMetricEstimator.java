@@ -41,19 +41,14 @@ public final class DenseMetricEstimator {
    */
   public static DenseMetric estimate(LoadedData data, FactorSource source, long reduceBudgetBytes) {
     int n = source.numParams();
-    int r = source.rowsPerExample();
     GramAccumulator.Kernel kernel = GramAccumulator.Kernel.forCurrentBlas();
+    // Row-major factor rows skip a transposition when the model writes its Jacobian that way (logistic).
+    boolean rowMajor = source.prefersRowMajor();
     JavaPairRDD<Integer, PackedGram> partials = data.blocks()
         .mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
           GramAccumulator acc = new GramAccumulator(n, kernel);
           double[] factors = new double[0];
-          while (blocks.hasNext()) {
-            ExampleBlock block = blocks.next();
-            int rows = block.rows() * r;
-            if (factors.length < rows * n) factors = new double[rows * n];
-            source.compute(block, factors);
-            acc.add(factors, rows, block.weightSum(), block.rows());
-          }
+          while (blocks.hasNext()) factors = addBlock(source, rowMajor, blocks.next(), factors, acc);
           return List.of(new Tuple2<>(index, PackedGram.of(acc))).iterator();
         }, true)
         .mapToPair(t -> t);
@@ -62,5 +57,26 @@ public final class DenseMetricEstimator {
     PackedGram total = DeterministicTreeReduce.reduce(partials, PackedGram::merge, fanIn);
     double[] g = GramAccumulator.finishPacked(total.packed, n, total.weightSum);
     return new DenseMetric(n, g, total.weightSum, total.count, fanIn);
+  }
+
+  /**
+   * Adds one block's factor rows to {@code acc}, in the layout the source prefers (row-major skips a
+   * transposition; see {@link FactorSource#prefersRowMajor}).
+   *
+   * @param factors work buffer (grown when too small)
+   * @return the work buffer to pass with the next block
+   */
+  static double[] addBlock(FactorSource source, boolean rowMajor, ExampleBlock block, double[] factors, GramAccumulator acc) {
+    int rows = block.rows() * source.rowsPerExample();
+    int n = source.numParams();
+    double[] buffer = factors.length < (long) rows * n ? new double[Math.multiplyExact(rows, n)] : factors;
+    if (rowMajor) {
+      source.computeRowMajor(block, buffer);
+      acc.addRowMajor(buffer, rows, block.weightSum(), block.rows());
+    } else {
+      source.compute(block, buffer);
+      acc.add(buffer, rows, block.weightSum(), block.rows());
+    }
+    return buffer;
   }
 }

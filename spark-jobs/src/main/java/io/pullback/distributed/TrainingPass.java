@@ -59,11 +59,8 @@ public final class TrainingPass {
               p.weight += sampled.weightSum();
               p.count += sampled.rows();
               if (withMetric) {
-                ExampleBlock m = metricSample.sample(sampled, step);
-                int rows = m.rows() * metricSource.rowsPerExample();
-                if (factors.length < rows * n) factors = new double[rows * n];
-                metricSource.compute(m, factors);
-                p.gram.add(factors, rows, m.weightSum(), m.rows());
+                factors = DenseMetricEstimator.addBlock(metricSource, metricSource.prefersRowMajor(), metricSample.sample(sampled, step),
+                    factors, p.gram);
               }
             }
             return List.of(new Tuple2<>(index, p.pack())).iterator();

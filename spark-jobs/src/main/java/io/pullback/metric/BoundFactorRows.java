@@ -40,4 +40,15 @@ public final class BoundFactorRows implements FactorSource {
     if (workspace == null) workspace = rows.newWorkspace(block.rows());
     rows.compute(theta, block, workspace, factors);
   }
+
+  @Override
+  public boolean prefersRowMajor() {
+    return rows.prefersRowMajor();
+  }
+
+  @Override
+  public void computeRowMajor(ExampleBlock block, double[] factors) {
+    if (workspace == null) workspace = rows.newWorkspace(block.rows());
+    rows.computeRowMajor(theta, block, workspace, factors);
+  }
 }

@@ -153,38 +153,19 @@ public final class FactorRows implements Serializable {
     int b = block.rows();
     int n = model.numParams();
     int k = model.outputDim();
-    long needed = (long) b * rows * n;
-    if (needed > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("B*r*N = " + needed + " factor values do not fit in one array; use smaller blocks");
-    }
-    if (factors.length < needed) {
-      throw new IllegalArgumentException("factors has " + factors.length + " values, needs B*r*N = " + needed);
-    }
+    checkFactorLength(b, n, factors);
     checkWeights(block);
     if (kind == MetricKind.EMPIRICAL_FISHER) checkLabels(block);
     if (ws == null) ws = new Workspace(b);
     ws.ensure(b);
-    OutputDistribution dist = model.distribution();
     double[] out = ws.outputs;
 
-    boolean direct = kind == MetricKind.FUNCTION
-        || (kind == MetricKind.FISHER && dist != OutputDistribution.CATEGORICAL_SOFTMAX);
-    if (direct) {
+    if (isDirect()) {
       // r = K and row b·K + k of R is row b·K + k of J: write J in place, then scale rows.
       model.jacobian(theta, block, out, factors);
       int bk = b * k;
       double[] scale = ws.coef; // length >= B·K here (r = K)
-      for (int e = 0; e < b; e++) {
-        double s = Math.sqrt(block.weight(e));
-        if (kind == MetricKind.FISHER && dist == OutputDistribution.BERNOULLI_LOGIT) {
-          double z = out[e];
-          s *= Math.sqrt(sigmoid(z) * sigmoid(-z));
-        }
-        for (int o = 0; o < k; o++) scale[e * k + o] = s;
-      }
-      boolean unit = true;
-      for (int t = 0; t < bk && unit; t++) unit = scale[t] == 1.0;
-      if (unit) return; // unweighted function rows: the Jacobian as is (saves a pass over B·K·N values)
+      if (directRowScales(block, out, scale)) return; // unit scales: the Jacobian as is
       for (int j = 0; j < n; j++) {
         int col = j * bk;
         for (int t = 0; t < bk; t++) factors[col + t] *= scale[t];
@@ -197,6 +178,86 @@ public final class FactorRows implements Serializable {
     model.jacobian(theta, block, out, jac);
     fillCoefficients(block, out, coef, ws.probs);
     combine(jac, coef, b, k, n, factors);
+  }
+
+  /**
+   * True when {@link #computeRowMajor} is the cheaper layout: the rows are the model's Jacobian rows
+   * scaled ({@code function}, Gaussian/Bernoulli {@code fisher}) and the model writes its Jacobian
+   * row-major directly ({@link Model#hasRowMajorJacobian}), so the Gram kernel skips a transposition.
+   */
+  public boolean prefersRowMajor() {
+    return isDirect() && model.hasRowMajorJacobian();
+  }
+
+  /**
+   * As {@link #compute}, but writes the factor rows row-major {@code (B·r) × N}:
+   * {@code factors[(b·r + i)·N + j]} ({@link GramAccumulator#addRowMajor} consumes it). Same values.
+   * When {@link #prefersRowMajor} is false this computes the column-major rows and transposes them
+   * ({@code O(B·r·N)} extra memory and copies).
+   *
+   * @param ws work buffers from {@link #newWorkspace} (null: allocate for this call)
+   * @param factors (modified) length at least {@code B·r·N}
+   */
+  public void computeRowMajor(double[] theta, ExampleBlock block, Workspace ws, double[] factors) {
+    int b = block.rows();
+    int n = model.numParams();
+    checkFactorLength(b, n, factors);
+    if (!isDirect()) {
+      double[] columnMajor = new double[b * rows * n];
+      compute(theta, block, ws, columnMajor);
+      io.pullback.linalg.Transpose.rowToColumnMajor(columnMajor, n, b * rows, factors, 0, n, 1);
+      return;
+    }
+    checkWeights(block);
+    if (ws == null) ws = new Workspace(b);
+    ws.ensure(b);
+    double[] out = ws.outputs;
+    model.jacobianRowMajor(theta, block, out, factors);
+    double[] scale = ws.coef;
+    if (directRowScales(block, out, scale)) return;
+    int bk = b * model.outputDim();
+    for (int t = 0; t < bk; t++) {
+      double sc = scale[t];
+      int row = t * n;
+      for (int j = 0; j < n; j++) factors[row + j] *= sc;
+    }
+  }
+
+  /** Rows are the Jacobian's, scaled: {@code function}, and {@code fisher} except for the softmax. */
+  private boolean isDirect() {
+    return kind == MetricKind.FUNCTION
+        || (kind == MetricKind.FISHER && model.distribution() != OutputDistribution.CATEGORICAL_SOFTMAX);
+  }
+
+  /**
+   * The per-row scales of the direct kinds, {@code scale[b·K + k] = √w_b} (times {@code √(σ(z)σ(−z))}
+   * for the Bernoulli fisher). Returns true when every scale is 1 (the Jacobian is the factor block).
+   */
+  private boolean directRowScales(ExampleBlock block, double[] out, double[] scale) {
+    int b = block.rows();
+    int k = model.outputDim();
+    boolean bernoulliFisher = kind == MetricKind.FISHER && model.distribution() == OutputDistribution.BERNOULLI_LOGIT;
+    boolean unit = true;
+    for (int e = 0; e < b; e++) {
+      double s = Math.sqrt(block.weight(e));
+      if (bernoulliFisher) {
+        double z = out[e];
+        s *= Math.sqrt(sigmoid(z) * sigmoid(-z));
+      }
+      for (int o = 0; o < k; o++) scale[e * k + o] = s;
+      unit &= s == 1.0;
+    }
+    return unit;
+  }
+
+  private void checkFactorLength(int b, int n, double[] factors) {
+    long needed = (long) b * rows * n;
+    if (needed > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("B*r*N = " + needed + " factor values do not fit in one array; use smaller blocks");
+    }
+    if (factors.length < needed) {
+      throw new IllegalArgumentException("factors has " + factors.length + " values, needs B*r*N = " + needed);
+    }
   }
 
   /**

@@ -23,4 +23,25 @@ public interface FactorSource extends Serializable {
    * @param factors (modified) length at least {@code B·r·N}
    */
   void compute(ExampleBlock block, double[] factors);
+
+  /**
+   * True when {@link #computeRowMajor} is cheaper than {@link #compute} for this source (the
+   * estimators then use the row-major Gram kernel). Default false.
+   */
+  default boolean prefersRowMajor() {
+    return false;
+  }
+
+  /**
+   * As {@link #compute}, but row-major {@code (B·r) × N}: row {@code t}'s N values at
+   * {@code factors[t·N …]}. The default computes the column-major rows and transposes them.
+   *
+   * @param factors (modified) length at least {@code B·r·N}
+   */
+  default void computeRowMajor(ExampleBlock block, double[] factors) {
+    int rows = block.rows() * rowsPerExample();
+    double[] columnMajor = new double[Math.multiplyExact(rows, numParams())];
+    compute(block, columnMajor);
+    io.pullback.linalg.Transpose.rowToColumnMajor(columnMajor, numParams(), rows, factors, 0, numParams(), 1);
+  }
 }

@@ -60,6 +60,35 @@ public interface Model extends Serializable {
   void jacobian(double[] theta, ExampleBlock block, double[] outputs, double[] jacobian);
 
   /**
+   * True when {@link #jacobianRowMajor} writes the row-major Jacobian directly, at no more cost than
+   * {@link #jacobian}; the Gram kernels then consume it without a transposition. Default false.
+   */
+  default boolean hasRowMajorJacobian() {
+    return false;
+  }
+
+  /**
+   * As {@link #jacobian}, but row-major {@code (B·K) × N}: {@code jacobian[(b·K + k)·N + j]}, each
+   * output's row of N values contiguous. The default forms the column-major Jacobian in a temporary
+   * array and transposes it ({@code O(B·K·N)} extra memory and copies); models that override
+   * {@link #hasRowMajorJacobian} write it directly.
+   *
+   * @param outputs (modified) length at least {@code B·K}
+   * @param jacobian (modified) length at least {@code B·K·N}, row-major {@code (B·K) × N}
+   */
+  default void jacobianRowMajor(double[] theta, ExampleBlock block, double[] outputs, double[] jacobian) {
+    int rows = block.rows() * outputDim();
+    int n = numParams();
+    if ((long) rows * n > jacobian.length) {
+      throw new IllegalArgumentException("jacobian has " + jacobian.length + " values, needs B*K*N = " + (long) rows * n);
+    }
+    double[] columnMajor = new double[Math.multiplyExact(rows, n)];
+    jacobian(theta, block, outputs, columnMajor);
+    // The column-major (B·K) × N array is the row-major N × (B·K) one.
+    io.pullback.linalg.Transpose.rowToColumnMajor(columnMajor, n, rows, jacobian, 0, n, 1);
+  }
+
+  /**
    * Jacobian-vector product of a block: {@code jv[b·K + k] = Σ_j ∂f_k(x_b)/∂θ_j · v_j}, without
    * storing the Jacobian when the model overrides this (the default forms it: {@code O(B·K·N)} memory).
    *

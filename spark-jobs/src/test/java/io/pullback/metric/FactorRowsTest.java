@@ -104,6 +104,50 @@ class FactorRowsTest {
     assertThat(NaiveMetric.relError(acc, ref)).isLessThan(1e-12);
   }
 
+  /**
+   * Every model × kind: the row-major factor rows (direct, or the transposing default) hold exactly
+   * the values of the column-major ones, weighted and unweighted; only logistic function/fisher rows
+   * are written row-major directly.
+   */
+  @ParameterizedTest(name = "{0} {1} seed={2}")
+  @MethodSource("modelsTimesKinds")
+  void rowMajorFactorRowsAreTheTransposeOfColumnMajorOnes(Model model, MetricKind kind, long seed) {
+    double[] theta = TestModels.randomTheta(model, seed);
+    int n = model.numParams();
+    FactorRows fr = new FactorRows(model, kind, 3, seed);
+    int r = fr.rowsPerExample();
+    for (boolean weighted : new boolean[] {false, true}) {
+      for (ExampleBlock b : blocks(model, seed, 3, weighted, 6, 1)) {
+        int rows = b.rows() * r;
+        double[] col = new double[rows * n];
+        double[] row = new double[rows * n];
+        fr.compute(theta, b, null, col);
+        fr.computeRowMajor(theta, b, fr.newWorkspace(b.rows()), row);
+        for (int t = 0; t < rows; t++) {
+          for (int j = 0; j < n; j++) {
+            assertThat(row[t * n + j]).as("weighted %s row %d param %d", weighted, t, j).isEqualTo(col[j * rows + t]);
+          }
+        }
+        // The model-level row-major Jacobian (direct or default transposition) agrees too.
+        int k = model.outputDim();
+        double[] out = new double[b.rows() * k];
+        double[] outRow = new double[b.rows() * k];
+        double[] jac = new double[b.rows() * k * n];
+        double[] jacRow = new double[b.rows() * k * n];
+        model.jacobian(theta, b, out, jac);
+        model.jacobianRowMajor(theta, b, outRow, jacRow);
+        assertThat(outRow).isEqualTo(out);
+        for (int t = 0; t < b.rows() * k; t++) {
+          for (int j = 0; j < n; j++) assertThat(jacRow[t * n + j]).isEqualTo(jac[j * b.rows() * k + t]);
+        }
+      }
+    }
+    boolean direct = kind == MetricKind.FUNCTION || kind == MetricKind.FISHER;
+    assertThat(fr.prefersRowMajor()).isEqualTo(model instanceof LogisticModel && direct);
+    assertThatThrownBy(() -> fr.computeRowMajor(theta, blocks(model, seed, 0, false, 2).get(0), null, new double[2 * r * n - 1]))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("needs B*r*N");
+  }
+
   /** Logistic fisher = X̃ᵀ diag(p(1−p)) X̃ / M with X̃ = [X, 1]. Tolerance 1e-12 relative. */
   @Test
   void logisticFisherClosedForm() {

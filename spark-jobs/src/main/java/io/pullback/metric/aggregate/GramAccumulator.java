@@ -74,8 +74,12 @@ public final class GramAccumulator implements Serializable {
   private final double[] gram;
   private double weightSum;
   private long count;
-  /** Packed small blocks not yet added: column-major chunkRows × N, {@code pending} rows used. */
+  /**
+   * Packed small blocks not yet added, {@code pending} rows used: column-major {@code chunkRows × N}
+   * ({@code chunkRowMajor} false) or row-major ({@code true}, rows contiguous).
+   */
   private transient double[] chunk;
+  private boolean chunkRowMajor;
   /** Copy of one row slice of a block larger than {@code maxRows}. */
   private transient double[] sliceBuffer;
   private int pending;
@@ -132,8 +136,9 @@ public final class GramAccumulator implements Serializable {
       throw new IllegalArgumentException("factors holds " + factors.length + " values, fewer than rows*N = " + (long) rows * n);
     }
     if (rows > 0 && rows < chunkRows) {
-      if (pending + rows > chunkRows) flush();
+      if (pending + rows > chunkRows || (pending > 0 && chunkRowMajor)) flush();
       if (chunk == null) chunk = new double[chunkRows * n];
+      chunkRowMajor = false;
       for (int j = 0; j < n; j++) System.arraycopy(factors, j * rows, chunk, j * chunkRows + pending, rows);
       pending += rows;
     } else if (rows > 0) {
@@ -145,11 +150,62 @@ public final class GramAccumulator implements Serializable {
     return this;
   }
 
+  /**
+   * Adds {@code AᵀA} for a block of factor rows stored <em>row-major</em> (each row's N values
+   * contiguous), with no transposition: the block is the column-major {@code N × rows} matrix
+   * {@code Aᵀ}, so one {@code dsyrk("U","N")} (or {@code dgemm("N","T")} panels) adds
+   * {@code Aᵀ(Aᵀ)ᵀ = AᵀA}. Same flops, chunking and results (up to rounding) as {@link #add}.
+   *
+   * @param factors row-major {@code rows × N} (not modified): {@code factors[r·N + j]}
+   * @param rows number of factor rows in the block
+   * @param blockWeight the weight total of the examples those rows came from
+   * @param examples number of examples in the block
+   */
+  public GramAccumulator addRowMajor(double[] factors, int rows, double blockWeight, long examples) {
+    if (rows < 0 || (long) rows * n > factors.length) {
+      throw new IllegalArgumentException("factors holds " + factors.length + " values, fewer than rows*N = " + (long) rows * n);
+    }
+    if (rows > 0 && rows < chunkRows) {
+      if (pending + rows > chunkRows || (pending > 0 && !chunkRowMajor)) flush();
+      if (chunk == null) chunk = new double[chunkRows * n];
+      chunkRowMajor = true;
+      System.arraycopy(factors, 0, chunk, pending * n, rows * n);
+      pending += rows;
+    } else if (rows > 0) {
+      flush();
+      syrkRowMajor(factors, rows);
+    }
+    weightSum += blockWeight;
+    count += examples;
+    return this;
+  }
+
   /** Adds the packed small blocks, if any. */
   private void flush() {
     if (pending > 0) {
-      syrk(chunk, pending, chunkRows);
+      if (chunkRowMajor) syrkRowMajor(chunk, pending); else syrk(chunk, pending, chunkRows);
       pending = 0;
+    }
+  }
+
+  /** Upper triangle of {@code gram += AᵀA}, A row-major {@code rows × N}; row slices need no copy. */
+  private void syrkRowMajor(double[] a, int rows) {
+    int step = maxRows > 0 ? maxRows : rows;
+    BLAS blas = Blas.get();
+    for (int r0 = 0; r0 < rows; r0 += step) {
+      int k = Math.min(step, rows - r0);
+      int off = r0 * n;
+      switch (kernel) {
+        case SYRK -> blas.dsyrk("U", "N", n, k, 1.0, a, off, n, 1.0, gram, 0, n);
+        case GEMM -> blas.dgemm("N", "T", n, n, k, 1.0, a, off, n, a, off, n, 1.0, gram, 0, n);
+        case GEMM_TILES -> {
+          for (int j0 = 0; j0 < n; j0 += tile) {
+            int w = Math.min(tile, n - j0);
+            blas.dgemm("N", "T", j0 + w, w, k, 1.0, a, off, n, a, off + j0, n, 1.0, gram, j0 * n, n);
+          }
+        }
+        default -> throw new AssertionError(kernel);
+      }
     }
   }
 

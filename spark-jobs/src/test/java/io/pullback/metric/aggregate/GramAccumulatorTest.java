@@ -68,6 +68,53 @@ class GramAccumulatorTest {
     }
   }
 
+  /** Row-major copy of a column-major rows × n block. */
+  static double[] rowMajor(double[] a, int rows, int n) {
+    double[] t = new double[rows * n];
+    for (int r = 0; r < rows; r++) {
+      for (int j = 0; j < n; j++) t[r * n + j] = a[j * rows + r];
+    }
+    return t;
+  }
+
+  @ParameterizedTest(name = "seed={0} N={1}")
+  @MethodSource("cases")
+  void rowMajorBlocksEqualNaiveSumAlsoWhenMixedWithColumnMajorBlocks(long seed, int n, int[] blocks) {
+    // Same tile/chunk/max-rows grid as above; blocks alternate layouts (odd seeds start row-major),
+    // and a second pass is all row-major, so both chunk-layout switches and pure runs are covered.
+    int[][] tileAndChunk = {{256, 0, 0}, {4, 0, 7}, {5, 8, 0}, {1, 3, 2}, {64, 256, 0}, {3, 4, 16}};
+    for (boolean mixed : new boolean[] {true, false}) {
+      for (GramAccumulator.Kernel kernel : GramAccumulator.Kernel.values()) {
+        for (int[] tc : tileAndChunk) {
+          SplittableRandom rng = new SplittableRandom(seed);
+          GramAccumulator acc = new GramAccumulator(n, kernel, tc[0], tc[1], tc[2]);
+          double[] naive = new double[n * n];
+          double weight = 0;
+          for (int b = 0; b < blocks.length; b++) {
+            int rows = blocks[b];
+            double[] a = randomBlock(rng, rows, n);
+            boolean asRows = !mixed || (b + seed) % 2 == 1;
+            if (asRows) acc.addRowMajor(rowMajor(a, rows, n), rows, rows, rows); else acc.add(a, rows, rows, rows);
+            addNaive(naive, a, rows, n);
+            weight += rows;
+          }
+          double[] g = acc.finish();
+          for (int k = 0; k < n * n; k++) {
+            assertThat(g[k]).as("mixed %s kernel %s tile %d chunk %d max rows %d entry %d", mixed, kernel, tc[0], tc[1], tc[2], k)
+                .isCloseTo(naive[k] / weight, org.assertj.core.api.Assertions.within(1e-13));
+          }
+          assertThat(acc.count()).isEqualTo(java.util.Arrays.stream(blocks).sum());
+        }
+      }
+    }
+  }
+
+  @Test
+  void rowMajorRejectsShortFactorBuffer() {
+    assertThatThrownBy(() -> new GramAccumulator(4).addRowMajor(new double[7], 2, 2, 2))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("rows*N = 8");
+  }
+
   @Test
   void packedSmallBlocksSurviveSerialisationAndMerge() throws Exception {
     SplittableRandom rng = new SplittableRandom(77);

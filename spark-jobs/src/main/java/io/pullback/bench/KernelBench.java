@@ -77,6 +77,54 @@ public final class KernelBench {
     return new Point(kernel.name().toLowerCase(java.util.Locale.ROOT), n, rows, tile, bestK, bestG, bestK / bestG, ratios[rounds / 2]);
   }
 
+  /**
+   * Aggregate GFLOP/s of {@code threads} Gram kernels running at once on private {@code rows × N}
+   * blocks (the shape and thread count of an estimate's tasks), each for at least {@code minSeconds}
+   * after a warm-up call: the most any Gram implementation can get from this machine's cores with
+   * this BLAS. Flops counted as {@link #measure} does ({@code rows·N·(N+1)} per call).
+   */
+  public static double concurrentRate(GramAccumulator.Kernel kernel, int n, int rows, int threads, double minSeconds)
+      throws InterruptedException {
+    double flopsPerCall = (double) rows * n * (n + 1);
+    double[] flops = new double[threads];
+    long[] nanos = new long[threads];
+    java.util.concurrent.CyclicBarrier start = new java.util.concurrent.CyclicBarrier(threads);
+    List<Thread> workers = new ArrayList<>();
+    for (int t = 0; t < threads; t++) {
+      int id = t;
+      Thread w = new Thread(() -> {
+        SplittableRandom rng = new SplittableRandom(id + 1);
+        double[] a = new double[rows * n];
+        for (int i = 0; i < a.length; i++) a[i] = rng.nextDouble(-1, 1);
+        GramAccumulator acc = new GramAccumulator(n, kernel, GramAccumulator.DEFAULT_TILE, 0);
+        acc.add(a, rows, rows, rows); // warm-up
+        try {
+          start.await();
+        } catch (Exception e) {
+          throw new IllegalStateException(e);
+        }
+        long t0 = System.nanoTime();
+        int calls = 0;
+        do {
+          acc.add(a, rows, rows, rows);
+          calls++;
+        } while (System.nanoTime() - t0 < minSeconds * 1e9);
+        nanos[id] = System.nanoTime() - t0;
+        flops[id] = flopsPerCall * calls;
+      }, "kernel-bench-" + t);
+      workers.add(w);
+      w.start();
+    }
+    for (Thread w : workers) w.join();
+    double total = 0;
+    long longest = 0;
+    for (int t = 0; t < threads; t++) {
+      total += flops[t];
+      longest = Math.max(longest, nanos[t]);
+    }
+    return total / longest;
+  }
+
   /** GFLOP/s of {@code op} repeated until at least {@code minSeconds} have passed. */
   static double rate(Runnable op, double flopsPerCall, double minSeconds) {
     long t0 = System.nanoTime();

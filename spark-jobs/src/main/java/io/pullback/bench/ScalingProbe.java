@@ -44,6 +44,9 @@ public final class ScalingProbe {
         .config("spark.driver.host", "127.0.0.1")
         .config("spark.driver.bindAddress", "127.0.0.1")
         .config("spark.executorEnv.OPENBLAS_NUM_THREADS", "1")
+        // Executors get the worker's memory (Spark's default is 1g): the cached rows must stay in memory,
+        // or every repeat reads them back from disk and the probe measures the disk.
+        .config("spark.executor.memory", memoryMbIn(master) + "m")
         .getOrCreate();
     Map<String, Object> out = new LinkedHashMap<>();
     try {
@@ -115,6 +118,12 @@ public final class ScalingProbe {
     System.out.println("SCALING-JSON " + Json.mapper().writer().without(com.fasterxml.jackson.databind.SerializationFeature.INDENT_OUTPUT)
         .writeValueAsString(out));
     System.exit(0);
+  }
+
+  /** MEM (MiB per worker) of {@code local-cluster[E,cores,MEM]}, else 1024. */
+  static int memoryMbIn(String master) {
+    var m = java.util.regex.Pattern.compile("local-cluster\\[\\s*\\d+\\s*,\\s*\\d+\\s*,\\s*(\\d+)\\s*]").matcher(master);
+    return m.find() ? Integer.parseInt(m.group(1)) : 1024;
   }
 
   /** E of {@code local-cluster[E,cores,mem]}, else 1. */

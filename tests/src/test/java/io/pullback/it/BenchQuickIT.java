@@ -47,6 +47,11 @@ class BenchQuickIT extends CliHarness {
     assertThat(json.path("sections").path("kernel").path("providers").size()).isGreaterThanOrEqualTo(3);
     assertThat(json.path("sections").path("mllib").path("results").size()).isEqualTo(2);
     assertThat(json.path("sections").path("mllib").path("results").get(0).path("max_relative_difference").asDouble()).isLessThan(1e-10);
+    JsonNode first = json.path("sections").path("mllib").path("results").get(0);
+    assertThat(first.path("blas_limit_seconds").asDouble()).isPositive();
+    assertThat(first.path("speedup_ceiling").asDouble()).isCloseTo(first.path("mllib_seconds").asDouble() / first.path("blas_limit_seconds").asDouble(),
+        org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(json.path("sections").path("scaling").path("two_kernels_over_one").path("mean").asDouble()).isPositive();
     assertThat(json.path("sections").path("scaling").path("executors").size()).isEqualTo(2);
     assertThat(json.path("sections").path("scaling").path("executors").get(1).has("estimate_seconds"))
         .as("local-cluster run: %s", json.path("sections").path("scaling").path("executors")).isTrue();

@@ -23,31 +23,29 @@ final class BenchReport {
           + "fastest dgemm (the second factor of the figure), or when other processes take the core during some rounds. Closing it: put the "
           + "org.bytedeco:openblas jar (or a system OpenBLAS) on the class path so the native dsyrk is used, and rerun on a quieter machine.",
       "estimate_vs_mllib_n1024",
-      "The speedup over MLlib is bounded by its ceiling (in the measured column): MLlib's time divided by the time the BLAS kernels "
-          + "alone need for the M·N·(N+1) flops when as many run at once as the estimate has tasks (no Spark, no data). MLlib's per-row "
-          + "dspr is bound by cache bandwidth; at N = 1024 its 4 MiB packed triangle stays in this CPU's 32 MiB L3, so it is only a few "
-          + "times slower than the FMA units, and on a machine whose two vCPUs share FP throughput (two concurrent kernels run at well "
-          + "under twice one kernel's rate) the ceiling itself is near or below 4. Compare the figure with its ceiling (column "
-          + "'Pullback / BLAS limit' in the table below): near 1 means Pullback is at the BLAS limit and nothing in Pullback can close "
-          + "the gap. Closing it: a machine with more FP throughput per core relative to its cache bandwidth (wider FMA, AVX-512), or "
-          + "more cores per executor than the 2 vCPUs here; a faster dsyrk would raise the ceiling for every Gram implementation.",
+      "No Gram implementation can beat MLlib by more than the ceiling: MLlib's time over the time the BLAS kernels alone need for "
+          + "the M·N·(N+1) flops, as many running at once as the estimate has tasks (no Spark, no data). MLlib's per-row dspr is bound "
+          + "by cache bandwidth, and at N = 1024 its 4 MiB packed triangle stays in this CPU's 32 MiB L3, so MLlib is only about four "
+          + "times slower than the FMA units and the ceiling sits near the target. Pullback's own cost above the BLAS limit is the copy "
+          + "of each cached feature block into factor rows [x, 1], Spark's job and task latency, and the reduction of the 4 MiB "
+          + "partials. Closing it: forming the Gram from the cached feature block in place (dsyrk on the features, the bias column as "
+          + "column sums) would remove the copy, which is most of that cost; beyond that only a machine with more FP throughput per "
+          + "unit of cache bandwidth (AVX-512, more cores) raises the ceiling.",
       "estimate_vs_mllib_n2048",
-      "As for N = 1024: compare with the ceiling (MLlib time over the BLAS-limit time of the same flops). At N = 2048 MLlib's 16 MiB "
-          + "packed triangle per task no longer fits the shared L3 (two tasks: 32 MiB), so MLlib becomes DRAM-bound and the ceiling rises; "
-          + "a miss with 'Pullback / BLAS limit' near 1 means the ceiling was below 10 on this run (the ratio varies with how much memory "
-          + "bandwidth the machine's neighbours take). Closing it: as for N = 1024; Pullback's own overhead above the BLAS limit is shown "
-          + "in the table (Jacobian rows are written row-major for logistic, so no transposition is left).",
+      "As for N = 1024: compare with the ceiling. At N = 2048 MLlib's 16 MiB packed triangle per task no longer fits the shared L3 "
+          + "(two tasks: 32 MiB), so MLlib becomes DRAM-bound and the ceiling rises, but it moves with the memory bandwidth the host's "
+          + "neighbours leave. Closing it: as for N = 1024.",
       "estimate_vs_numpy",
       "numpy runs one multi-threaded OpenBLAS syrk over one contiguous array; Pullback adds Spark task scheduling, the copy of each "
           + "block into column-major factor rows, per-partition partial matrices and their reduction, and runs single-threaded BLAS per "
           + "task. Closing it: larger M per partition amortises the fixed costs; a Jacobian that writes factors in place of the copy.",
       "executors_2_vs_1",
-      "Two one-core executors can be at most as much faster than one as two BLAS kernels running at once are faster than one kernel; "
-          + "the figure's note gives that machine ceiling, measured before and after the cluster runs. On this VM the two vCPUs share "
-          + "floating-point throughput part of the time (two concurrent kernels reach between about 1.0x and 2.0x one kernel's rate, "
-          + "varying with the host's load), and the driver and the two executor JVMs share the same two vCPUs. When the ceiling is near "
-          + "or below 1.7 no implementation can reach the target here. Closing it: run on a machine with at least as many physical "
-          + "cores as executors (plus one for the driver), with more rows per executor so fixed job latency is amortised.",
+      "Two one-core executors can be at most as much faster than one as two BLAS kernels running at once are faster than one "
+          + "(the machine ceiling in the note, measured in the bench's JVM before and after the cluster runs; on this VM it varies "
+          + "between about 1.0 and 2.0 with the host's load, because the two vCPUs can share FP units). Below that ceiling, the "
+          + "driver, the local-cluster's master and worker, and two executor JVMs (each with its own GC and JIT threads) all run on the "
+          + "same two vCPUs as the kernels, and every task pays an RPC launch and a result fetch. Closing it: a machine with more "
+          + "cores than executors (one for the driver), and more rows per task so the per-task latency is amortised.",
       "ngd_passes_vs_mllib",
       "ngd with the exact Fisher metric and η = 1 is Newton's method and converges quadratically; a miss means it needed line-search "
           + "rejections or MLlib converged unusually fast on this data set. Closing it: check the ngd history (damping, rejected steps).",
@@ -57,6 +55,27 @@ final class BenchReport {
           + "C_b ⊗ x̃_b directly (no Jacobian), which is what the softmax structure allows.");
 
   private BenchReport() {}
+
+  /** The numbers of this run that bear on a missed figure, as a sentence (empty when there are none). */
+  @SuppressWarnings("unchecked")
+  static String thisRun(String id, Map<String, Object> sections) {
+    if (id.startsWith("estimate_vs_mllib_n") && sections.get("mllib") instanceof Map<?, ?> m && m.get("results") instanceof List<?> rows) {
+      int n = Integer.parseInt(id.substring("estimate_vs_mllib_n".length()));
+      for (Object o : rows) {
+        Map<String, Object> r = (Map<String, Object>) o;
+        if (((Number) r.get("n")).intValue() != n || !(r.get("speedup_ceiling") instanceof Number ceiling)) continue;
+        return String.format(Locale.ROOT, " In this run: ceiling %.2f, Pullback at %.2f times the BLAS-limit time (%.2f s against %.2f s).",
+            ceiling.doubleValue(), num(r.get("pullback_over_blas_limit")), num(r.get("pullback_seconds")), num(r.get("blas_limit_seconds")));
+      }
+    }
+    if (id.equals("executors_2_vs_1") && sections.get("scaling") instanceof Map<?, ?> sc && sc.get("two_kernels_over_one") instanceof Map<?, ?> two
+        && sc.get("rows") instanceof List<?> local && !local.isEmpty()) {
+      Map<String, Object> last = (Map<String, Object>) local.get(local.size() - 1);
+      return String.format(Locale.ROOT, " In this run: machine ceiling %.2f; the same %s rows in one JVM with two task threads (local mode) "
+          + "took %.2f s.", num(two.get("mean")), last.get("rows"), num(last.get("seconds")));
+    }
+    return "";
+  }
 
   /** {@code value} formatted, or "–" when absent (results written before the column existed). */
   private static String optional(Object value, String format) {
@@ -96,7 +115,7 @@ final class BenchReport {
     if (!missed.isEmpty()) {
       md.append("### Missed targets: why, and what would close them\n\n");
       for (Figure f : missed) md.append("* **").append(f.id()).append("** (").append(Figure.fmt(f.value())).append(", target ").append(f.target())
-          .append("): ").append(WHY_MISSED.getOrDefault(f.id(), "")).append("\n");
+          .append("): ").append(WHY_MISSED.getOrDefault(f.id(), "")).append(thisRun(f.id(), sections)).append("\n");
       md.append('\n');
     }
 

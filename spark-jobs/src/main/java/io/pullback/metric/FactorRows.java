@@ -123,7 +123,8 @@ public final class FactorRows implements Serializable {
             + " Jacobian values; use smaller blocks");
       }
       if (outputs.length < nOut) outputs = new double[(int) nOut];
-      if (jac.length < nJac) jac = new double[(int) nJac];
+      // The direct kinds write the Jacobian straight into the factor rows: no B·K·N buffer of their own.
+      if (!isDirect() && jac.length < nJac) jac = new double[(int) nJac];
       if (coef.length < nCoef) coef = new double[(int) nCoef];
     }
 

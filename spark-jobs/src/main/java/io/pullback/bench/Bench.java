@@ -79,10 +79,10 @@ public final class Bench {
       }
       Config c = new Config(quick, out,
           // Quick sizes keep every figure meaningful (compute well above Spark's fixed job latency) in < 5 min.
-          rows != null ? rows : quick ? 50_000 : 200_000,
+          rows != null ? rows : quick ? 36_000 : 200_000,
           ns != null ? ns : List.of(256, 512, 1024, 2048),
           kernelNs != null ? kernelNs : quick ? List.of(512, 1024) : List.of(1024, 2048),
-          scalingRows != null ? scalingRows : quick ? 160_000 : 200_000,
+          scalingRows != null ? scalingRows : quick ? 120_000 : 200_000,
           scalingN != null ? scalingN : 512,
           softmaxRows != null ? softmaxRows : quick ? 4_000 : 20_000,
           softmaxFeatures != null ? softmaxFeatures : quick ? 49 : 99,
@@ -201,7 +201,9 @@ public final class Bench {
       List<String> jvm = new ArrayList<>(ChildJvm.jvmFlags(p[2].equals("true")));
       jvm.add("-Dpullback.blas=" + p[1]);
       jvm.add("-Xmx2g");
-      ChildJvm.Result r = ChildJvm.run(KernelBench.class.getName(), jvm, List.of(p[3], p[4], p[5], String.valueOf(rounds), minSeconds),
+      boolean nativeProvider = p[0].equals("openblas-jar") || p[0].equals("system");
+      ChildJvm.Result r = ChildJvm.run(KernelBench.class.getName(), jvm,
+          List.of(p[3], p[4], p[5], String.valueOf(rounds), minSeconds, nativeProvider ? "native-only" : "any"),
           env, work.resolve("kernel-" + p[0] + ".log"), 900);
       String payload = r.line("KERNEL-JSON");
       if (r.exitCode() != 0 || payload == null) {
@@ -541,7 +543,8 @@ public final class Bench {
     env.put("OPENBLAS_NUM_THREADS", "1");
     // The machine's own ceiling for two executors: two Gram kernels at once against one, same shape,
     // measured before and after the cluster runs (the two vCPUs of a VM may share FP units).
-    double parallelBefore = parallelKernelSpeedup(n);
+    double kernelSeconds = config.quick() ? 0.5 : 1.0;
+    double parallelBefore = parallelKernelSpeedup(n, kernelSeconds);
     for (int e : new int[] {1, 2}) {
       String master = "local-cluster[" + e + ",1," + mem + "]";
       List<String> jvm = new ArrayList<>(ChildJvm.jvmFlags(true));
@@ -566,7 +569,7 @@ public final class Bench {
           ((Number) row.get("estimate_seconds")).doubleValue(), ((Number) row.get("shuffle_write_bytes")).longValue(),
           ((Number) row.get("driver_peak_heap_bytes")).longValue() >> 20));
     }
-    double parallelAfter = parallelKernelSpeedup(n);
+    double parallelAfter = parallelKernelSpeedup(n, kernelSeconds);
     double parallel = (parallelBefore + parallelAfter) / 2;
     section.put("two_kernels_over_one", Map.of("before", parallelBefore, "after", parallelAfter, "mean", parallel));
     console.println(String.format(Locale.ROOT, "  scaling: two Gram kernels at once run %.2fx (before) and %.2fx (after) one kernel's rate",
@@ -590,11 +593,11 @@ public final class Bench {
   }
 
   /** Aggregate rate of two concurrent Gram kernels over one kernel's rate, on this scaling shape. */
-  private static double parallelKernelSpeedup(int n) throws InterruptedException {
+  private static double parallelKernelSpeedup(int n, double seconds) throws InterruptedException {
     GramAccumulator.Kernel kernel = GramAccumulator.Kernel.forCurrentBlas();
     int rows = BenchCommand.blockRows(n, 1);
-    double one = KernelBench.concurrentRate(kernel, n, rows, 1, 1.0);
-    double two = KernelBench.concurrentRate(kernel, n, rows, 2, 1.0);
+    double one = KernelBench.concurrentRate(kernel, n, rows, 1, seconds);
+    double two = KernelBench.concurrentRate(kernel, n, rows, 2, seconds);
     return two / one;
   }
 

@@ -31,7 +31,7 @@ public final class BenchCommand implements Callable<Integer> {
       defaultValue = "bench")
   Path out;
 
-  @Option(names = "--rows", paramLabel = "M", description = "Rows of the estimate-vs-MLlib and numpy comparisons (default: 200000; quick 50000).")
+  @Option(names = "--rows", paramLabel = "M", description = "Rows of the estimate-vs-MLlib and numpy comparisons (default: 200000; quick 36000).")
   Long rows;
 
   @Option(names = "--n", split = ",", paramLabel = "N", description = "Column counts of the estimate comparisons (default: 256,512,1024,2048).")
@@ -40,7 +40,7 @@ public final class BenchCommand implements Callable<Integer> {
   @Option(names = "--kernel-n", split = ",", paramLabel = "N", description = "Column counts of the kernel measurement (default: 1024,2048; quick 512,1024).")
   List<Integer> kernelNs;
 
-  @Option(names = "--scaling-rows", paramLabel = "M", description = "Rows of the executor-scaling runs (default: 200000; quick 160000).")
+  @Option(names = "--scaling-rows", paramLabel = "M", description = "Rows of the executor-scaling runs (default: 200000; quick 120000).")
   Long scalingRows;
 
   @Option(names = "--scaling-n", paramLabel = "N", description = "Columns of the scaling runs (default: 512).")

@@ -139,8 +139,9 @@ public final class KernelBench {
   }
 
   /**
-   * Entry point for a child JVM (one BLAS per JVM): {@code KernelBench N1,N2 ROWS1,ROWS2 TILE1,TILE2 ROUNDS MINSECONDS}
-   * prints one JSON object: the BLAS selected and every point for every kernel.
+   * Entry point for a child JVM (one BLAS per JVM): {@code KernelBench N1,N2 ROWS1,ROWS2 TILE1,TILE2 ROUNDS MINSECONDS [native-only]}
+   * prints one JSON object: the BLAS selected and every point for every kernel ({@code native-only}: no
+   * points when the selected BLAS is not native).
    */
   public static void main(String[] args) throws Exception {
     int[] ns = ints(args[0]);
@@ -148,8 +149,11 @@ public final class KernelBench {
     int[] tiles = ints(args[2]);
     int rounds = Integer.parseInt(args[3]);
     double minSeconds = Double.parseDouble(args[4]);
+    boolean nativeOnly = args.length > 5 && args[5].equals("native-only");
     List<Map<String, Object>> points = new ArrayList<>();
     String impl = Blas.implementationName();
+    // A native provider that did not load would measure the Java fallback: report it unavailable at once.
+    if (nativeOnly && !Blas.isNative()) ns = new int[0];
     for (int n : ns) {
       for (int rows : rowsList) {
         points.add(measure(GramAccumulator.Kernel.SYRK, n, rows, 0, rounds, minSeconds, 1).toMap());

@@ -38,36 +38,6 @@ class GramAccumulatorTest {
     }
   }
 
-  @ParameterizedTest(name = "seed={0} N={1}")
-  @MethodSource("cases")
-  void equalsNaiveSumOfOuterProductsForEveryKernelTileAndChunk(long seed, int n, int[] blocks) {
-    System.out.println("seed " + seed);
-    // Tiles that divide N, do not divide it, and exceed it; chunks off, smaller and larger than blocks.
-    // tile, chunk (min rows per call), max rows per call (row slices of big blocks).
-    int[][] tileAndChunk = {{256, 0, 0}, {4, 0, 7}, {5, 8, 0}, {1, 3, 2}, {64, 256, 0}, {3, 4, 16}};
-    for (GramAccumulator.Kernel kernel : GramAccumulator.Kernel.values()) {
-     for (int[] tc : tileAndChunk) {
-      SplittableRandom rng = new SplittableRandom(seed);
-      GramAccumulator acc = new GramAccumulator(n, kernel, tc[0], tc[1], tc[2]);
-      double[] naive = new double[n * n];
-      double weight = 0;
-      for (int rows : blocks) {
-        double[] a = randomBlock(rng, rows, n);
-        acc.add(a, rows, rows, rows);
-        addNaive(naive, a, rows, n);
-        weight += rows;
-      }
-      double[] g = acc.finish();
-      // Tolerance: sums of <=100 products of values in [-1,1]; rounding ~1e-16 * 100.
-      for (int k = 0; k < n * n; k++) {
-        assertThat(g[k]).as("kernel %s tile %d chunk %d max rows %d entry %d", kernel, tc[0], tc[1], tc[2], k)
-            .isCloseTo(naive[k] / weight, org.assertj.core.api.Assertions.within(1e-13));
-      }
-      assertThat(acc.count()).isEqualTo(java.util.Arrays.stream(blocks).sum());
-     }
-    }
-  }
-
   /** Row-major copy of a column-major rows × n block. */
   static double[] rowMajor(double[] a, int rows, int n) {
     double[] t = new double[rows * n];
@@ -77,13 +47,18 @@ class GramAccumulatorTest {
     return t;
   }
 
+  /** How the blocks of a case are handed to the accumulator. */
+  enum Layout { COLUMN_MAJOR, ROW_MAJOR, ALTERNATING }
+
   @ParameterizedTest(name = "seed={0} N={1}")
   @MethodSource("cases")
-  void rowMajorBlocksEqualNaiveSumAlsoWhenMixedWithColumnMajorBlocks(long seed, int n, int[] blocks) {
-    // Same tile/chunk/max-rows grid as above; blocks alternate layouts (odd seeds start row-major),
-    // and a second pass is all row-major, so both chunk-layout switches and pure runs are covered.
+  void equalsNaiveSumOfOuterProductsForEveryKernelTileChunkAndLayout(long seed, int n, int[] blocks) {
+    System.out.println("seed " + seed);
+    // Tiles that divide N, do not divide it, and exceed it; chunks off, smaller and larger than blocks.
+    // tile, chunk (min rows per call), max rows per call (row slices of big blocks). Alternating layouts
+    // (odd seeds start row-major) switch the chunk buffer's layout between blocks.
     int[][] tileAndChunk = {{256, 0, 0}, {4, 0, 7}, {5, 8, 0}, {1, 3, 2}, {64, 256, 0}, {3, 4, 16}};
-    for (boolean mixed : new boolean[] {true, false}) {
+    for (Layout layout : Layout.values()) {
       for (GramAccumulator.Kernel kernel : GramAccumulator.Kernel.values()) {
         for (int[] tc : tileAndChunk) {
           SplittableRandom rng = new SplittableRandom(seed);
@@ -93,14 +68,15 @@ class GramAccumulatorTest {
           for (int b = 0; b < blocks.length; b++) {
             int rows = blocks[b];
             double[] a = randomBlock(rng, rows, n);
-            boolean asRows = !mixed || (b + seed) % 2 == 1;
+            boolean asRows = layout == Layout.ROW_MAJOR || (layout == Layout.ALTERNATING && (b + seed) % 2 == 1);
             if (asRows) acc.addRowMajor(rowMajor(a, rows, n), rows, rows, rows); else acc.add(a, rows, rows, rows);
             addNaive(naive, a, rows, n);
             weight += rows;
           }
           double[] g = acc.finish();
+          // Tolerance: sums of <=100 products of values in [-1,1]; rounding ~1e-16 * 100.
           for (int k = 0; k < n * n; k++) {
-            assertThat(g[k]).as("mixed %s kernel %s tile %d chunk %d max rows %d entry %d", mixed, kernel, tc[0], tc[1], tc[2], k)
+            assertThat(g[k]).as("%s kernel %s tile %d chunk %d max rows %d entry %d", layout, kernel, tc[0], tc[1], tc[2], k)
                 .isCloseTo(naive[k] / weight, org.assertj.core.api.Assertions.within(1e-13));
           }
           assertThat(acc.count()).isEqualTo(java.util.Arrays.stream(blocks).sum());

@@ -14,6 +14,18 @@ public final class Transpose {
   private Transpose() {}
 
   /**
+   * {@code dst[r·cols + c] = src[c·rows + r]}: a column-major {@code rows × cols} matrix copied
+   * row-major. {@code O(rows·cols)}, tiled like {@link #rowToColumnMajor}.
+   *
+   * @param src column-major {@code rows × cols} (not modified)
+   * @param dst (modified) length at least {@code rows·cols}
+   */
+  public static void columnToRowMajor(double[] src, int rows, int cols, double[] dst) {
+    // The column-major rows × cols array is the row-major cols × rows one.
+    rowToColumnMajor(src, cols, rows, dst, 0, cols, 1);
+  }
+
+  /**
    * {@code dst[dstOffset + c·ld + r·stride] = src[r·cols + c]} for {@code r < rows}, {@code c < cols}.
    *
    * @param src row-major {@code rows × cols} (not modified)

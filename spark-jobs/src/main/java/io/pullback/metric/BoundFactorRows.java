@@ -37,8 +37,7 @@ public final class BoundFactorRows implements FactorSource {
 
   @Override
   public void compute(ExampleBlock block, double[] factors) {
-    if (workspace == null) workspace = rows.newWorkspace(block.rows());
-    rows.compute(theta, block, workspace, factors);
+    rows.compute(theta, block, workspace(block), factors);
   }
 
   @Override
@@ -48,7 +47,12 @@ public final class BoundFactorRows implements FactorSource {
 
   @Override
   public void computeRowMajor(ExampleBlock block, double[] factors) {
+    rows.computeRowMajor(theta, block, workspace(block), factors);
+  }
+
+  /** This source's work buffers, made on first use (sized for the first block; they grow as needed). */
+  private FactorRows.Workspace workspace(ExampleBlock block) {
     if (workspace == null) workspace = rows.newWorkspace(block.rows());
-    rows.computeRowMajor(theta, block, workspace, factors);
+    return workspace;
   }
 }

@@ -206,7 +206,7 @@ public final class FactorRows implements Serializable {
     if (!isDirect()) {
       double[] columnMajor = new double[b * rows * n];
       compute(theta, block, ws, columnMajor);
-      io.pullback.linalg.Transpose.rowToColumnMajor(columnMajor, n, b * rows, factors, 0, n, 1);
+      io.pullback.linalg.Transpose.columnToRowMajor(columnMajor, b * rows, n, factors);
       return;
     }
     checkWeights(block);

@@ -42,6 +42,6 @@ public interface FactorSource extends Serializable {
     int rows = block.rows() * rowsPerExample();
     double[] columnMajor = new double[Math.multiplyExact(rows, numParams())];
     compute(block, columnMajor);
-    io.pullback.linalg.Transpose.rowToColumnMajor(columnMajor, numParams(), rows, factors, 0, numParams(), 1);
+    io.pullback.linalg.Transpose.columnToRowMajor(columnMajor, rows, numParams(), factors);
   }
 }

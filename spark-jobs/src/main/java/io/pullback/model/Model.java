@@ -84,8 +84,7 @@ public interface Model extends Serializable {
     }
     double[] columnMajor = new double[Math.multiplyExact(rows, n)];
     jacobian(theta, block, outputs, columnMajor);
-    // The column-major (B·K) × N array is the row-major N × (B·K) one.
-    io.pullback.linalg.Transpose.rowToColumnMajor(columnMajor, n, rows, jacobian, 0, n, 1);
+    io.pullback.linalg.Transpose.columnToRowMajor(columnMajor, rows, n, jacobian);
   }
 
   /**

@@ -29,4 +29,21 @@ class TransposeTest {
       }
     }
   }
+
+  @Test
+  void columnMajorToRowMajorEqualsThePlainLoop() {
+    SplittableRandom rng = new SplittableRandom(6);
+    for (int[] s : new int[][] {{1, 1}, {3, 70}, {33, 31}, {100, 7}}) {
+      int rows = s[0];
+      int cols = s[1];
+      double[] src = new double[rows * cols];
+      for (int i = 0; i < src.length; i++) src[i] = rng.nextDouble();
+      double[] expected = new double[rows * cols + 1];
+      expected[rows * cols] = -7;
+      double[] actual = expected.clone();
+      for (int r = 0; r < rows; r++) for (int c = 0; c < cols; c++) expected[r * cols + c] = src[c * rows + r];
+      Transpose.columnToRowMajor(src, rows, cols, actual);
+      assertThat(actual).as("%d x %d", rows, cols).containsExactly(expected);
+    }
+  }
 }

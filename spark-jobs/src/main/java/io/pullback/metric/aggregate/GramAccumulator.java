@@ -191,49 +191,42 @@ public final class GramAccumulator implements Serializable {
   /** Upper triangle of {@code gram += AᵀA}, A row-major {@code rows × N}; row slices need no copy. */
   private void syrkRowMajor(double[] a, int rows) {
     int step = maxRows > 0 ? maxRows : rows;
-    BLAS blas = Blas.get();
-    for (int r0 = 0; r0 < rows; r0 += step) {
-      int k = Math.min(step, rows - r0);
-      int off = r0 * n;
-      switch (kernel) {
-        case SYRK -> blas.dsyrk("U", "N", n, k, 1.0, a, off, n, 1.0, gram, 0, n);
-        case GEMM -> blas.dgemm("N", "T", n, n, k, 1.0, a, off, n, a, off, n, 1.0, gram, 0, n);
-        case GEMM_TILES -> {
-          for (int j0 = 0; j0 < n; j0 += tile) {
-            int w = Math.min(tile, n - j0);
-            blas.dgemm("N", "T", j0 + w, w, k, 1.0, a, off, n, a, off + j0, n, 1.0, gram, j0 * n, n);
-          }
-        }
-        default -> throw new AssertionError(kernel);
-      }
-    }
+    for (int r0 = 0; r0 < rows; r0 += step) slice(a, r0 * n, Math.min(step, rows - r0), n, true);
   }
 
   /** Upper triangle of {@code gram += AᵀA}, A column-major {@code rows × N} with leading dimension {@code lda}. */
   private void syrk(double[] a, int rows, int lda) {
     int step = maxRows > 0 ? maxRows : rows;
-    slice(a, Math.min(step, rows), lda);
+    slice(a, 0, Math.min(step, rows), lda, false);
     for (int r0 = step; r0 < rows; r0 += step) {
       // Later slices are copied out (netlib's bound checks refuse a row offset into a column-major
       // array): k·N copies against k·N² flops.
       int k = Math.min(step, rows - r0);
       if (sliceBuffer == null || sliceBuffer.length < k * n) sliceBuffer = new double[step * n];
       for (int j = 0; j < n; j++) System.arraycopy(a, j * lda + r0, sliceBuffer, j * k, k);
-      slice(sliceBuffer, k, k);
+      slice(sliceBuffer, 0, k, k, false);
     }
   }
 
-  /** The first {@code k} rows of A: one BLAS call (or one per panel for GEMM_TILES). */
-  private void slice(double[] a, int k, int lda) {
+  /**
+   * {@code k} rows of A starting at {@code a[off]}: one BLAS call (or one per panel for GEMM_TILES).
+   * Column-major A (leading dimension {@code ld}) is used transposed ({@code dsyrk "T"}); row-major A
+   * ({@code ld = N}) is the column-major {@code Aᵀ}, used as is ({@code dsyrk "N"}).
+   */
+  private void slice(double[] a, int off, int k, int ld, boolean rowMajor) {
     BLAS blas = Blas.get();
+    String first = rowMajor ? "N" : "T";
+    String second = rowMajor ? "T" : "N";
+    // Where column j of the result's A starts: next element of a row (row-major) or next column.
+    int columnStride = rowMajor ? 1 : ld;
     switch (kernel) {
-      case SYRK -> blas.dsyrk("U", "T", n, k, 1.0, a, lda, 1.0, gram, n);
-      case GEMM -> blas.dgemm("T", "N", n, n, k, 1.0, a, lda, a, lda, 1.0, gram, n);
+      case SYRK -> blas.dsyrk("U", first, n, k, 1.0, a, off, ld, 1.0, gram, 0, n);
+      case GEMM -> blas.dgemm(first, second, n, n, k, 1.0, a, off, ld, a, off, ld, 1.0, gram, 0, n);
       case GEMM_TILES -> {
         // Column panel [j0, j0+w): rows 0..j0+w of C, i.e. the upper block triangle plus the diagonal block.
         for (int j0 = 0; j0 < n; j0 += tile) {
           int w = Math.min(tile, n - j0);
-          blas.dgemm("T", "N", j0 + w, w, k, 1.0, a, 0, lda, a, j0 * lda, lda, 1.0, gram, j0 * n, n);
+          blas.dgemm(first, second, j0 + w, w, k, 1.0, a, off, ld, a, off + j0 * columnStride, ld, 1.0, gram, j0 * n, n);
         }
       }
       default -> throw new AssertionError(kernel);

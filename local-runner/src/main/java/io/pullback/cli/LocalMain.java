@@ -12,7 +12,7 @@ public final class LocalMain {
   private LocalMain() {}
 
   public static void main(String[] args) {
-    io.pullback.linalg.Blas.selection(); // choose and log the BLAS before Spark or MLlib touch it
+    // PullbackCli.execute chooses BLAS and LAPACK (one native library) before Spark or MLlib start.
     String confDir = System.getProperty("pullback.conf.dir", "conf");
     int code = PullbackCli.execute(args, new LocalSessionProvider(Path.of(confDir, "spark-defaults.conf")));
     System.exit(code);

@@ -1,5 +1,6 @@
 package io.pullback.cli;
 
+import io.pullback.distributed.NumericsPlugin;
 import io.pullback.job.AuthSecret;
 import io.pullback.job.PullbackException;
 import io.pullback.job.SessionProvider;
@@ -46,6 +47,9 @@ public final class LocalSessionProvider implements SessionProvider {
       conf.setIfMissing("spark.jars", System.getProperty("pullback.app.jar")); // executors need Pullback's classes
     }
     AuthSecret.fromEnvironment().forEach(conf::set); // PULLBACK_AUTH_SECRET_FILE
+    conf.set("spark.plugins", NumericsPlugin.pluginsWithThis(conf)); // one BLAS/LAPACK library per executor
+    // Executors choose as the driver was asked to (each resolves it against its own class path).
+    conf.setIfMissing("spark.executorEnv.PULLBACK_BLAS", io.pullback.linalg.Blas.selection().requested());
     StandaloneMasterCheck.check(m, conf); // a refused driver fails now, not after a minute of retries
     return SparkSession.builder().config(conf).getOrCreate();
   }

@@ -218,7 +218,7 @@ public final class ExperimentRunner {
     Json.writeJson(out.resolve("results.json"), all);
     Report.write(out, exp, all, results, spectrum, lStar);
     manifest.inputs(spark, List.of(options.experimentFile().toAbsolutePath().toString()));
-    manifest.finish(spark, Blas.implementationName()).write(out);
+    manifest.finish(spark, Blas.report()).write(out);
     writeState(runFile, options.runId(), exp, "finished");
     LOG.info("Report: {}", out.resolve("report.md"));
     return out;
@@ -291,7 +291,7 @@ public final class ExperimentRunner {
     double[] w = new double[n];
     double[] query = new double[1];
     org.netlib.util.intW info = new org.netlib.util.intW(0);
-    LAPACK lapack = LAPACK.getInstance();
+    LAPACK lapack = Blas.lapack();
     lapack.dsyev("N", "U", n, a, n, w, query, -1, info);
     double[] work = new double[Math.max(1, (int) query[0])];
     lapack.dsyev("N", "U", n, a, n, w, work, work.length, info);

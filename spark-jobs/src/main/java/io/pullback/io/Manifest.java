@@ -39,7 +39,7 @@ public final class Manifest {
   private final Map<String, Object> extra = new LinkedHashMap<>();
   private Instant finished;
   private Map<String, Object> spark = Map.of();
-  private String blas = "unknown";
+  private Map<String, Object> numerics = Map.of("blas", "unknown");
 
   private Manifest(String command, Map<String, Object> config) {
     this.command = command;
@@ -91,10 +91,14 @@ public final class Manifest {
     return this;
   }
 
-  /** Marks the end time and records the session's master, application id and configuration. */
-  public Manifest finish(SparkSession session, String blasImplementation) {
+  /**
+   * Marks the end time and records the session's master, application id and configuration, and the
+   * numerical libraries in use ({@code blas}, {@code lapack}, {@code native_libraries}: see
+   * {@code Blas.report()}).
+   */
+  public Manifest finish(SparkSession session, Map<String, Object> numericLibraries) {
     finished = Instant.now();
-    blas = blasImplementation;
+    numerics = new LinkedHashMap<>(numericLibraries);
     Map<String, Object> s = new LinkedHashMap<>();
     s.put("version", session.version());
     s.put("master", session.sparkContext().master());
@@ -116,7 +120,7 @@ public final class Manifest {
     versions.put("scala", scala.util.Properties.versionNumberString());
     versions.put("spark", spark.getOrDefault("version", "unknown"));
     m.put("versions", versions);
-    m.put("blas", blas);
+    m.putAll(numerics);
     m.put("spark", spark);
     m.put("inputs", inputs);
     m.put("host", hostName());

@@ -49,7 +49,7 @@ public final class EstimateJob {
     try (OutputDirectory out = OutputDirectory.prepare(config.out())) {
       Map<String, Object> summary = estimateInto(spark, config, out.staging(), manifest);
       Json.writeJson(out.staging().resolve("summary.json"), summary);
-      manifest.finish(spark, Blas.implementationName()).write(out.staging());
+      manifest.finish(spark, Blas.report()).write(out.staging());
       out.publish();
       LOG.info("Wrote {} (trace {}, N = {})", config.out(), summary.get("trace"), summary.get("n_params"));
     }
@@ -85,7 +85,7 @@ public final class EstimateJob {
       summary.put("rows_per_example", factorRows.rowsPerExample());
       summary.put("partitions", data.partitions());
       summary.put("block_rows", data.blockRows());
-      summary.put("blas", Blas.implementationName());
+      summary.putAll(Blas.report()); // blas, lapack, native_libraries
       summary.put("kernel", GramAccumulator.Kernel.forCurrentBlas().name().toLowerCase(java.util.Locale.ROOT));
 
       long t1 = System.nanoTime();

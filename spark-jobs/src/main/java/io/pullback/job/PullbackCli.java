@@ -49,6 +49,11 @@ public final class PullbackCli implements Runnable {
 
   /** As {@link #execute(String[], SessionProvider)}, writing to the given streams. */
   public static int execute(String[] args, SessionProvider sessions, PrintWriter out, PrintWriter err) {
+    String numerics = selectNumericLibraries();
+    if (numerics != null) {
+      err.println("pullback: error: " + numerics);
+      return PullbackException.USAGE;
+    }
     PullbackCli root = new PullbackCli(sessions);
     root.out = out;
     CommandLine cli = new CommandLine(root);
@@ -72,6 +77,21 @@ public final class PullbackCli implements Runnable {
       return e.exitCode();
     }
     return cli.execute(expanded);
+  }
+
+  /**
+   * Chooses BLAS and LAPACK (one native library for both, {@link io.pullback.linalg.Blas}) before
+   * Spark or MLlib can touch netlib. Returns null, or the message of a configuration the libraries
+   * refuse (e.g. {@code -Ddev.ludovic.netlib.lapack.nativeLibPath} naming a file without LAPACK).
+   */
+  static String selectNumericLibraries() {
+    try {
+      io.pullback.linalg.Blas.selection();
+      return null;
+    } catch (ExceptionInInitializerError | NoClassDefFoundError e) {
+      Throwable cause = e.getCause() != null ? e.getCause() : e;
+      return "cannot set up BLAS/LAPACK: " + cause.getMessage();
+    }
   }
 
   /** Finds a {@link PullbackException} in a cause chain (Spark wraps exceptions thrown in tasks). */

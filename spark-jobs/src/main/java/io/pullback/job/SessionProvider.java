@@ -23,6 +23,9 @@ public interface SessionProvider {
       SparkSession.Builder builder = SparkSession.builder().appName("pullback");
       java.util.Map<String, String> auth = AuthSecret.fromEnvironment();
       auth.forEach(builder::config);
+      // One BLAS/LAPACK library per executor JVM, chosen before any task (spark-submit's own
+      // spark.plugins are kept).
+      builder.config("spark.plugins", io.pullback.distributed.NumericsPlugin.pluginsWithThis(new org.apache.spark.SparkConf()));
       if (SparkSession.getActiveSession().isEmpty() && SparkSession.getDefaultSession().isEmpty()) {
         org.apache.spark.SparkConf conf = new org.apache.spark.SparkConf(); // spark-submit's settings (system properties)
         auth.forEach(conf::set);

@@ -150,7 +150,7 @@ public final class SpectrumCommand implements Callable<Integer> {
         summary.put("effective_rank", frob > 0 ? trace * trace / (frob * frob) : 0.0);
         if (method.equals("dsyevd")) summary.put("entropy_effective_rank", entropyRank(ascending));
         summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
-        summary.put("blas", Blas.implementationName());
+        summary.putAll(Blas.report()); // blas, lapack, native_libraries
         Npy.writeVector(dir.staging().resolve("eigenvalues.npy"), descending);
         double[] index = new double[descending.length];
         for (int i = 0; i < index.length; i++) index[i] = i + 1;
@@ -158,7 +158,7 @@ public final class SpectrumCommand implements Callable<Integer> {
             + ", N = " + n + ", " + method + ")", "index (descending)", "eigenvalue", true,
             List.of(new Plots.Series(rk.cliName(), index, descending)));
         Json.writeJson(dir.staging().resolve("spectrum.json"), summary);
-        manifest.finish(spark, Blas.implementationName()).write(dir.staging());
+        manifest.finish(spark, Blas.report()).write(dir.staging());
         dir.publish();
         parent.out().println("top eigenvalues: " + Arrays.toString(Arrays.copyOf(descending, Math.min(top, descending.length))));
         parent.out().println("trace " + trace + ", effective rank " + summary.get("effective_rank") + "; wrote " + out);

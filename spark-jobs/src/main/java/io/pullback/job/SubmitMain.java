@@ -9,7 +9,7 @@ public final class SubmitMain {
   private SubmitMain() {}
 
   public static void main(String[] args) {
-    io.pullback.linalg.Blas.selection(); // choose and log the BLAS before Spark or MLlib touch it
+    // PullbackCli.execute chooses BLAS and LAPACK (one native library) before Spark or MLlib start.
     int code = PullbackCli.execute(args, SessionProvider.submitted());
     if (code != 0) System.exit(code);
   }

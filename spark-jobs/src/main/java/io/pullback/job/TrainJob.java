@@ -266,13 +266,13 @@ public final class TrainJob {
       summary.put("steps", config.steps());
       summary.put("final_loss", finalLoss);
       summary.put("passes", totalPasses + 1);
-      summary.put("blas", Blas.implementationName());
+      summary.putAll(Blas.report()); // blas, lapack, native_libraries
       summary.put("load_seconds", loadSeconds);
       summary.put("train_seconds", trainSeconds);
       summary.put("driver_heap_max_bytes", Runtime.getRuntime().maxMemory());
       summary.put("driver_heap_peak_bytes", peakHeapBytes());
       Json.writeJson(out.resolve("summary.json"), summary);
-      manifest.finish(spark, Blas.implementationName()).write(out);
+      manifest.finish(spark, Blas.report()).write(out);
       LOG.info("Done: final loss {} after {} steps; wrote {}", finalLoss, config.steps(), out);
       return true;
     } finally {

@@ -3,6 +3,8 @@ package io.pullback.linalg;
 import dev.ludovic.netlib.blas.BLAS;
 import dev.ludovic.netlib.blas.JavaBLAS;
 import dev.ludovic.netlib.blas.NativeBLAS;
+import dev.ludovic.netlib.lapack.LAPACK;
+import dev.ludovic.netlib.lapack.NativeLAPACK;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.URL;
@@ -13,13 +15,31 @@ import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeSet;
+import org.netlib.util.intW;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The BLAS implementation Pullback uses, chosen once per JVM (driver and every executor) before
- * {@code dev.ludovic.netlib} picks its instance, and logged.
+ * The BLAS and LAPACK implementations Pullback uses, chosen together once per JVM (driver and every
+ * executor) before {@code dev.ludovic.netlib} picks its instances, and logged.
+ *
+ * <p><b>One native numerical library per process.</b> netlib's BLAS and LAPACK bindings each load a
+ * native library of their own ({@code libblas.so.3} and {@code liblapack.so.3} unless told
+ * otherwise). If BLAS came from the OpenBLAS jar while LAPACK loaded the system's
+ * {@code liblapack.so.3} (on Debian, with {@code libopenblas0} installed, that drags in the system's
+ * {@code libopenblas.so.0}), two OpenBLAS builds would share one process, which crashes (SIGSEGV in
+ * {@code dpotrf}). So the selection below always points LAPACK at the same library as BLAS: the
+ * extracted jar OpenBLAS (which carries LAPACK) for {@code openblas-jar}; the system's
+ * {@code liblapack.so.3} (or {@code -Ddev.ludovic.netlib.lapack.nativeLibPath}) only together with
+ * the system BLAS; Java LAPACK whenever BLAS is Java. ARPACK (not used by Pullback, possibly by
+ * MLlib) is native only with {@code system}. Code must take LAPACK from {@link #lapack()}, never from
+ * {@code LAPACK.getInstance()} directly, so the selection happens first.
  *
  * <p>Choice, from the system property {@code pullback.blas} (or the environment variable
  * {@code PULLBACK_BLAS}; default {@code auto}):
@@ -49,23 +69,38 @@ public final class Blas {
 
   /** System property choosing the BLAS: {@code auto}, {@code openblas-jar}, {@code system}, {@code java}. */
   public static final String PROPERTY = "pullback.blas";
-  /** dev.ludovic.netlib's property naming the native library file. */
+  /** dev.ludovic.netlib's property naming the native BLAS library file. */
   public static final String NATIVE_LIB_PATH = "dev.ludovic.netlib.blas.nativeLibPath";
+  /** dev.ludovic.netlib's property naming the native LAPACK library file. */
+  public static final String LAPACK_NATIVE_LIB_PATH = "dev.ludovic.netlib.lapack.nativeLibPath";
+  private static final String BLAS_ALLOW_NATIVE = "dev.ludovic.netlib.blas.allowNative";
+  private static final String LAPACK_ALLOW_NATIVE = "dev.ludovic.netlib.lapack.allowNative";
+  private static final String ARPACK_ALLOW_NATIVE = "dev.ludovic.netlib.arpack.allowNative";
   /** Where org.bytedeco:openblas keeps its Linux x86-64 libraries inside its jar. */
   static final String JAR_DIR = "org/bytedeco/openblas/linux-x86_64/";
   private static final String[] JAR_LIBS = {"libopenblas.so.0", "libgfortran.so.5", "libquadmath.so.0", "libgcc_s.so.1"};
 
-  /** What was asked for, what is in use, and from which library. */
-  public record Selection(String requested, String implementation, String library) {
-    /** E.g. {@code JNIBLAS (openblas-jar: /tmp/pullback-openblas-…/libopenblas.so.0)}. */
+  /**
+   * What was asked for, what is in use for BLAS and for LAPACK, and from which library (null for a
+   * Java implementation).
+   */
+  public record Selection(String requested, String implementation, String library,
+                          String lapackImplementation, String lapackLibrary) {
+    /** BLAS, e.g. {@code JNIBLAS (openblas-jar: /tmp/pullback-openblas-…/libopenblas.so.0)}. */
     public String describe() {
       return library == null ? implementation : implementation + " (" + library + ")";
+    }
+
+    /** LAPACK, e.g. {@code JNILAPACK (openblas-jar: /tmp/pullback-openblas-…/libopenblas.so.0)}. */
+    public String describeLapack() {
+      return lapackLibrary == null ? lapackImplementation : lapackImplementation + " (" + lapackLibrary + ")";
     }
   }
 
   private static final class Holder {
     static final Selection SELECTION = select();
     static final BLAS INSTANCE = BLAS.getInstance();
+    static final LAPACK LAPACK_INSTANCE = LAPACK.getInstance();
   }
 
   private Blas() {}
@@ -80,9 +115,57 @@ public final class Blas {
     return Holder.SELECTION;
   }
 
+  /** The LAPACK instance in use, from the same library as {@link #get()} (selected on first call). */
+  public static LAPACK lapack() {
+    return Holder.LAPACK_INSTANCE;
+  }
+
   /** True when a native library is in use. */
   public static boolean isNative() {
     return get() instanceof NativeBLAS;
+  }
+
+  /** For logs and manifests: the LAPACK in use and its library. */
+  public static String lapackImplementationName() {
+    return selection().describeLapack();
+  }
+
+  /**
+   * What a summary or manifest records about the numerical libraries: {@code blas}, {@code lapack}
+   * (implementation and library) and {@code native_libraries}, the BLAS/LAPACK/OpenBLAS files this
+   * process has mapped (from {@code /proc/self/maps}; empty where that file does not exist).
+   */
+  public static Map<String, Object> report() {
+    Map<String, Object> m = new LinkedHashMap<>();
+    m.put("blas", implementationName());
+    m.put("lapack", lapackImplementationName());
+    m.put("native_libraries", mappedNumericLibraries());
+    return m;
+  }
+
+  /**
+   * The distinct files mapped into this process whose name says BLAS, LAPACK or OpenBLAS
+   * ({@code libblas*}, {@code liblapack*}, {@code libopenblas*}), read from {@code /proc/self/maps};
+   * netlib's own JNI shims ({@code libnetlib*jni}) are left out. One OpenBLAS build serves the process
+   * when at most one {@code libopenblas*} file is in the list. Empty where {@code /proc} is absent.
+   */
+  public static List<String> mappedNumericLibraries() {
+    Path maps = Path.of("/proc/self/maps");
+    TreeSet<String> found = new TreeSet<>();
+    if (!Files.isReadable(maps)) return List.of();
+    try {
+      for (String line : Files.readAllLines(maps)) {
+        int slash = line.indexOf('/');
+        if (slash < 0) continue;
+        String path = line.substring(slash).trim();
+        String name = path.substring(path.lastIndexOf('/') + 1);
+        if (name.startsWith("libnetlib")) continue;
+        if (name.startsWith("libblas") || name.startsWith("liblapack") || name.startsWith("libopenblas")) found.add(path);
+      }
+    } catch (IOException e) {
+      LOG.debug("cannot read {}: {}", maps, e.getMessage());
+    }
+    return new ArrayList<>(found);
   }
 
   /** For logs and manifests, e.g. {@code JNIBLAS (openblas-jar: …/libopenblas.so.0)} or {@code VectorBLAS}. */
@@ -100,21 +183,35 @@ public final class Blas {
     if (requested == null || requested.isBlank()) requested = System.getenv("PULLBACK_BLAS");
     if (requested == null || requested.isBlank()) requested = "auto";
     requested = requested.trim().toLowerCase(Locale.ROOT);
-    String library = null;
+    String library;
+    String lapackLibrary;
     switch (requested) {
-      case "java" -> System.setProperty("dev.ludovic.netlib.blas.allowNative", "false");
-      case "system" -> library = System.getProperty(NATIVE_LIB_PATH, "libblas.so.3");
+      case "java" -> {
+        System.setProperty(BLAS_ALLOW_NATIVE, "false");
+        library = null;
+        lapackLibrary = null;
+      }
+      case "system" -> {
+        boolean pathGiven = System.getProperty(NATIVE_LIB_PATH) != null;
+        library = System.getProperty(NATIVE_LIB_PATH, "libblas.so.3");
+        lapackLibrary = lapackBesideBlas(pathGiven);
+      }
       case "openblas-jar", "auto" -> {
-        Path lib = System.getProperty(NATIVE_LIB_PATH) == null || requested.equals("openblas-jar") ? extractOpenBlasJar() : null;
+        boolean pathGiven = System.getProperty(NATIVE_LIB_PATH) != null;
+        Path lib = !pathGiven || requested.equals("openblas-jar") ? extractOpenBlasJar() : null;
         if (lib != null) {
           System.setProperty(NATIVE_LIB_PATH, lib.toString());
           library = "openblas-jar: " + lib;
+          // The jar's OpenBLAS carries LAPACK: one library serves both, whatever liblapack.so.3 is.
+          System.setProperty(LAPACK_NATIVE_LIB_PATH, lib.toString());
+          lapackLibrary = library;
         } else {
           if (requested.equals("openblas-jar")) {
             LOG.warn("-D{}=openblas-jar: org.bytedeco:openblas (linux-x86_64) is not on the classpath or cannot be extracted; "
                 + "falling back to the system BLAS", PROPERTY);
           }
           library = System.getProperty(NATIVE_LIB_PATH, "libblas.so.3");
+          lapackLibrary = lapackBesideBlas(pathGiven);
         }
       }
       default -> {
@@ -122,6 +219,7 @@ public final class Blas {
         return selectAs("auto");
       }
     }
+    if (!requested.equals("system")) System.setProperty(ARPACK_ALLOW_NATIVE, "false");
     BLAS instance = BLAS.getInstance();
     String impl = instance.getClass().getSimpleName();
     if (!(instance instanceof NativeBLAS)) {
@@ -129,15 +227,64 @@ public final class Blas {
         LOG.info("Native BLAS ({}) did not load; using {}", library, impl);
       }
       library = null;
+      // Java BLAS: LAPACK must not bring a native BLAS of its own into the process.
+      System.setProperty(LAPACK_ALLOW_NATIVE, "false");
+      lapackLibrary = null;
     }
-    Selection s = new Selection(requested, impl, library);
-    LOG.info("BLAS: {} (requested: {}; OPENBLAS_NUM_THREADS={})", s.describe(), requested, System.getenv("OPENBLAS_NUM_THREADS"));
+    LAPACK lapack = LAPACK.getInstance();
+    String lapackImpl = lapack.getClass().getSimpleName();
+    if (!(lapack instanceof NativeLAPACK)) {
+      if (lapackLibrary != null) LOG.info("Native LAPACK ({}) did not load; using {}", lapackLibrary, lapackImpl);
+      lapackLibrary = null;
+    } else {
+      requireWorkingLapack(lapack, lapackLibrary);
+    }
+    Selection s = new Selection(requested, impl, library, lapackImpl, lapackLibrary);
+    LOG.info("BLAS: {}; LAPACK: {} (requested: {}; OPENBLAS_NUM_THREADS={}; mapped: {})", s.describe(), s.describeLapack(),
+        requested, System.getenv("OPENBLAS_NUM_THREADS"), mappedNumericLibraries());
     return s;
   }
 
   private static Selection selectAs(String value) {
     System.setProperty(PROPERTY, value);
     return select();
+  }
+
+  /**
+   * The LAPACK library that goes with a system BLAS: the one named by
+   * {@code -Ddev.ludovic.netlib.lapack.nativeLibPath}; else, when a BLAS file was named, that same
+   * file (OpenBLAS, MKL and BLIS-with-FLAME builds carry LAPACK; one file means one build); else the
+   * system's {@code liblapack.so.3}, which on Debian's alternatives belongs to the same provider as
+   * {@code libblas.so.3}.
+   */
+  private static String lapackBesideBlas(boolean blasPathGiven) {
+    String explicit = System.getProperty(LAPACK_NATIVE_LIB_PATH);
+    if (explicit != null) return explicit;
+    if (blasPathGiven) {
+      String same = System.getProperty(NATIVE_LIB_PATH);
+      System.setProperty(LAPACK_NATIVE_LIB_PATH, same);
+      return same;
+    }
+    return "liblapack.so.3";
+  }
+
+  /**
+   * Checks, once, that the native LAPACK answers (a 1×1 Cholesky of 4 is 2): a library named for
+   * BLAS that lacks LAPACK's symbols fails here with a message, not later inside a solve.
+   */
+  private static void requireWorkingLapack(LAPACK lapack, String library) {
+    double[] a = {4.0};
+    intW info = new intW(0);
+    try {
+      lapack.dpotrf("U", 1, a, 1, info);
+    } catch (RuntimeException e) {
+      throw new IllegalStateException("the native LAPACK (" + library + ") does not provide dpotrf: " + e.getMessage()
+          + "; name a library that carries LAPACK with -D" + LAPACK_NATIVE_LIB_PATH + "=FILE, or use -D" + PROPERTY + "=java", e);
+    }
+    if (info.val != 0 || a[0] != 2.0) {
+      throw new IllegalStateException("the native LAPACK (" + library + ") gave dpotrf([4]) = " + a[0] + " (info " + info.val
+          + "); expected 2. Use -D" + PROPERTY + "=java or name another library with -D" + LAPACK_NATIVE_LIB_PATH);
+    }
   }
 
   /**

@@ -1,6 +1,5 @@
 package io.pullback.optim;
 
-import dev.ludovic.netlib.lapack.LAPACK;
 import io.pullback.job.PullbackException;
 import io.pullback.linalg.Blas;
 import org.netlib.util.intW;
@@ -94,7 +93,7 @@ public final class DenseMetricSolver implements MetricSolver {
     }
     double[] x = v.clone();
     intW info = new intW(0);
-    LAPACK.getInstance().dpotrs("U", n, 1, factor, n, x, n, info);
+    Blas.lapack().dpotrs("U", n, 1, factor, n, x, n, info);
     if (info.val != 0) {
       throw new IllegalStateException("dpotrs failed with info = " + info.val);
     }
@@ -157,7 +156,7 @@ public final class DenseMetricSolver implements MetricSolver {
       work[i * n + i] += shift;
     }
     intW info = new intW(0);
-    LAPACK.getInstance().dpotrf("U", n, work, n, info);
+    Blas.lapack().dpotrf("U", n, work, n, info);
     if (info.val < 0) {
       throw new IllegalStateException("dpotrf argument " + (-info.val) + " is invalid");
     }

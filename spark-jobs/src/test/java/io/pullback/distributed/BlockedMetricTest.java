@@ -251,10 +251,10 @@ class BlockedMetricTest extends SharedSpark {
     double[] a = g.clone();
     for (int i = 0; i < n; i++) a[i * n + i] += lambda;
     intW info = new intW(0);
-    LAPACK.getInstance().dpotrf("U", n, a, n, info);
+    io.pullback.linalg.Blas.lapack().dpotrf("U", n, a, n, info);
     assertThat(info.val).as("dpotrf").isZero();
     double[] x = v.clone();
-    LAPACK.getInstance().dpotrs("U", n, 1, a, n, x, n, info);
+    io.pullback.linalg.Blas.lapack().dpotrs("U", n, 1, a, n, x, n, info);
     assertThat(info.val).as("dpotrs").isZero();
     return x;
   }

@@ -69,7 +69,7 @@ final class DenseOps {
     intW info = new intW(0);
     double[] work = new double[1];
     int[] iwork = new int[1];
-    LAPACK lapack = LAPACK.getInstance();
+    LAPACK lapack = Blas.lapack();
     lapack.dsyevd("V", "U", n, a, n, w, work, -1, iwork, -1, info);
     work = new double[(int) work[0]];
     iwork = new int[iwork[0]];

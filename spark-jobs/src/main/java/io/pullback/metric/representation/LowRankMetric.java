@@ -43,7 +43,7 @@ public final class LowRankMetric implements MetricRepresentation {
     SplittableRandom rng = new SplittableRandom(seed);
     double[] omega = new double[n * k];
     for (int i = 0; i < omega.length; i++) omega[i] = rng.nextGaussian();
-    LAPACK lapack = LAPACK.getInstance();
+    LAPACK lapack = Blas.lapack();
     double[] tau = new double[k];
     double[] work = new double[Math.max(1, 64 * k)];
     intW info = new intW(0);
@@ -67,7 +67,7 @@ public final class LowRankMetric implements MetricRepresentation {
     norm = Math.sqrt(norm);
     if (norm == 0) return new LowRankMetric(n, k, flatten(omega), new double[k], 0);
     double nu = 1e-13 * norm;
-    LAPACK lapack = LAPACK.getInstance();
+    LAPACK lapack = Blas.lapack();
     for (int attempt = 0; attempt < 6; attempt++, nu *= 100) {
       double[] ynu = new double[n * k];
       for (int s = 0; s < k; s++) {

@@ -1,6 +1,5 @@
 package io.pullback.cli;
 
-import io.pullback.job.PullbackCli;
 import java.nio.file.Path;
 
 /**

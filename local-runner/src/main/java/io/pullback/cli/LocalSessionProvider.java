@@ -1,10 +1,7 @@
 package io.pullback.cli;
 
 import io.pullback.distributed.NumericsPlugin;
-import io.pullback.job.AuthSecret;
-import io.pullback.job.PullbackException;
-import io.pullback.job.SessionProvider;
-import io.pullback.job.StandaloneMasterCheck;
+import io.pullback.PullbackException;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

@@ -2,7 +2,7 @@ package io.pullback.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pullback.data.ExampleBlock;
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.DenseMetricEstimator;
 import io.pullback.distributed.LoadedData;
@@ -75,7 +75,7 @@ public final class Bench {
                      Long softmaxRows, Integer softmaxFeatures, Path dataset, List<String> skip, String commandLine) {
       List<String> sk = skip == null ? List.of() : skip;
       for (String s : sk) {
-        if (!SECTIONS.contains(s)) throw io.pullback.job.PullbackException.usage("--skip: unknown section '" + s + "'; valid: " + SECTIONS);
+        if (!SECTIONS.contains(s)) throw io.pullback.PullbackException.usage("--skip: unknown section '" + s + "'; valid: " + SECTIONS);
       }
       Config c = new Config(quick, out,
           // Quick sizes keep every figure meaningful (compute well above Spark's fixed job latency) in < 5 min.
@@ -88,10 +88,10 @@ public final class Bench {
           softmaxFeatures != null ? softmaxFeatures : quick ? 49 : 99,
           dataset, sk, commandLine);
       if (c.rows < 1 || c.scalingRows < 4 || c.softmaxRows < 1 || c.softmaxFeatures < 1 || c.scalingN < 2) {
-        throw io.pullback.job.PullbackException.usage("bench sizes must be positive (--rows, --scaling-rows >= 4, --scaling-n >= 2, --softmax-*)");
+        throw io.pullback.PullbackException.usage("bench sizes must be positive (--rows, --scaling-rows >= 4, --scaling-n >= 2, --softmax-*)");
       }
-      for (int n : c.ns) if (n < 2) throw io.pullback.job.PullbackException.usage("--n: every N must be >= 2, got " + n);
-      for (int n : c.kernelNs) if (n < 2) throw io.pullback.job.PullbackException.usage("--kernel-n: every N must be >= 2, got " + n);
+      for (int n : c.ns) if (n < 2) throw io.pullback.PullbackException.usage("--n: every N must be >= 2, got " + n);
+      for (int n : c.kernelNs) if (n < 2) throw io.pullback.PullbackException.usage("--kernel-n: every N must be >= 2, got " + n);
       return c;
     }
   }

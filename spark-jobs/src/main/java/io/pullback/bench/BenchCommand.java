@@ -1,6 +1,7 @@
 package io.pullback.bench;
 
-import io.pullback.job.PullbackCli;
+import io.pullback.cli.CommandPlugin;
+import io.pullback.cli.PullbackCli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -19,7 +20,7 @@ import picocli.CommandLine.ParentCommand;
     description = {"Measures the Gram kernel against each BLAS's dgemm, estimates against MLlib's",
         "RowMatrix.computeGramianMatrix and numpy, scaling in rows and executors, ngd against MLlib's",
         "LogisticRegression, and softmax fisher against a pure Gram; writes OUT/results/latest.json and OUT/REPORT.md."})
-public final class BenchCommand implements Callable<Integer> {
+public final class BenchCommand implements Callable<Integer>, CommandPlugin {
 
   @ParentCommand
   private PullbackCli parent;

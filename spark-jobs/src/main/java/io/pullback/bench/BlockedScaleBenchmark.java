@@ -2,7 +2,7 @@ package io.pullback.bench;
 
 import dev.ludovic.netlib.blas.BLAS;
 import io.pullback.data.ExampleBlock;
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.distributed.BlockedMetricEstimator;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Options;
@@ -10,7 +10,7 @@ import io.pullback.distributed.BlockedMetricOps;
 import io.pullback.distributed.BlockedMetricOps.CgResult;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.LoadedData;
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;

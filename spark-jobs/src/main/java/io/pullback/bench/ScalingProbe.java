@@ -1,6 +1,6 @@
 package io.pullback.bench;
 
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.DenseMetricEstimator;
 import io.pullback.distributed.LoadedData;

@@ -1,6 +1,6 @@
 package io.pullback.data;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.util.Locale;
 
 /** File formats read through Spark's readers. */

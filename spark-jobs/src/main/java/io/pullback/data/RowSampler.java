@@ -1,6 +1,5 @@
 package io.pullback.data;
 
-import io.pullback.metric.CounterRandom;
 import java.io.Serializable;
 
 /**

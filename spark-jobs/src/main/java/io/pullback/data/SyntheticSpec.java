@@ -1,6 +1,6 @@
 package io.pullback.data;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;

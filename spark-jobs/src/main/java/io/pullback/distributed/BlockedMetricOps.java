@@ -3,7 +3,7 @@ package io.pullback.distributed;
 import dev.ludovic.netlib.blas.BLAS;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import io.pullback.linalg.Blas;
 import java.util.ArrayList;
 import java.util.Comparator;

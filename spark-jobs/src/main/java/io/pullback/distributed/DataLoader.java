@@ -2,11 +2,11 @@ package io.pullback.distributed;
 
 import io.pullback.data.ExampleBlock;
 import io.pullback.data.InputFormat;
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.data.RawExample;
-import io.pullback.data.SyntheticGenerator;
+import io.pullback.model.SyntheticGenerator;
 import io.pullback.data.SyntheticSpec;
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,6 +1,6 @@
 package io.pullback.distributed;
 
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.data.RawExample;
 import java.io.Serializable;
 

@@ -2,7 +2,7 @@ package io.pullback.experiment;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,7 +6,7 @@ import io.pullback.distributed.TrainingPass;
 import io.pullback.io.Json;
 import io.pullback.io.Npy;
 import io.pullback.job.InputConfig;
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import io.pullback.job.TrainConfig;
 import io.pullback.loss.Loss;
 import io.pullback.loss.LossGradient;

@@ -7,6 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
+import io.pullback.report.Plots;
 /** Writes {@code report.md}, {@code report.html} and the PNG plots of an experiment run. */
 final class Report {
   private Report() {}

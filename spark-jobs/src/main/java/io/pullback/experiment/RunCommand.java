@@ -1,6 +1,7 @@
 package io.pullback.experiment;
 
-import io.pullback.job.PullbackCli;
+import io.pullback.cli.CommandPlugin;
+import io.pullback.cli.PullbackCli;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.List;
@@ -17,7 +18,7 @@ import picocli.CommandLine.ParentCommand;
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
     description = {"Runs an experiment (conf/experiments/NAME.yaml): each arm is a train run; then writes",
         "report.md, report.html, PNG plots, results.json and manifest.json to --out."})
-public final class RunCommand implements Callable<Integer> {
+public final class RunCommand implements Callable<Integer>, CommandPlugin {
   private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
 
   @ParentCommand

@@ -1,6 +1,6 @@
 package io.pullback.io;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.io.BufferedOutputStream;
 import java.io.IOException;
 import java.io.InputStream;

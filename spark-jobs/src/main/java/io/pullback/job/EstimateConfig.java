@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
+import io.pullback.PullbackException;
 /**
  * The resolved configuration of {@code estimate}, validated on construction (before any Spark work).
  * Field meanings are those of the CLI flags of the same names.

@@ -29,6 +29,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pullback.PullbackException;
 /**
  * The {@code estimate} command's work: load and validate the data, build the model and its
  * parameters, estimate the metric in the chosen regime, and publish {@code metric.npy} or
@@ -179,7 +180,7 @@ public final class EstimateJob {
   }
 
   /** Half of spark.driver.maxResultSize (default 1g) bounds what the driver holds of partials. */
-  static long reduceBudget(SparkSession spark) {
+  public static long reduceBudget(SparkSession spark) {
     long max = spark.sparkContext().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
     return max <= 0 ? 512L << 20 : max / 2;
   }

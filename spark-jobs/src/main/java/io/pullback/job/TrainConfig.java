@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.pullback.PullbackException;
 /**
  * The resolved configuration of {@code train}; the optimiser's own fields are validated by the
  * optimiser factory, the rest here (before any Spark work). Field meanings are those of the flags.

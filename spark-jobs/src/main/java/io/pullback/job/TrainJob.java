@@ -16,8 +16,8 @@ import io.pullback.metric.MetricKind;
 import io.pullback.model.Model;
 import io.pullback.optim.Checkpoint;
 import io.pullback.optim.CheckpointData;
-import io.pullback.optim.DenseMetricSolver;
-import io.pullback.optim.MetricSolver;
+import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.MetricSolver;
 import io.pullback.distributed.SparkBlockData;
 import io.pullback.distributed.SparkRepresentations;
 import io.pullback.metric.aggregate.BlockData;
@@ -42,6 +42,7 @@ import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pullback.PullbackException;
 /**
  * The {@code train} driver loop. Each step t:
  * <ol>
@@ -281,7 +282,7 @@ public final class TrainJob {
   }
 
   /** Tile side of {@code --representation blocked} in train (the estimate default). */
-  static final int BLOCKED_TILE_SIZE = 1024;
+  public static final int BLOCKED_TILE_SIZE = 1024;
 
   /**
    * The step's metric in a non-dense representation, over the step's batch and metric samples: one

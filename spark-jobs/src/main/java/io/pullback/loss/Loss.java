@@ -1,6 +1,6 @@
 package io.pullback.loss;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import io.pullback.model.Model;
 import io.pullback.model.OutputDistribution;
 

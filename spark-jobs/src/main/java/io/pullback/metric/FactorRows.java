@@ -1,11 +1,10 @@
 package io.pullback.metric;
 
+import io.pullback.data.CounterRandom;
 import io.pullback.data.ExampleBlock;
-import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.model.Model;
 import io.pullback.model.OutputDistribution;
 import java.io.Serializable;
-import java.util.List;
 
 /**
  * The factor rows {@code R(x)} of a metric kind for a model (DESIGN.md section 1), so that the
@@ -485,32 +484,5 @@ public final class FactorRows implements Serializable {
       String msg = dist.checkLabel(block.label(e), k);
       if (msg != null) throw new IllegalArgumentException("example " + (block.firstIndex() + e) + ": " + msg);
     }
-  }
-
-  /**
-   * The dense metric over a list of blocks, without Spark: factor rows per block into one
-   * {@link GramAccumulator}, finished as {@code G = Σ w R ᵀR / Σ w}. Returns row-major
-   * {@code N × N} (symmetric). Cost: {@code Σ_blocks B·r·N²} flops (plus the factor rows);
-   * memory {@code 8·N²} bytes plus one block's factors.
-   *
-   * @throws IllegalStateException when the total weight is not positive
-   */
-  public static double[] denseMetric(Model model, MetricKind kind, int samples, long seed, double[] theta,
-                                     List<ExampleBlock> blocks) {
-    FactorRows fr = new FactorRows(model, kind, samples, seed);
-    int maxRows = 0;
-    for (ExampleBlock blk : blocks) maxRows = Math.max(maxRows, blk.rows());
-    Workspace ws = fr.newWorkspace(maxRows);
-    long len = (long) maxRows * fr.rowsPerExample() * model.numParams();
-    if (len > Integer.MAX_VALUE - 8) {
-      throw new IllegalArgumentException("B*r*N = " + len + " factor values do not fit in one array; use smaller blocks");
-    }
-    double[] factors = new double[(int) Math.max(1, len)];
-    GramAccumulator acc = new GramAccumulator(model.numParams());
-    for (ExampleBlock blk : blocks) {
-      fr.compute(theta, blk, ws, factors);
-      acc.add(factors, blk.rows() * fr.rowsPerExample(), blk.weightSum(), blk.rows());
-    }
-    return acc.finish();
   }
 }

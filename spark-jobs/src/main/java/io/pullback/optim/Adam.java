@@ -78,7 +78,7 @@ public final class Adam implements Optimizer {
     double[] mm = s.arrays().get("m");
     double[] vv = s.arrays().get("v");
     if ((mm == null) != (vv == null)) {
-      throw io.pullback.job.PullbackException.data("adam state must hold both arrays m and v or neither");
+      throw io.pullback.PullbackException.data("adam state must hold both arrays m and v or neither");
     }
     m = mm == null ? null : mm.clone();
     v = vv == null ? null : s.array("v", mm.length);

@@ -1,12 +1,14 @@
 package io.pullback.optim;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import io.pullback.optim.OptimizerConfig.DampingSchedule;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pullback.linalg.MetricSolver;
+import io.pullback.linalg.DenseMetricSolver;
 /**
  * Damped natural-gradient descent ({@code ngd}): {@code θ ← θ − η (G + λI)⁻¹ g}.
  *

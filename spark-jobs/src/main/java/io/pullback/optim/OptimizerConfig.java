@@ -1,6 +1,6 @@
 package io.pullback.optim;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.util.List;
 import java.util.Locale;
 

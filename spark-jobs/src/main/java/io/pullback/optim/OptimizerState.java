@@ -1,6 +1,6 @@
 package io.pullback.optim;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.util.Collections;
 import java.util.Map;
 import java.util.TreeMap;

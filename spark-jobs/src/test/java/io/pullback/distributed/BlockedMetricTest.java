@@ -5,7 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import dev.ludovic.netlib.lapack.LAPACK;
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.distributed.BlockedMetricEstimator.Band;
 import io.pullback.distributed.BlockedMetricEstimator.BandPlan;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
@@ -13,7 +13,7 @@ import io.pullback.distributed.BlockedMetricEstimator.Options;
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
 import io.pullback.distributed.BlockedMetricOps.CgResult;
 import io.pullback.distributed.BlockedMetricOps.NotConvergedException;
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.FactorSource;

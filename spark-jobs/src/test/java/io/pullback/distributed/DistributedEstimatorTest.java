@@ -3,7 +3,7 @@ package io.pullback.distributed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullback.data.ExampleBlock;
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
 import io.pullback.distributed.DenseMetricEstimator.DenseMetric;

@@ -3,7 +3,7 @@ package io.pullback.distributed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullback.data.ExampleBlock;
-import io.pullback.data.LabelRule;
+import io.pullback.model.LabelRule;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.aggregate.BlockData;
@@ -15,7 +15,7 @@ import io.pullback.metric.representation.Representations;
 import io.pullback.model.Activation;
 import io.pullback.model.MlpModel;
 import io.pullback.model.Model;
-import io.pullback.optim.DenseMetricSolver;
+import io.pullback.linalg.DenseMetricSolver;
 import io.pullback.testing.SharedSpark;
 import java.util.Arrays;
 import java.util.List;

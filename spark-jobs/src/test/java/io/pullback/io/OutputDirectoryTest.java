@@ -3,7 +3,7 @@ package io.pullback.io;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

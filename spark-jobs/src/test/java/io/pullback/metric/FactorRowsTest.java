@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pullback.data.ExampleBlock;
+import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.model.Activation;
 import io.pullback.model.BasisFamily;
 import io.pullback.model.LinearBasisModel;
@@ -30,6 +31,7 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import io.pullback.data.CounterRandom;
 /** Factor rows and the Spark-free dense metric against naive references and closed forms. */
 class FactorRowsTest {
 
@@ -65,7 +67,7 @@ class FactorRowsTest {
     List<ExampleBlock> data = blocks(model, seed, 17, true, 10, 1, 12);
     double[] theta = TestModels.randomTheta(model, seed);
     int samples = 5;
-    double[] g = FactorRows.denseMetric(model, kind, samples, seed, theta, data);
+    double[] g = GramAccumulator.denseMetric(model, kind, samples, seed, theta, data);
     double[] ref = NaiveMetric.metric(model, kind, samples, seed, theta, data);
     assertThat(NaiveMetric.relError(g, ref)).isLessThan(1e-12);
     assertThat(new FactorRows(model, kind, samples, seed).rowsPerExample()).isEqualTo(switch (kind) {
@@ -170,7 +172,7 @@ class FactorRowsTest {
       }
     }
     for (int i = 0; i < ref.length; i++) ref[i] /= count;
-    double[] g = FactorRows.denseMetric(m, MetricKind.FISHER, 1, 0, theta, data);
+    double[] g = GramAccumulator.denseMetric(m, MetricKind.FISHER, 1, 0, theta, data);
     assertThat(NaiveMetric.relError(g, ref)).isLessThan(1e-12);
   }
 
@@ -214,7 +216,7 @@ class FactorRowsTest {
       }
     }
     for (int i = 0; i < ref.length; i++) ref[i] /= count;
-    double[] g = FactorRows.denseMetric(m, MetricKind.FISHER, 1, 0, theta, data);
+    double[] g = GramAccumulator.denseMetric(m, MetricKind.FISHER, 1, 0, theta, data);
     assertThat(NaiveMetric.relError(g, ref)).isLessThan(1e-12);
   }
 
@@ -234,12 +236,12 @@ class FactorRowsTest {
     System.out.println("seed " + dataSeed + " (data), mc seeds 1..4 " + m);
     double[] theta = TestModels.randomTheta(m, dataSeed);
     List<ExampleBlock> data = blocks(m, dataSeed, 0, false, 64, 36);
-    double[] fisher = FactorRows.denseMetric(m, MetricKind.FISHER, 1, 0, theta, data);
+    double[] fisher = GramAccumulator.denseMetric(m, MetricKind.FISHER, 1, 0, theta, data);
     double e16 = 0;
     double e1024 = 0;
     for (long s = 1; s <= 4; s++) {
-      e16 += NaiveMetric.absError(FactorRows.denseMetric(m, MetricKind.MC_FISHER, 16, s, theta, data), fisher);
-      e1024 += NaiveMetric.absError(FactorRows.denseMetric(m, MetricKind.MC_FISHER, 1024, s, theta, data), fisher);
+      e16 += NaiveMetric.absError(GramAccumulator.denseMetric(m, MetricKind.MC_FISHER, 16, s, theta, data), fisher);
+      e1024 += NaiveMetric.absError(GramAccumulator.denseMetric(m, MetricKind.MC_FISHER, 1024, s, theta, data), fisher);
     }
     double ratio = e16 / e1024;
     System.out.printf("mc-fisher error S=16 %.3e S=1024 %.3e ratio %.2f%n", e16 / 4, e1024 / 4, ratio);
@@ -260,7 +262,7 @@ class FactorRowsTest {
     LinearBasisModel m = new LinearBasisModel(family, 2, 1, family == BasisFamily.LEGENDRE ? 3 : 2);
     int count = 20000;
     List<ExampleBlock> data = blocks(m, seed, 0, false, 5000, 5000, 5000, 5000);
-    double[] g = FactorRows.denseMetric(m, MetricKind.FUNCTION, 1, 0, m.initialParams(1), data);
+    double[] g = GramAccumulator.denseMetric(m, MetricKind.FUNCTION, 1, 0, m.initialParams(1), data);
     int n = m.basisSize();
     double[] sum2 = new double[n * n];
     for (ExampleBlock blk : data) {
@@ -318,8 +320,8 @@ class FactorRowsTest {
       ExampleBlock duplicated = new ExampleBlock(0, dup, d, ld,
           fx.stream().mapToDouble(Double::doubleValue).toArray(), fy.stream().mapToDouble(Double::doubleValue).toArray(), null);
       double[] theta = TestModels.randomTheta(m, seed);
-      double[] gw = FactorRows.denseMetric(m, kind, 1, 0, theta, List.of(weighted));
-      double[] gd = FactorRows.denseMetric(m, kind, 1, 0, theta, List.of(duplicated));
+      double[] gw = GramAccumulator.denseMetric(m, kind, 1, 0, theta, List.of(weighted));
+      double[] gd = GramAccumulator.denseMetric(m, kind, 1, 0, theta, List.of(duplicated));
       assertThat(NaiveMetric.relError(gw, gd)).as("%s", m).isLessThan(1e-12);
     }
   }
@@ -431,7 +433,7 @@ class FactorRowsTest {
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("B*r*N = 6");
     SoftmaxModel sm = new SoftmaxModel(2, 3);
     ExampleBlock badClass = new ExampleBlock(0, 1, 2, 1, new double[2], new double[] {3}, null);
-    assertThatThrownBy(() -> FactorRows.denseMetric(sm, MetricKind.EMPIRICAL_FISHER, 1, 0, sm.initialParams(1), List.of(badClass)))
+    assertThatThrownBy(() -> GramAccumulator.denseMetric(sm, MetricKind.EMPIRICAL_FISHER, 1, 0, sm.initialParams(1), List.of(badClass)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("0..2");
   }
 

@@ -3,7 +3,7 @@ package io.pullback.optim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pullback.job.PullbackException;
+import io.pullback.PullbackException;
 import io.pullback.optim.OptimizerConfig.DampingSchedule;
 import java.util.function.Supplier;
 import java.util.stream.Stream;

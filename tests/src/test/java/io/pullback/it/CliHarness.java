@@ -1,7 +1,7 @@
 package io.pullback.it;
 
 import io.pullback.cli.LocalSessionProvider;
-import io.pullback.job.PullbackCli;
+import io.pullback.cli.PullbackCli;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;

@@ -64,7 +64,7 @@ class LaunchersIT {
     cmd.removeIf(String::isBlank);
     cmd.addAll(List.of("-cp", cp, "org.apache.spark.deploy.SparkSubmit", "--master", "local[2]",
         "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
-        "--class", "io.pullback.job.SubmitMain", shadedJar().toString()));
+        "--class", "io.pullback.cli.SubmitMain", shadedJar().toString()));
     cmd.addAll(appArgs);
     return cmd;
   }

@@ -5,8 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pullback.io.Npy;
-import io.pullback.job.AuthSecret;
-import io.pullback.job.PullbackCli;
+import io.pullback.cli.AuthSecret;
+import io.pullback.cli.PullbackCli;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -171,7 +171,7 @@ class StandaloneClusterIT {
     cmd.addAll(List.of("-cp", cp, "org.apache.spark.deploy.SparkSubmit", "--master", master,
         "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
         "--conf", "spark.driver.bindAddress=127.0.0.1",
-        "--class", "io.pullback.job.SubmitMain", LaunchersIT.shadedJar().toString()));
+        "--class", "io.pullback.cli.SubmitMain", LaunchersIT.shadedJar().toString()));
     cmd.addAll(appArgs);
     return cmd;
   }

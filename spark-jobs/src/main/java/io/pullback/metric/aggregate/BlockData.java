@@ -65,7 +65,7 @@ public interface BlockData {
 
       @Override
       public double[] denseMetric(io.pullback.metric.FactorRows rows, double[] theta) {
-        return io.pullback.metric.FactorRows.denseMetric(rows.model(), rows.kind(), rows.samples(), rows.seed(), theta, blocks);
+        return GramAccumulator.denseMetric(rows.model(), rows.kind(), rows.samples(), rows.seed(), theta, blocks);
       }
 
       @Override

@@ -1,8 +1,13 @@
 package io.pullback.metric.aggregate;
 
 import dev.ludovic.netlib.blas.BLAS;
+import io.pullback.data.ExampleBlock;
 import io.pullback.linalg.Blas;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.MetricKind;
+import io.pullback.model.Model;
 import java.io.Serializable;
+import java.util.List;
 
 /**
  * Spark-free accumulator of a weighted Gram of factor rows: {@code C = Σ_blocks AᵀA} and the weight
@@ -319,4 +324,31 @@ public final class GramAccumulator implements Serializable {
   public int maxRows() { return maxRows; }
   public double weightSum() { return weightSum; }
   public long count() { return count; }
+
+  /**
+   * The dense metric over a list of blocks, without Spark: factor rows per block into one
+   * {@code GramAccumulator}, finished as {@code G = Σ w R ᵀR / Σ w}. Returns row-major
+   * {@code N × N} (symmetric). Cost: {@code Σ_blocks B·r·N²} flops (plus the factor rows);
+   * memory {@code 8·N²} bytes plus one block's factors.
+   *
+   * @throws IllegalStateException when the total weight is not positive
+   */
+  public static double[] denseMetric(Model model, MetricKind kind, int samples, long seed, double[] theta,
+                                     List<ExampleBlock> blocks) {
+    FactorRows fr = new FactorRows(model, kind, samples, seed);
+    int maxRows = 0;
+    for (ExampleBlock blk : blocks) maxRows = Math.max(maxRows, blk.rows());
+    FactorRows.Workspace ws = fr.newWorkspace(maxRows);
+    long len = (long) maxRows * fr.rowsPerExample() * model.numParams();
+    if (len > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("B*r*N = " + len + " factor values do not fit in one array; use smaller blocks");
+    }
+    double[] factors = new double[(int) Math.max(1, len)];
+    GramAccumulator acc = new GramAccumulator(model.numParams());
+    for (ExampleBlock blk : blocks) {
+      fr.compute(theta, blk, ws, factors);
+      acc.add(factors, blk.rows() * fr.rowsPerExample(), blk.weightSum(), blk.rows());
+    }
+    return acc.finish();
+  }
 }

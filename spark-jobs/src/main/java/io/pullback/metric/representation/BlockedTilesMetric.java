@@ -5,6 +5,7 @@ import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pullback.linalg.ConjugateGradient;
 /**
  * The exact metric kept distributed as upper-triangle tiles (the {@code blocked} regime): no N×N
  * array on the driver. Products are one distributed pass over the tiles ({@link Tiles#mv}); solves

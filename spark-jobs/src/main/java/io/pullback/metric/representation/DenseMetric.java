@@ -1,8 +1,9 @@
 package io.pullback.metric.representation;
 
-import io.pullback.optim.DenseMetricSolver;
+import io.pullback.linalg.DenseMetricSolver;
 import java.util.Map;
 
+import io.pullback.linalg.DenseOps;
 /**
  * The metric as one dense N×N matrix on the driver (exact). Solves by Cholesky
  * ({@link DenseMetricSolver}: {@code N³/3} flops per new λ, then {@code 2N²} per solve); products

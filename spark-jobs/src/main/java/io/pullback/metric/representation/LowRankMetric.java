@@ -7,6 +7,7 @@ import java.util.Map;
 import java.util.SplittableRandom;
 import org.netlib.util.intW;
 
+import io.pullback.linalg.DenseOps;
 /**
  * A rank-k approximation {@code Ĝ = U Λ Uᵀ} ({@code U} N×k orthonormal, {@code Λ ≥ 0}) by the
  * randomised Nyström method (Tropp, Yurtsever, Udell &amp; Cevher 2017, Alg. 3) from one data pass

@@ -1,6 +1,6 @@
 package io.pullback.metric.representation;
 
-import io.pullback.optim.MetricSolver;
+import io.pullback.linalg.MetricSolver;
 import java.util.Map;
 
 /**

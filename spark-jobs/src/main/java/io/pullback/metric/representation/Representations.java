@@ -8,6 +8,7 @@ import io.pullback.model.Model;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
+import io.pullback.linalg.DenseOps;
 /**
  * Builds a {@link MetricRepresentation} of the metric {@code G = Σ w RᵀR / Σ w} (factor rows
  * {@code R} of a {@link FactorRows} at θ) over {@link BlockData}: Spark partitions or in-memory

@@ -14,7 +14,7 @@ import io.pullback.model.Model;
 import io.pullback.model.OutputDistribution;
 import io.pullback.model.SoftmaxModel;
 import io.pullback.model.TestModels;
-import io.pullback.optim.DenseMetricSolver;
+import io.pullback.linalg.DenseMetricSolver;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -24,6 +24,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
+import io.pullback.linalg.DenseOps;
 /**
  * One contract for every in-memory representation, against the dense metric built by an independent
  * route (the naive per-example sum of outer products, {@code NaiveMetric}):

@@ -1,7 +1,6 @@
-package io.pullback.optim;
+package io.pullback.linalg;
 
-import io.pullback.job.PullbackException;
-import io.pullback.linalg.Blas;
+import io.pullback.PullbackException;
 import org.netlib.util.intW;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;

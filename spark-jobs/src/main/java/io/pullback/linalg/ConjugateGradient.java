@@ -1,4 +1,4 @@
-package io.pullback.metric.representation;
+package io.pullback.linalg;
 
 import java.util.function.UnaryOperator;
 

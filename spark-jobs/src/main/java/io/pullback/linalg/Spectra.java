@@ -1,4 +1,5 @@
-package io.pullback.metric.representation;
+package io.pullback.linalg;
+
 
 /** Dense symmetric spectra. */
 public final class Spectra {

@@ -1,4 +1,4 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
 import io.pullback.distributed.MetricTiles;
@@ -16,6 +16,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pullback.PullbackException;
 /**
  * {@code pullback export DIR --to npy}: turns any stored metric of an {@code estimate} folder
  * (Parquet tiles, a diagonal, per-layer blocks, Kronecker factors, a low-rank basis, NTK factor rows)

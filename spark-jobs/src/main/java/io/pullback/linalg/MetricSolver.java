@@ -1,4 +1,4 @@
-package io.pullback.optim;
+package io.pullback.linalg;
 
 /**
  * The questions an optimiser asks of the current metric {@code G} (N×N, symmetric positive

@@ -1,4 +1,4 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -11,6 +11,7 @@ import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import io.pullback.PullbackException;
 /**
  * The secret file of {@code spark.authenticate} and the check a driver makes before joining a
  * standalone Master. (Acceptance and refusal by a real Master: StandaloneClusterIT.)

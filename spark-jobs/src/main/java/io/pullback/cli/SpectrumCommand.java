@@ -1,9 +1,9 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import io.pullback.distributed.LoadedData;
 import io.pullback.distributed.SparkBlockData;
 import io.pullback.distributed.SparkRepresentations;
-import io.pullback.experiment.Plots;
+import io.pullback.report.Plots;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
@@ -11,7 +11,7 @@ import io.pullback.io.OutputDirectory;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.MetricKind;
-import io.pullback.metric.representation.Lanczos;
+import io.pullback.linalg.Lanczos;
 import io.pullback.metric.representation.MetricRepresentation;
 import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.model.Model;
@@ -27,6 +27,10 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
+import io.pullback.PullbackException;
+import io.pullback.job.InputConfig;
+import io.pullback.job.EstimateJob;
+import io.pullback.job.TrainJob;
 /**
  * {@code pullback spectrum}: the eigenvalues of a metric: the whole spectrum by LAPACK
  * {@code dsyevd} when the dense matrix is small (N ≤ {@code --dense-limit}), otherwise the top and
@@ -124,7 +128,7 @@ public final class SpectrumCommand implements Callable<Integer> {
         String method;
         if (n <= denseLimit) {
           double[] dense = g.toDense();
-          ascending = io.pullback.metric.representation.Spectra.eigenvalues(dense, n);
+          ascending = io.pullback.linalg.Spectra.eigenvalues(dense, n);
           method = "dsyevd";
         } else {
           int steps = lanczosSteps != null ? lanczosSteps : 3 * top + 20;

@@ -1,4 +1,4 @@
-package io.pullback.experiment;
+package io.pullback.report;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

@@ -1,4 +1,4 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -16,6 +16,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
 
+import io.pullback.PullbackException;
 /**
  * {@code --config FILE.yaml}: a command's options as YAML, keys being the long option names without
  * dashes ({@code model: mlp}, {@code hidden: [16, 16]}, {@code metric: fisher}). Options given on the

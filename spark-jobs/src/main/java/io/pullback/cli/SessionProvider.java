@@ -1,4 +1,4 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;

@@ -1,4 +1,4 @@
-package io.pullback.metric;
+package io.pullback.data;
 
 /**
  * A counter-based random generator: every draw is a pure function of

@@ -1,14 +1,13 @@
-package io.pullback.metric.representation;
+package io.pullback.linalg;
 
 import dev.ludovic.netlib.lapack.LAPACK;
-import io.pullback.linalg.Blas;
 import org.netlib.util.intW;
 
 /** Small dense helpers shared by the representations (row-major unless stated; symmetric inputs). */
-final class DenseOps {
+public final class DenseOps {
   private DenseOps() {}
 
-  static double frobenius(double[] a) {
+  public static double frobenius(double[] a) {
     double scale = 0;
     for (double x : a) scale = Math.max(scale, Math.abs(x));
     if (scale == 0) return 0;
@@ -21,7 +20,7 @@ final class DenseOps {
   }
 
   /** Replaces a (row-major n×n) by (a + aᵀ)/2, so rounding leaves it exactly symmetric. */
-  static double[] symmetrise(double[] a, int n) {
+  public static double[] symmetrise(double[] a, int n) {
     for (int i = 0; i < n; i++) {
       for (int j = 0; j < i; j++) {
         double m = 0.5 * (a[i * n + j] + a[j * n + i]);
@@ -33,7 +32,7 @@ final class DenseOps {
   }
 
   /** The m×m block of {@code sum} starting at {@code off}, symmetrised and divided by {@code w}. */
-  static double[] symmetrisedBlock(double[] sum, int off, int m, double w) {
+  public static double[] symmetrisedBlock(double[] sum, int off, int m, double w) {
     double[] x = new double[m * m];
     for (int i = 0; i < m; i++) {
       for (int j = 0; j < m; j++) x[i * m + j] = 0.5 * (sum[off + i * m + j] + sum[off + j * m + i]) / w;
@@ -41,18 +40,18 @@ final class DenseOps {
     return x;
   }
 
-  static double dot(double[] a, double[] b) {
+  public static double dot(double[] a, double[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) s += a[i] * b[i];
     return s;
   }
 
-  static double norm(double[] a) {
+  public static double norm(double[] a) {
     return Math.sqrt(dot(a, a));
   }
 
   /** {@code y = A·x} for symmetric A (n×n). */
-  static double[] symv(double[] a, int n, double[] x) {
+  public static double[] symv(double[] a, int n, double[] x) {
     double[] y = new double[n];
     if (n > 0) Blas.get().dgemv("N", n, n, 1.0, a, n, x, 1, 0.0, y, 1);
     return y;
@@ -63,7 +62,7 @@ final class DenseOps {
    * (n×n symmetric) is overwritten by the orthonormal eigenvectors, column j of the column-major
    * view ({@code a[j·n + i]}) belonging to eigenvalue j.
    */
-  static double[] eigh(double[] a, int n) {
+  public static double[] eigh(double[] a, int n) {
     double[] w = new double[n];
     if (n == 0) return w;
     intW info = new intW(0);

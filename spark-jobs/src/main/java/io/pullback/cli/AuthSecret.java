@@ -1,4 +1,4 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import io.pullback.PullbackException;
 /**
  * {@code spark.authenticate} with the shared secret read from the file named by the environment
  * variable {@value #ENV} (never from the command line, where {@code ps} would show it).

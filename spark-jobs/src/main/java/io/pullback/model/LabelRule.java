@@ -1,6 +1,5 @@
-package io.pullback.data;
+package io.pullback.model;
 
-import io.pullback.model.OutputDistribution;
 import java.io.Serializable;
 
 /**

@@ -1,4 +1,4 @@
-package io.pullback.job;
+package io.pullback;
 
 /**
  * A failure the user can act on, carrying the process exit code documented in DESIGN.md:

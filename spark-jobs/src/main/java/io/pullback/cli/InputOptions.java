@@ -1,10 +1,11 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import io.pullback.data.InputFormat;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
+import io.pullback.job.InputConfig;
 /** The data, model and Spark options shared by {@code estimate} and {@code train} (a picocli mixin). */
 public final class InputOptions {
 

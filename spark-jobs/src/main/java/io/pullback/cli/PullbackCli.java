@@ -1,11 +1,16 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
+import io.pullback.PullbackException;
 /**
  * The {@code pullback} command line, shared by {@code bin/pullback} (local runner) and spark-submit.
  *
@@ -14,8 +19,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "pullback", mixinStandardHelpOptions = true, versionProvider = PullbackCli.Version.class,
     description = "Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
-    subcommands = {EstimateCommand.class, TrainCommand.class, io.pullback.experiment.RunCommand.class,
-        ExportCommand.class, SpectrumCommand.class, io.pullback.bench.BenchCommand.class})
+    subcommands = {EstimateCommand.class, TrainCommand.class, ExportCommand.class, SpectrumCommand.class})
 public final class PullbackCli implements Runnable {
   private static final Logger LOG = LoggerFactory.getLogger(PullbackCli.class);
 
@@ -57,6 +61,7 @@ public final class PullbackCli implements Runnable {
     PullbackCli root = new PullbackCli(sessions);
     root.out = out;
     CommandLine cli = new CommandLine(root);
+    addPluginCommands(cli);
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -77,6 +82,17 @@ public final class PullbackCli implements Runnable {
       return e.exitCode();
     }
     return cli.execute(expanded);
+  }
+
+  /**
+   * Adds the {@link CommandPlugin} subcommands found on the class path ({@code run}, {@code bench}),
+   * in the order of their names, so {@code --help} lists them the same way every time.
+   */
+  static void addPluginCommands(CommandLine cli) {
+    List<CommandPlugin> plugins = new ArrayList<>();
+    ServiceLoader.load(CommandPlugin.class, PullbackCli.class.getClassLoader()).forEach(plugins::add);
+    plugins.sort(Comparator.comparing(p -> new CommandLine(p).getCommandName()));
+    for (CommandPlugin p : plugins) cli.addSubcommand(p);
   }
 
   /**

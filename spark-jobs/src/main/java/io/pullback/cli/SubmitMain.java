@@ -1,8 +1,9 @@
-package io.pullback.job;
+package io.pullback.cli;
+
 
 /**
  * Entry point of the shaded jar under spark-submit:
- * {@code spark-submit --class io.pullback.job.SubmitMain spark-jobs-*-submit.jar estimate ...}.
+ * {@code spark-submit --class io.pullback.cli.SubmitMain spark-jobs-*-submit.jar estimate ...}.
  * The session comes from spark-submit; the exit code follows DESIGN.md (0, 1, 2, 3).
  */
 public final class SubmitMain {

@@ -1,4 +1,4 @@
-package io.pullback.job;
+package io.pullback.cli;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,6 +9,7 @@ import org.apache.spark.rpc.RpcEnv;
 import org.apache.spark.util.Utils;
 import scala.Option;
 
+import io.pullback.PullbackException;
 /**
  * Before a driver joins a standalone cluster ({@code spark://HOST:PORT}), one authenticated
  * round trip to the Master's RPC endpoint, so that a driver the Master will not accept fails at

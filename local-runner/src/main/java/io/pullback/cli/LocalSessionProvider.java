@@ -1,7 +1,7 @@
 package io.pullback.cli;
 
-import io.pullback.distributed.NumericsPlugin;
 import io.pullback.PullbackException;
+import io.pullback.distributed.NumericsPlugin;
 import java.io.IOException;
 import java.io.Reader;
 import java.nio.file.Files;

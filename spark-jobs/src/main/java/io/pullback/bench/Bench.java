@@ -2,7 +2,6 @@ package io.pullback.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.pullback.data.ExampleBlock;
-import io.pullback.model.LabelRule;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.DenseMetricEstimator;
 import io.pullback.distributed.LoadedData;
@@ -16,6 +15,7 @@ import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.aggregate.GramAccumulator;
+import io.pullback.model.LabelRule;
 import io.pullback.model.LogisticModel;
 import io.pullback.model.Model;
 import io.pullback.model.OutputDistribution;

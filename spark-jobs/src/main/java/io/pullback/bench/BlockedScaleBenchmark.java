@@ -1,21 +1,21 @@
 package io.pullback.bench;
 
 import dev.ludovic.netlib.blas.BLAS;
+import io.pullback.PullbackException;
 import io.pullback.data.ExampleBlock;
-import io.pullback.model.LabelRule;
-import io.pullback.distributed.BlockedMetricEstimator;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Options;
-import io.pullback.distributed.BlockedMetricOps;
+import io.pullback.distributed.BlockedMetricEstimator;
 import io.pullback.distributed.BlockedMetricOps.CgResult;
+import io.pullback.distributed.BlockedMetricOps;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.LoadedData;
-import io.pullback.PullbackException;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.FactorSource;
 import io.pullback.metric.MetricKind;
+import io.pullback.model.LabelRule;
 import io.pullback.model.Model;
 import io.pullback.model.ModelSpec;
 import io.pullback.model.Models;

@@ -1,6 +1,5 @@
 package io.pullback.bench;
 
-import io.pullback.model.LabelRule;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.DenseMetricEstimator;
 import io.pullback.distributed.LoadedData;
@@ -9,6 +8,7 @@ import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.MetricKind;
+import io.pullback.model.LabelRule;
 import io.pullback.model.LogisticModel;
 import io.pullback.model.OutputDistribution;
 import java.lang.management.ManagementFactory;

@@ -1,5 +1,6 @@
 package io.pullback.cli;
 
+import io.pullback.PullbackException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -7,7 +8,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.pullback.PullbackException;
 /**
  * {@code spark.authenticate} with the shared secret read from the file named by the environment
  * variable {@value #ENV} (never from the command line, where {@code ps} would show it).

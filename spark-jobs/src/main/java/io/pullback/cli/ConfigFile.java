@@ -2,6 +2,7 @@ package io.pullback.cli;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import io.pullback.PullbackException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -12,11 +13,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.stream.Collectors;
-import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine;
 
-import io.pullback.PullbackException;
 /**
  * {@code --config FILE.yaml}: a command's options as YAML, keys being the long option names without
  * dashes ({@code model: mlp}, {@code hidden: [16, 16]}, {@code metric: fisher}). Options given on the

@@ -1,5 +1,9 @@
 package io.pullback.cli;
 
+import io.pullback.PullbackException;
+import io.pullback.job.EstimateConfig;
+import io.pullback.job.EstimateJob;
+import io.pullback.job.InputConfig;
 import io.pullback.metric.MetricKind;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -8,10 +12,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-import io.pullback.PullbackException;
-import io.pullback.job.InputConfig;
-import io.pullback.job.EstimateJob;
-import io.pullback.job.EstimateConfig;
 /** {@code pullback estimate}: one exact metric, written to {@code --out}. */
 @Command(name = "estimate", mixinStandardHelpOptions = true, sortOptions = false,
     description = {

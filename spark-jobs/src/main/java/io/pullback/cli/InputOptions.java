@@ -1,11 +1,11 @@
 package io.pullback.cli;
 
 import io.pullback.data.InputFormat;
+import io.pullback.job.InputConfig;
 import java.nio.file.Path;
 import java.util.List;
 import picocli.CommandLine.Option;
 
-import io.pullback.job.InputConfig;
 /** The data, model and Spark options shared by {@code estimate} and {@code train} (a picocli mixin). */
 public final class InputOptions {
 

@@ -1,5 +1,6 @@
 package io.pullback.cli;
 
+import io.pullback.PullbackException;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -7,10 +8,9 @@ import java.util.List;
 import java.util.ServiceLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
-import io.pullback.PullbackException;
 /**
  * The {@code pullback} command line, shared by {@code bin/pullback} (local runner) and spark-submit.
  *

@@ -1,9 +1,9 @@
 package io.pullback.cli;
 
+import io.pullback.PullbackException;
 import io.pullback.metric.representation.RepresentationOptions;
 import picocli.CommandLine.Option;
 
-import io.pullback.PullbackException;
 /** The options of the metric representations, shared by {@code estimate} and {@code train}. */
 public final class RepresentationOptionsMixin {
   @Option(names = "--rank", paramLabel = "k", description = "Rank of the low-rank (Nyström) representation (default: ${DEFAULT-VALUE}).", defaultValue = "64")

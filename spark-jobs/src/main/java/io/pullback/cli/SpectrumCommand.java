@@ -1,20 +1,25 @@
 package io.pullback.cli;
 
+import io.pullback.PullbackException;
 import io.pullback.distributed.LoadedData;
 import io.pullback.distributed.SparkBlockData;
-import io.pullback.distributed.SparkRepresentations;
-import io.pullback.report.Plots;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
 import io.pullback.io.OutputDirectory;
+import io.pullback.job.EstimateJob;
+import io.pullback.job.InputConfig;
+import io.pullback.job.TrainJob;
 import io.pullback.linalg.Blas;
+import io.pullback.linalg.Lanczos;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.MetricKind;
-import io.pullback.linalg.Lanczos;
+import io.pullback.metric.representation.MemoryPlan;
 import io.pullback.metric.representation.MetricRepresentation;
 import io.pullback.metric.representation.RepresentationKind;
+import io.pullback.metric.representation.Representations;
 import io.pullback.model.Model;
+import io.pullback.report.Plots;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -27,10 +32,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-import io.pullback.PullbackException;
-import io.pullback.job.InputConfig;
-import io.pullback.job.EstimateJob;
-import io.pullback.job.TrainJob;
 /**
  * {@code pullback spectrum}: the eigenvalues of a metric: the whole spectrum by LAPACK
  * {@code dsyevd} when the dense matrix is small (N ≤ {@code --dense-limit}), otherwise the top and
@@ -114,12 +115,12 @@ public final class SpectrumCommand implements Callable<Integer> {
         double[] theta = in.initialParams(model);
         FactorRows rows = new FactorRows(model, kind, samples, in.seed());
         RepresentationKind rk = representation.equals("auto")
-            ? (n <= denseLimit ? RepresentationKind.DENSE : RepresentationKind.IMPLICIT)
+            ? MemoryPlan.auto(n, denseLimit, MemoryPlan.Purpose.PRODUCTS)
             : RepresentationKind.parse(representation);
         MetricRepresentation g;
         try {
-          g = SparkRepresentations.build(rk, data, new SparkBlockData(data, EstimateJob.reduceBudget(spark)), rows, theta,
-              options, TrainJob.BLOCKED_TILE_SIZE);
+          g = Representations.build(rk, new SparkBlockData(data, EstimateJob.reduceBudget(spark)), rows, theta,
+              options.withTileSize(TrainJob.BLOCKED_TILE_SIZE));
         } catch (IllegalArgumentException e) {
           throw PullbackException.usage("--representation " + rk + ": " + e.getMessage());
         }

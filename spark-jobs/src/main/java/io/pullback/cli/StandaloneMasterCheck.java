@@ -1,5 +1,6 @@
 package io.pullback.cli;
 
+import io.pullback.PullbackException;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.spark.SecurityManager;
@@ -9,7 +10,6 @@ import org.apache.spark.rpc.RpcEnv;
 import org.apache.spark.util.Utils;
 import scala.Option;
 
-import io.pullback.PullbackException;
 /**
  * Before a driver joins a standalone cluster ({@code spark://HOST:PORT}), one authenticated
  * round trip to the Master's RPC endpoint, so that a driver the Master will not accept fails at

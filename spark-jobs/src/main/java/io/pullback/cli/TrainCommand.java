@@ -1,5 +1,9 @@
 package io.pullback.cli;
 
+import io.pullback.PullbackException;
+import io.pullback.job.InputConfig;
+import io.pullback.job.TrainConfig;
+import io.pullback.job.TrainJob;
 import io.pullback.metric.MetricKind;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -8,10 +12,6 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-import io.pullback.PullbackException;
-import io.pullback.job.InputConfig;
-import io.pullback.job.TrainJob;
-import io.pullback.job.TrainConfig;
 /** {@code pullback train}: the driver loop of preconditioned descent. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
     description = {

@@ -1,8 +1,8 @@
 package io.pullback.distributed;
 
 import dev.ludovic.netlib.blas.BLAS;
-import io.pullback.data.ExampleBlock;
 import io.pullback.PullbackException;
+import io.pullback.data.ExampleBlock;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.FactorSource;
 import java.io.Externalizable;

@@ -1,10 +1,9 @@
 package io.pullback.distributed;
 
-import dev.ludovic.netlib.blas.BLAS;
+import io.pullback.PullbackException;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
-import io.pullback.PullbackException;
-import io.pullback.linalg.Blas;
+import io.pullback.metric.aggregate.TileProducts;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.Iterator;
@@ -12,7 +11,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
 import org.apache.spark.Partitioner;
-import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
@@ -121,18 +119,12 @@ public final class BlockedMetricOps {
       List<Tuple2<Integer, double[]>> blocks = metric.tiles()
           .flatMapToPair(tile -> {
             double[] x = bv.value();
-            BLAS blas = Blas.get();
             List<Tuple2<Long, double[]>> out = new ArrayList<>(2);
             int i = tile.i();
             int j = tile.j();
-            // Row-major rows×cols tile = column-major cols×rows matrix A = G_IJᵀ (leading dimension cols).
-            double[] yi = new double[tile.rows()];
-            blas.dgemv("T", tile.cols(), tile.rows(), 1.0, tile.values(), 0, tile.cols(), x, j * t, 1, 0.0, yi, 0, 1);
-            out.add(new Tuple2<>(productKey(i, j), yi));
+            out.add(new Tuple2<>(productKey(i, j), TileProducts.rowBlock(tile.values(), tile.rows(), tile.cols(), x, j * t)));
             if (i != j) {
-              double[] yj = new double[tile.cols()];
-              blas.dgemv("N", tile.cols(), tile.rows(), 1.0, tile.values(), 0, tile.cols(), x, i * t, 1, 0.0, yj, 0, 1);
-              out.add(new Tuple2<>(productKey(j, i), yj));
+              out.add(new Tuple2<>(productKey(j, i), TileProducts.columnBlock(tile.values(), tile.rows(), tile.cols(), x, i * t)));
             }
             return out.iterator();
           })
@@ -164,8 +156,7 @@ public final class BlockedMetricOps {
     try {
       List<Tuple2<Long, Double>> parts = new ArrayList<>(metric.tiles().map(tile -> {
         double[] x = bv.value();
-        double[] yi = new double[tile.rows()];
-        Blas.get().dgemv("T", tile.cols(), tile.rows(), 1.0, tile.values(), 0, tile.cols(), x, tile.j() * t, 1, 0.0, yi, 0, 1);
+        double[] yi = TileProducts.rowBlock(tile.values(), tile.rows(), tile.cols(), x, tile.j() * t);
         double s = 0;
         int i0 = tile.i() * t;
         for (int a = 0; a < yi.length; a++) s += x[i0 + a] * yi[a];

@@ -1,12 +1,12 @@
 package io.pullback.distributed;
 
+import io.pullback.PullbackException;
 import io.pullback.data.ExampleBlock;
 import io.pullback.data.InputFormat;
-import io.pullback.model.LabelRule;
 import io.pullback.data.RawExample;
-import io.pullback.model.SyntheticGenerator;
 import io.pullback.data.SyntheticSpec;
-import io.pullback.PullbackException;
+import io.pullback.model.LabelRule;
+import io.pullback.model.SyntheticGenerator;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;

@@ -1,7 +1,7 @@
 package io.pullback.distributed;
 
-import io.pullback.model.LabelRule;
 import io.pullback.data.RawExample;
+import io.pullback.model.LabelRule;
 import java.io.Serializable;
 
 /**

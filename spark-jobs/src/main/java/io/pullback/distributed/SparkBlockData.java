@@ -5,6 +5,8 @@ import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.aggregate.BlockData;
 import io.pullback.metric.aggregate.BlockSum;
+import io.pullback.metric.aggregate.TiledGram;
+import org.apache.spark.sql.SparkSession;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaPairRDD;
@@ -75,8 +77,37 @@ public final class SparkBlockData implements BlockData {
     return data.blocks().map(mapper::apply).collect();
   }
 
+  /**
+   * The band-per-pass {@link BlockedMetricEstimator} over all partitions; the tiles stay on the
+   * executors and answer products through {@link BlockedMetricOps}.
+   */
   @Override
-  public double[] denseMetric(FactorRows rows, double[] theta) {
-    return DenseMetricEstimator.estimate(data, new BoundFactorRows(rows, theta), reduceBudgetBytes).values();
+  public TiledGram tiledMetric(FactorRows rows, double[] theta, int tileSize) {
+    BlockedMetricEstimator.BlockedMetric metric = BlockedMetricEstimator.estimate(data, new BoundFactorRows(rows, theta.clone()),
+        BlockedMetricEstimator.Options.of(tileSize));
+    return tiles(new BlockedMetricOps(metric));
+  }
+
+  /** {@link BlockedMetricOps} as a {@link TiledGram}. */
+  public static TiledGram tiles(BlockedMetricOps ops) {
+    return new TiledGram() {
+      @Override public int n() { return ops.n(); }
+      @Override public int tileSize() { return ops.metric().tileSize(); }
+      @Override public double[] mv(double[] v) { return ops.mv(v); }
+      @Override public double trace() { return ops.trace(); }
+      @Override public double[] diagonal() { return ops.diagonal(); }
+      @Override public double frobeniusNorm() { return ops.frobeniusNorm(); }
+      @Override public double[] toDense(long maxBytes) { return ops.toDense(maxBytes); }
+      @Override public long passes() { return ops.passes(); }
+      @Override public long estimatePasses() { return ops.metric().plan().passes(); }
+      @Override public void write(java.nio.file.Path folder) { MetricTiles.write(SparkSession.active(), ops.metric(), folder); }
+      @Override public void release() { ops.release(); }
+    };
+  }
+
+  @Override
+  public DenseGram denseMetric(FactorRows rows, double[] theta) {
+    DenseMetricEstimator.DenseMetric g = DenseMetricEstimator.estimate(data, new BoundFactorRows(rows, theta), reduceBudgetBytes);
+    return new DenseGram(g.values(), java.util.Map.of("reduce_fan_in", g.fanIn()));
   }
 }

@@ -1,12 +1,12 @@
 package io.pullback.experiment;
 
+import io.pullback.PullbackException;
 import io.pullback.data.RowSampler;
 import io.pullback.distributed.LoadedData;
 import io.pullback.distributed.TrainingPass;
 import io.pullback.io.Json;
 import io.pullback.io.Npy;
 import io.pullback.job.InputConfig;
-import io.pullback.PullbackException;
 import io.pullback.job.TrainConfig;
 import io.pullback.loss.Loss;
 import io.pullback.loss.LossGradient;

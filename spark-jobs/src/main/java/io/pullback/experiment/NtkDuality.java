@@ -1,19 +1,19 @@
 package io.pullback.experiment;
 
 import dev.ludovic.netlib.blas.BLAS;
+import io.pullback.cli.TrainCommand;
 import io.pullback.data.ExampleBlock;
 import io.pullback.distributed.LoadedData;
 import io.pullback.job.InputConfig;
-import io.pullback.cli.TrainCommand;
 import io.pullback.linalg.Blas;
 import io.pullback.model.Model;
+import io.pullback.report.Plots;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import io.pullback.report.Plots;
 /**
  * The {@code ntk-duality} analysis: for the first B examples at the initial parameters, stack the
  * Jacobians into {@code J ∈ R^{BK×N}} and compare the eigenvalues of the metric {@code JᵀJ} (N×N) with

@@ -1,13 +1,13 @@
 package io.pullback.experiment;
 
 import io.pullback.io.AtomicFiles;
+import io.pullback.report.Plots;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-import io.pullback.report.Plots;
 /** Writes {@code report.md}, {@code report.html} and the PNG plots of an experiment run. */
 final class Report {
   private Report() {}

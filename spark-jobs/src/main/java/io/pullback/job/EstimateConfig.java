@@ -1,5 +1,6 @@
 package io.pullback.job;
 
+import io.pullback.PullbackException;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.RepresentationOptions;
 import java.nio.file.Path;
@@ -7,7 +8,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 
-import io.pullback.PullbackException;
 /**
  * The resolved configuration of {@code estimate}, validated on construction (before any Spark work).
  * Field meanings are those of the CLI flags of the same names.

@@ -1,35 +1,26 @@
 package io.pullback.job;
 
-import io.pullback.distributed.BlockedMetricEstimator;
-import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
-import io.pullback.distributed.DenseMetricEstimator;
-import io.pullback.distributed.DenseMetricEstimator.DenseMetric;
+import io.pullback.PullbackException;
 import io.pullback.distributed.LoadedData;
-import io.pullback.distributed.MetricTiles;
+import io.pullback.distributed.SparkBlockData;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
-import io.pullback.io.Npy;
+import io.pullback.io.OutputDirectory;
+import io.pullback.linalg.Blas;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.aggregate.GramAccumulator;
+import io.pullback.metric.representation.MemoryPlan;
 import io.pullback.metric.representation.MetricRepresentation;
 import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.Representations;
-import io.pullback.distributed.SparkBlockData;
-import io.pullback.io.OutputDirectory;
-import io.pullback.linalg.Blas;
-import io.pullback.metric.BoundFactorRows;
-import io.pullback.metric.FactorRows;
-import io.pullback.metric.FactorSource;
-import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.model.Model;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.pullback.PullbackException;
 /**
  * The {@code estimate} command's work: load and validate the data, build the model and its
  * parameters, estimate the metric in the chosen regime, and publish {@code metric.npy} or
@@ -67,7 +58,9 @@ public final class EstimateJob {
       int n = model.numParams();
       double[] theta = input.initialParams(model);
       FactorRows factorRows = new FactorRows(model, config.metric(), config.samples(), input.seed());
+      MemoryPlan plan = new MemoryPlan(n, factorRows.rowsPerExample(), data.blockRows(), data.partitions());
       String representation = chooseRepresentation(config, n);
+      LOG.info("Memory plan (bytes): {}", plan.describe());
       double loadSeconds = seconds(t0);
       LOG.info("Estimating the {} metric of {} (N = {}) on {} examples, {} partitions, {} representation",
           config.metric(), model.kind(), n, data.examples(), data.partitions(), representation);
@@ -90,68 +83,24 @@ public final class EstimateJob {
       summary.put("kernel", GramAccumulator.Kernel.forCurrentBlas().name().toLowerCase(java.util.Locale.ROOT));
 
       long t1 = System.nanoTime();
-      FactorSource source = new BoundFactorRows(factorRows, theta);
-      double[] diagonal;
-      double frobenius;
-      if (representation.equals("dense")) {
-        DenseMetric g = DenseMetricEstimator.estimate(data, source, reduceBudget(spark));
-        double computeSeconds = seconds(t1);
-        long t2 = System.nanoTime();
-        Npy.writeMatrix(staging.resolve("metric.npy"), g.values(), n, n);
-        diagonal = new double[n];
-        double fro = 0;
-        for (int i = 0; i < n; i++) diagonal[i] = g.values()[i * n + i];
-        for (double v : g.values()) fro += v * v;
-        frobenius = Math.sqrt(fro);
-        summary.put("files", List.of("metric.npy"));
-        summary.put("reduce_fan_in", g.fanIn());
-        summary.put("load_seconds", loadSeconds);
-        summary.put("compute_seconds", computeSeconds);
-        summary.put("write_seconds", seconds(t2));
-      } else if (representation.equals("blocked")) {
-        BlockedMetric g = BlockedMetricEstimator.estimate(data, source, config.tileSize());
-        double computeSeconds = seconds(t1);
-        long t2 = System.nanoTime();
-        MetricTiles.write(spark, g, staging.resolve("metric"));
-        diagonal = g.diagonal();
-        frobenius = g.frobeniusNorm();
-        g.release();
-        summary.put("files", List.of("metric/"));
-        summary.put("tile_size", config.tileSize());
-        summary.put("load_seconds", loadSeconds);
-        summary.put("compute_seconds", computeSeconds);
-        summary.put("write_seconds", seconds(t2));
-      } else {
-        RepresentationKind kind = RepresentationKind.parse(representation);
-        MetricRepresentation g;
-        try {
-          g = Representations.build(kind, new SparkBlockData(data, reduceBudget(spark)), factorRows, theta, config.options());
-        } catch (IllegalArgumentException e) {
-          throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
-        }
-        diagonal = g.diagonal();
-        frobenius = g.frobeniusNorm();
-        double computeSeconds = seconds(t1);
-        long t2 = System.nanoTime();
-        List<String> files = new ArrayList<>();
-        for (Map.Entry<String, MetricRepresentation.NpyArray> e : g.exports().entrySet()) {
-          String file = e.getKey() + ".npy";
-          long[] shape = e.getValue().shape();
-          if (shape.length == 1) {
-            Npy.writeVector(staging.resolve(file), e.getValue().data());
-          } else {
-            Npy.writeMatrix(staging.resolve(file), e.getValue().data(), (int) shape[0], (int) shape[1]);
-          }
-          files.add(file);
-        }
-        summary.put("files", files);
-        summary.put("exact", g.exact());
-        summary.putAll(g.details());
-        summary.put("load_seconds", loadSeconds);
-        summary.put("compute_seconds", computeSeconds);
-        summary.put("write_seconds", seconds(t2));
-        g.release();
+      MetricRepresentation g;
+      try {
+        g = Representations.build(RepresentationKind.parse(representation), new SparkBlockData(data, reduceBudget(spark)),
+            factorRows, theta, config.options().withTileSize(config.tileSize()));
+      } catch (IllegalArgumentException e) {
+        throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
       }
+      double[] diagonal = g.diagonal();
+      double frobenius = g.frobeniusNorm();
+      double computeSeconds = seconds(t1);
+      long t2 = System.nanoTime();
+      summary.put("files", g.writeTo(staging));
+      summary.put("exact", g.exact());
+      summary.putAll(g.details());
+      summary.put("load_seconds", loadSeconds);
+      summary.put("compute_seconds", computeSeconds);
+      summary.put("write_seconds", seconds(t2));
+      g.release();
       double trace = 0;
       double dmin = Double.POSITIVE_INFINITY;
       double dmax = Double.NEGATIVE_INFINITY;
@@ -172,7 +121,7 @@ public final class EstimateJob {
 
   static String chooseRepresentation(EstimateConfig c, int n) {
     String r = c.representation();
-    if (r.equals("auto")) return n <= c.denseLimit() ? "dense" : "blocked";
+    if (r.equals("auto")) return MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.STORE).cliName();
     if (r.equals("dense") && n > MAX_DENSE_N) {
       throw PullbackException.usage("--representation dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use --representation blocked");
     }

@@ -1,10 +1,11 @@
 package io.pullback.job;
 
+import io.pullback.PullbackException;
 import io.pullback.data.InputFormat;
-import io.pullback.model.LabelRule;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.LoadedData;
 import io.pullback.io.Npy;
+import io.pullback.model.LabelRule;
 import io.pullback.model.Model;
 import io.pullback.model.ModelSpec;
 import io.pullback.model.Models;
@@ -15,7 +16,6 @@ import java.util.Map;
 import java.util.function.IntToLongFunction;
 import org.apache.spark.sql.SparkSession;
 
-import io.pullback.PullbackException;
 /**
  * The validated data, model and Spark options shared by the commands (field meanings are those of
  * the CLI flags of the same names), and the steps every command starts with: load the data, build

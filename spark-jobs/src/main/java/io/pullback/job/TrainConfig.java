@@ -1,13 +1,13 @@
 package io.pullback.job;
 
+import io.pullback.PullbackException;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.RepresentationOptions;
-import java.util.List;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
-import io.pullback.PullbackException;
 /**
  * The resolved configuration of {@code train}; the optimiser's own fields are validated by the
  * optimiser factory, the rest here (before any Spark work). Field meanings are those of the flags.

@@ -1,11 +1,11 @@
 package io.pullback.model;
 
+import io.pullback.data.ExampleBlock;
+import io.pullback.data.RawExample;
+import io.pullback.data.SyntheticSpec;
 import java.io.Serializable;
 import java.util.SplittableRandom;
 
-import io.pullback.data.RawExample;
-import io.pullback.data.SyntheticSpec;
-import io.pullback.data.ExampleBlock;
 /**
  * Generates the rows of a {@link SyntheticSpec}. Row {@code i} depends only on {@code (seed, i)}:
  * the same data come out whatever the partitioning, in any executor.

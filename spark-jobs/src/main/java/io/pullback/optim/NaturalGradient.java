@@ -1,14 +1,14 @@
 package io.pullback.optim;
 
 import io.pullback.PullbackException;
+import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.MetricSolver;
 import io.pullback.optim.OptimizerConfig.DampingSchedule;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.pullback.linalg.MetricSolver;
-import io.pullback.linalg.DenseMetricSolver;
 /**
  * Damped natural-gradient descent ({@code ngd}): {@code θ ← θ − η (G + λI)⁻¹ g}.
  *
@@ -131,6 +131,12 @@ public final class NaturalGradient implements Optimizer {
       lambda = clamp(lambda * OMEGA_DEC);
     }
     LOG.debug("ngd LM: actual reduction {}, predicted {}, rho {}, damping {} -> {}", actual, predicted, rho, before, lambda);
+  }
+
+  /** With the Levenberg–Marquardt schedule: every step is checked against the loss it reaches. */
+  @Override
+  public boolean checksSteps() {
+    return lm;
   }
 
   @Override

@@ -1,5 +1,8 @@
 package io.pullback.optim;
 
+import io.pullback.PullbackException;
+import org.slf4j.LoggerFactory;
+
 /**
  * A driver-loop optimiser. The driver calls, for each step {@code t = 1, 2, …}:
  * <ol>
@@ -19,6 +22,9 @@ package io.pullback.optim;
  * Optimisers are stateful and not thread-safe.
  */
 public interface Optimizer {
+  /** Most re-solves of one step before {@link #acceptedStep} gives up. */
+  int MAX_REJECTIONS = 30;
+
   /** The new parameters θ_{t+1} (a new array; the input arrays are not modified). */
   double[] step(StepInput in);
 
@@ -51,5 +57,37 @@ public interface Optimizer {
    */
   default boolean rejectLastStep(double newLoss) {
     return false;
+  }
+
+  /**
+   * Whether this optimiser checks each step against the loss it reaches (then
+   * {@link #acceptedStep} measures {@code L(θ_{t+1})} with one oracle call per try). Default: no.
+   */
+  default boolean checksSteps() {
+    return false;
+  }
+
+  /**
+   * {@code θ_{t+1}} after the re-solves this optimiser's schedule asks for: {@link #step}; then, if it
+   * {@link #checksSteps()}, the loss at the new point from {@code oracle} and, while
+   * {@link #rejectLastStep} discards it, {@link #step} again with the same input (at most
+   * {@link #MAX_REJECTIONS} times).
+   *
+   * @throws PullbackException (data) when no damping up to the last one tried reduces the loss
+   */
+  default double[] acceptedStep(StepInput in, LossOracle oracle) {
+    double[] next = step(in);
+    if (!checksSteps()) return next;
+    int rejections = 0;
+    while (true) {
+      double newLoss = oracle.loss(next);
+      if (!rejectLastStep(newLoss)) return next;
+      if (++rejections > MAX_REJECTIONS) {
+        throw PullbackException.data("step " + in.step() + ": no damping up to λ = " + damping() + " reduced the loss");
+      }
+      LoggerFactory.getLogger(Optimizer.class).info("step {}: rejected (loss {} → {}), damping raised to {}",
+          in.step(), in.loss(), newLoss, damping());
+      next = step(in);
+    }
   }
 }

@@ -1,7 +1,7 @@
 package io.pullback.optim;
 
-
 import io.pullback.linalg.MetricSolver;
+
 /**
  * What one optimiser step sees: the 1-based step number, the current parameters {@code θ_t}, the
  * loss {@code L_t = L(θ_t)}, the gradient {@code g_t = ∇L(θ_t)}, and the metric when the driver

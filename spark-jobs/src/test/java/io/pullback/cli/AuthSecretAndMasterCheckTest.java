@@ -3,6 +3,7 @@ package io.pullback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pullback.PullbackException;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,7 +12,6 @@ import org.apache.spark.SparkConf;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.pullback.PullbackException;
 /**
  * The secret file of {@code spark.authenticate} and the check a driver makes before joining a
  * standalone Master. (Acceptance and refusal by a real Master: StandaloneClusterIT.)

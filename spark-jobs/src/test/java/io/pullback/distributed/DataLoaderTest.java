@@ -3,13 +3,13 @@ package io.pullback.distributed;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pullback.data.ExampleBlock;
-import io.pullback.model.LabelRule;
-import io.pullback.data.RawExample;
-import io.pullback.model.SyntheticGenerator;
-import io.pullback.data.SyntheticSpec;
 import io.pullback.PullbackException;
+import io.pullback.data.ExampleBlock;
+import io.pullback.data.RawExample;
+import io.pullback.data.SyntheticSpec;
+import io.pullback.model.LabelRule;
 import io.pullback.model.OutputDistribution;
+import io.pullback.model.SyntheticGenerator;
 import io.pullback.testing.SharedSpark;
 import java.nio.file.Files;
 import java.nio.file.Path;

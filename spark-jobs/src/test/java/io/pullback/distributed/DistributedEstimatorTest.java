@@ -3,7 +3,6 @@ package io.pullback.distributed;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.pullback.data.ExampleBlock;
-import io.pullback.model.LabelRule;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
 import io.pullback.distributed.DenseMetricEstimator.DenseMetric;
@@ -11,6 +10,7 @@ import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.FactorSource;
 import io.pullback.metric.MetricKind;
+import io.pullback.model.LabelRule;
 import io.pullback.model.Model;
 import io.pullback.model.ModelSpec;
 import io.pullback.model.Models;

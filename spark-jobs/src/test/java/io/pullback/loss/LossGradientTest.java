@@ -3,8 +3,8 @@ package io.pullback.loss;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.pullback.data.ExampleBlock;
 import io.pullback.PullbackException;
+import io.pullback.data.ExampleBlock;
 import io.pullback.model.Model;
 import io.pullback.model.ModelSpec;
 import io.pullback.model.Models;

@@ -3,6 +3,7 @@ package io.pullback.metric;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.pullback.data.CounterRandom;
 import io.pullback.data.ExampleBlock;
 import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.model.Activation;
@@ -31,7 +32,6 @@ import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.pullback.data.CounterRandom;
 /** Factor rows and the Spark-free dense metric against naive references and closed forms. */
 class FactorRowsTest {
 

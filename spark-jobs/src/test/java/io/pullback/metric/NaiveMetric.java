@@ -1,12 +1,12 @@
 package io.pullback.metric;
 
+import io.pullback.data.CounterRandom;
 import io.pullback.data.ExampleBlock;
 import io.pullback.model.Model;
 import io.pullback.model.OutputDistribution;
 import io.pullback.model.TestModels;
 import java.util.List;
 
-import io.pullback.data.CounterRandom;
 /**
  * The reference metric for the tests, written from DESIGN.md section 1 one example at a time:
  * per-example Jacobian from a 1-row block, probabilities computed here, factor rows by the table's

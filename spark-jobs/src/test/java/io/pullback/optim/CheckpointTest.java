@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.pullback.PullbackException;
+import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.MetricSolver;
 import io.pullback.optim.OptimizerConfig.DampingSchedule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -14,8 +16,6 @@ import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import io.pullback.linalg.MetricSolver;
-import io.pullback.linalg.DenseMetricSolver;
 /** Checkpoint round trips (bit-identical continuation) and refusal of damaged files. */
 class CheckpointTest {
   @TempDir

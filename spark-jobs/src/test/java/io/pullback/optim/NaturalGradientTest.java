@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import io.pullback.PullbackException;
+import io.pullback.linalg.DenseMetricSolver;
 import io.pullback.optim.OptimizerConfig.DampingSchedule;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,7 +18,6 @@ import org.apache.commons.math3.linear.QRDecomposition;
 import org.apache.commons.math3.linear.RealMatrix;
 import org.junit.jupiter.api.Test;
 
-import io.pullback.linalg.DenseMetricSolver;
 /** ngd with the dense solver against commons-math3, the refresh pattern, jitter and Levenberg–Marquardt. */
 class NaturalGradientTest {
 

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pullback.io.Npy;
 import io.pullback.cli.AuthSecret;
 import io.pullback.cli.PullbackCli;
+import io.pullback.io.Npy;
 import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;

@@ -30,7 +30,23 @@ public interface BlockData {
    * The dense metric {@code Σ w RᵀR / Σ w} (row-major N×N) with the Gram kernel (one level-3 BLAS
    * call per block); Spark data use the dense estimator's deterministic tree reduce.
    */
-  double[] denseMetric(io.pullback.metric.FactorRows rows, double[] theta);
+  DenseGram denseMetric(io.pullback.metric.FactorRows rows, double[] theta);
+
+  /**
+   * The exact metric as upper-triangle tiles of side {@code tileSize} (the blocked representation's
+   * storage): for Spark data, computed band by band and kept on the executors; in memory, cut from
+   * the dense metric. A sampled view uses all of its underlying data (the blocked metric is not
+   * rebuilt per mini-batch).
+   */
+  TiledGram tiledMetric(io.pullback.metric.FactorRows rows, double[] theta, int tileSize);
+
+  /**
+   * A dense metric and how it was reduced.
+   *
+   * @param values row-major N×N, symmetric
+   * @param details what the summary reports of the reduction (Spark: {@code reduce_fan_in})
+   */
+  record DenseGram(double[] values, java.util.Map<String, Object> details) {}
 
   /** Maps a block to a vector (serializable: runs on executors). */
   interface BlockMapper extends java.io.Serializable {
@@ -64,8 +80,14 @@ public interface BlockData {
       }
 
       @Override
-      public double[] denseMetric(io.pullback.metric.FactorRows rows, double[] theta) {
-        return GramAccumulator.denseMetric(rows.model(), rows.kind(), rows.samples(), rows.seed(), theta, blocks);
+      public DenseGram denseMetric(io.pullback.metric.FactorRows rows, double[] theta) {
+        return new DenseGram(GramAccumulator.denseMetric(rows.model(), rows.kind(), rows.samples(), rows.seed(), theta, blocks),
+            java.util.Map.of());
+      }
+
+      @Override
+      public TiledGram tiledMetric(io.pullback.metric.FactorRows rows, double[] theta, int tileSize) {
+        return TiledGram.inMemory(denseMetric(rows, theta).values(), rows.model().numParams(), tileSize);
       }
 
       @Override

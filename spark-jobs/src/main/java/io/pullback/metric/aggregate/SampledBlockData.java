@@ -91,8 +91,14 @@ public final class SampledBlockData implements BlockData {
     return all.collect(block -> mapper.apply(smp.sample(block, t)));
   }
 
+  /** The tiles of all the data, not of the sample (the blocked metric is built once, not per batch). */
   @Override
-  public double[] denseMetric(FactorRows rows, double[] theta) {
+  public TiledGram tiledMetric(FactorRows rows, double[] theta, int tileSize) {
+    return all.tiledMetric(rows, theta, tileSize);
+  }
+
+  @Override
+  public DenseGram denseMetric(FactorRows rows, double[] theta) {
     throw new UnsupportedOperationException("the dense metric of a sample is computed by the training pass");
   }
 }

@@ -1,10 +1,10 @@
 package io.pullback.metric.representation;
 
 import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.DenseOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.pullback.linalg.DenseOps;
 /**
  * The block-diagonal approximation: G restricted to contiguous parameter groups
  * {@code [s_g, s_{g+1})} (one group per layer of an MLP: its {@code W_l} and {@code b_l}; the whole

@@ -1,14 +1,17 @@
 package io.pullback.metric.representation;
 
+import io.pullback.linalg.ConjugateGradient;
+import io.pullback.metric.aggregate.TiledGram;
+import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.pullback.linalg.ConjugateGradient;
 /**
  * The exact metric kept distributed as upper-triangle tiles (the {@code blocked} regime): no N×N
- * array on the driver. Products are one distributed pass over the tiles ({@link Tiles#mv}); solves
+ * array on the driver. Products are one distributed pass over the tiles ({@link TiledGram#mv}); solves
  * run {@link ConjugateGradient} on those products from the driver ({@code --cg-tol},
  * {@code --cg-max-iter}; a capped solve keeps its best iterate and logs a warning); trace, diagonal
  * and Frobenius norm come from the tiles. Costs per product: every tile read once,
@@ -17,38 +20,12 @@ import io.pullback.linalg.ConjugateGradient;
 public final class BlockedTilesMetric implements MetricRepresentation {
   private static final Logger LOG = LoggerFactory.getLogger(BlockedTilesMetric.class);
 
-  /** The distributed tiles' operations (implemented over Spark in {@code io.pullback.distributed}). */
-  public interface Tiles {
-    int n();
-
-    /** {@code G·v}, one pass over the tiles. */
-    double[] mv(double[] v);
-
-    double trace();
-
-    double[] diagonal();
-
-    double frobeniusNorm();
-
-    /** The dense matrix, row-major, or an exception saying why it does not fit in {@code maxBytes}. */
-    double[] toDense(long maxBytes);
-
-    /** Passes over the tiles so far. */
-    long passes();
-
-    /** Data passes the estimate took (one per band of tile columns). */
-    long estimatePasses();
-
-    /** Frees the tiles. */
-    void release();
-  }
-
-  private final Tiles tiles;
+  private final TiledGram tiles;
   private final double cgTol;
   private final int cgMaxIter;
   private ConjugateGradient.Result lastSolve;
 
-  public BlockedTilesMetric(Tiles tiles, double cgTol, int cgMaxIter) {
+  public BlockedTilesMetric(TiledGram tiles, double cgTol, int cgMaxIter) {
     this.tiles = tiles;
     this.cgTol = cgTol;
     this.cgMaxIter = cgMaxIter;
@@ -96,15 +73,23 @@ public final class BlockedTilesMetric implements MetricRepresentation {
     return tiles.toDense(DEFAULT_DENSE_LIMIT_BYTES);
   }
 
-  /** The tiles themselves are written by {@code estimate} as {@code metric/} (Parquet). */
+  /** Nothing as {@code .npy}: the tiles are written by {@link #writeTo} as {@code metric/} (Parquet). */
   @Override
   public Map<String, NpyArray> exports() {
     return Map.of();
   }
 
+  /** Writes the tiles as {@code dir/metric/} (Parquet tiles, by the executors that hold them). */
+  @Override
+  public List<String> writeTo(Path dir) {
+    tiles.write(dir.resolve("metric"));
+    return List.of("metric/");
+  }
+
   @Override
   public Map<String, Object> details() {
     Map<String, Object> d = new LinkedHashMap<>();
+    d.put("tile_size", tiles.tileSize());
     d.put("tile_passes", tiles.passes());
     d.put("estimate_data_passes", tiles.estimatePasses());
     if (lastSolve != null) {

@@ -1,9 +1,9 @@
 package io.pullback.metric.representation;
 
 import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.DenseOps;
 import java.util.Map;
 
-import io.pullback.linalg.DenseOps;
 /**
  * The metric as one dense N×N matrix on the driver (exact). Solves by Cholesky
  * ({@link DenseMetricSolver}: {@code N³/3} flops per new λ, then {@code 2N²} per solve); products
@@ -13,15 +13,30 @@ public final class DenseMetric implements MetricRepresentation {
   private final int n;
   private final double[] g;
   private final DenseMetricSolver solver;
+  private final Map<String, Object> details;
 
   /**
    * @param g row-major N×N symmetric (kept, not copied; not modified)
    * @param allowJitter see {@link DenseMetricSolver}
    */
   public DenseMetric(double[] g, int n, boolean allowJitter) {
+    this(g, n, allowJitter, Map.of());
+  }
+
+  /**
+   * @param details what {@link #details()} reports of how the matrix was computed (e.g. the
+   *     reduce fan-in)
+   */
+  public DenseMetric(double[] g, int n, boolean allowJitter, Map<String, Object> details) {
     this.n = n;
     this.g = g;
     this.solver = new DenseMetricSolver(g, n, allowJitter);
+    this.details = Map.copyOf(details);
+  }
+
+  @Override
+  public Map<String, Object> details() {
+    return details;
   }
 
   /** The solver (for optimisers that report jitter). */

@@ -1,8 +1,8 @@
 package io.pullback.metric.representation;
 
+import io.pullback.linalg.DenseOps;
 import java.util.Map;
 
-import io.pullback.linalg.DenseOps;
 /**
  * The diagonal approximation {@code Ĝ = diag(G)}, from one pass of column sums of squares of the
  * factor rows ({@code Σ w R∘R / Σ w}). Its trace and diagonal are G's exactly; products and solves

@@ -1,13 +1,13 @@
 package io.pullback.metric.representation;
 
+import io.pullback.linalg.ConjugateGradient;
+import io.pullback.linalg.DenseOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import io.pullback.linalg.ConjugateGradient;
-import io.pullback.linalg.DenseOps;
 /**
  * The metric never formed: every {@code G·v} is one data pass computing {@code Σ Rᵀ(R v)/Σw} with
  * Jacobian-vector and vector-Jacobian products ({@link GramOperator}); solves run

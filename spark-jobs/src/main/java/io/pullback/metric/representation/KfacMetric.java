@@ -1,12 +1,12 @@
 package io.pullback.metric.representation;
 
 import io.pullback.linalg.Blas;
-import io.pullback.model.LayeredModel;
 import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.DenseOps;
+import io.pullback.model.LayeredModel;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.pullback.linalg.DenseOps;
 /**
  * K-FAC (Martens &amp; Grosse 2015): per layer l, {@code Ĝ_l = S_l ⊗ A_l} on that layer's parameters
  * ({@code W_l[o, i]} and {@code b_l[o]} as the entries {@code (o, i)} of a {@code q × p} matrix,

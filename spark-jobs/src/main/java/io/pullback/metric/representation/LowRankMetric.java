@@ -2,12 +2,12 @@ package io.pullback.metric.representation;
 
 import dev.ludovic.netlib.lapack.LAPACK;
 import io.pullback.linalg.Blas;
+import io.pullback.linalg.DenseOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 import org.netlib.util.intW;
 
-import io.pullback.linalg.DenseOps;
 /**
  * A rank-k approximation {@code Ĝ = U Λ Uᵀ} ({@code U} N×k orthonormal, {@code Λ ≥ 0}) by the
  * randomised Nyström method (Tropp, Yurtsever, Udell &amp; Cevher 2017, Alg. 3) from one data pass

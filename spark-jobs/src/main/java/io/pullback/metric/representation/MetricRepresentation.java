@@ -1,6 +1,10 @@
 package io.pullback.metric.representation;
 
+import io.pullback.io.Npy;
 import io.pullback.linalg.MetricSolver;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -69,6 +73,26 @@ public sealed interface MetricRepresentation extends MetricSolver
    * Kronecker factors, a low-rank basis, an NTK kernel); implicit stores nothing.
    */
   Map<String, NpyArray> exports();
+
+  /**
+   * Writes what this representation stores into {@code dir} — every {@link #exports()} entry as
+   * {@code NAME.npy} (1-D or 2-D float64) — and returns the names written, in the order written.
+   * The blocked representation writes its tiles as {@code metric/} (Parquet) instead.
+   */
+  default List<String> writeTo(Path dir) {
+    List<String> files = new ArrayList<>();
+    for (Map.Entry<String, NpyArray> e : exports().entrySet()) {
+      String file = e.getKey() + ".npy";
+      long[] shape = e.getValue().shape();
+      if (shape.length == 1) {
+        Npy.writeVector(dir.resolve(file), e.getValue().data());
+      } else {
+        Npy.writeMatrix(dir.resolve(file), e.getValue().data(), (int) shape[0], (int) shape[1]);
+      }
+      files.add(file);
+    }
+    return files;
+  }
 
   /** Summary statistics for {@code summary.json} beyond trace/diagonal (sizes, ranks, iterations). */
   default Map<String, Object> details() {

@@ -1,10 +1,10 @@
 package io.pullback.metric.representation;
 
 import io.pullback.linalg.Blas;
+import io.pullback.linalg.DenseOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-import io.pullback.linalg.DenseOps;
 /**
  * The metric of a mini-batch kept as its factor rows, solved in the dual (NTK) space:
  * {@code G = R̃ᵀR̃} with {@code R̃ = R/√Σw} ({@code m = B·r} rows of length N), kernel

@@ -9,18 +9,33 @@ package io.pullback.metric.representation;
  * @param seed seeds the {@code low-rank} test matrix
  * @param allowJitter whether dense Cholesky factorisations may add diagonal jitter
  * @param maxDualRows most factor rows {@code ntk-dual} gathers on the driver
+ * @param tileSize T, the tile side of {@code blocked} (≥ 1)
  */
-public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows) {
+public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows,
+                                    int tileSize) {
   public static final int DEFAULT_RANK = 64;
   public static final double DEFAULT_CG_TOL = 1e-6;
   public static final int DEFAULT_CG_MAX_ITER = 100;
   public static final int DEFAULT_MAX_DUAL_ROWS = 8192;
+  /** The blocked tile side T when none is given: 1024 (8 MiB tiles). */
+  public static final int DEFAULT_TILE_SIZE = 1024;
 
   public RepresentationOptions {
     if (rank < 1) throw new IllegalArgumentException("--rank must be >= 1, got " + rank);
     if (!(cgTol > 0) || !(cgTol < 1)) throw new IllegalArgumentException("--cg-tol must be in (0, 1), got " + cgTol);
     if (cgMaxIter < 1) throw new IllegalArgumentException("--cg-max-iter must be >= 1, got " + cgMaxIter);
     if (maxDualRows < 1) throw new IllegalArgumentException("maxDualRows must be >= 1, got " + maxDualRows);
+    if (tileSize < 1) throw new IllegalArgumentException("--tile-size must be >= 1, got " + tileSize);
+  }
+
+  /** With the default tile size {@link #DEFAULT_TILE_SIZE}. */
+  public RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows) {
+    this(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, DEFAULT_TILE_SIZE);
+  }
+
+  /** The same options with tile side {@code t}. */
+  public RepresentationOptions withTileSize(int t) {
+    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, t);
   }
 
   public static RepresentationOptions defaults() {

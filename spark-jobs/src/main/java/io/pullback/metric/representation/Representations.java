@@ -1,6 +1,7 @@
 package io.pullback.metric.representation;
 
 import io.pullback.data.ExampleBlock;
+import io.pullback.linalg.DenseOps;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.aggregate.BlockData;
 import io.pullback.model.LayeredModel;
@@ -8,12 +9,12 @@ import io.pullback.model.Model;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
 
-import io.pullback.linalg.DenseOps;
 /**
  * Builds a {@link MetricRepresentation} of the metric {@code G = Σ w RᵀR / Σ w} (factor rows
  * {@code R} of a {@link FactorRows} at θ) over {@link BlockData}: Spark partitions or in-memory
- * blocks, the same code either way. Each build is one data pass (implicit: none until used).
- * {@code blocked} is built by the distributed estimator, not here.
+ * blocks, the same code either way: the one route from data to a metric, used by every command.
+ * Each build is one data pass (implicit: none until used; blocked: one per band of tile columns,
+ * over all of the data even when {@code data} is a sample).
  */
 public final class Representations {
   private Representations() {}
@@ -30,7 +31,8 @@ public final class Representations {
     switch (kind) {
       case DENSE -> {
         MetricRepresentation.requireDenseFits(kind, n);
-        return new DenseMetric(data.denseMetric(rows, theta), n, options.allowJitter());
+        BlockData.DenseGram gram = data.denseMetric(rows, theta);
+        return new DenseMetric(gram.values(), n, options.allowJitter(), gram.details());
       }
       case DIAG -> {
         double[] d = data.sum(new DiagonalSum(rows, theta));
@@ -84,8 +86,9 @@ public final class Representations {
       case IMPLICIT -> {
         return new ImplicitMetric(gramOperator(data, rows, theta), options.cgTol(), options.cgMaxIter());
       }
-      case BLOCKED -> throw new IllegalArgumentException("the blocked representation is built by the distributed"
-          + " blocked estimator (estimate --representation blocked), not in memory");
+      case BLOCKED -> {
+        return new BlockedTilesMetric(data.tiledMetric(rows, theta, options.tileSize()), options.cgTol(), options.cgMaxIter());
+      }
       default -> throw new AssertionError(kind);
     }
   }

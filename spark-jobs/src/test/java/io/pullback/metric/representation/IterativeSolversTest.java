@@ -2,15 +2,15 @@ package io.pullback.metric.representation;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.pullback.linalg.ConjugateGradient;
 import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.DenseOps;
+import io.pullback.linalg.Lanczos;
+import io.pullback.linalg.Spectra;
 import java.util.SplittableRandom;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import io.pullback.linalg.ConjugateGradient;
-import io.pullback.linalg.Lanczos;
-import io.pullback.linalg.DenseOps;
-import io.pullback.linalg.Spectra;
 /**
  * Conjugate gradients and Lanczos on seeded random PSD matrices {@code A = BᵀB} (B of size m×n,
  * rank ≤ m), against LAPACK: a Cholesky solve of {@code A + λI} and {@code dsyevd} eigenvalues.

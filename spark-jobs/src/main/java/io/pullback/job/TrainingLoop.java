@@ -1,0 +1,255 @@
+package io.pullback.job;
+
+import io.pullback.PullbackException;
+import io.pullback.data.RowSampler;
+import io.pullback.distributed.LoadedData;
+import io.pullback.distributed.SparkBlockData;
+import io.pullback.distributed.TrainingPass;
+import io.pullback.io.Json;
+import io.pullback.io.Manifest;
+import io.pullback.io.Npy;
+import io.pullback.linalg.Blas;
+import io.pullback.linalg.DenseMetricSolver;
+import io.pullback.linalg.MetricSolver;
+import io.pullback.loss.Loss;
+import io.pullback.loss.LossGradient;
+import io.pullback.metric.BoundFactorRows;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.MetricKind;
+import io.pullback.metric.aggregate.BlockData;
+import io.pullback.metric.aggregate.SampledBlockData;
+import io.pullback.metric.representation.BlockedTilesMetric;
+import io.pullback.metric.representation.ImplicitMetric;
+import io.pullback.metric.representation.MetricRepresentation;
+import io.pullback.metric.representation.RepresentationKind;
+import io.pullback.metric.representation.Representations;
+import io.pullback.model.Model;
+import io.pullback.optim.Checkpoint;
+import io.pullback.optim.CheckpointData;
+import io.pullback.optim.Optimizer;
+import io.pullback.optim.StepInput;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One training run over loaded data, step by step, for {@link TrainJob}: the state the steps share
+ * (θ, the optimiser, the current representation, the pass count) and one named method per stage —
+ * {@link #start} (initial or resumed θ), {@link #step} (pass → metric → accepted optimiser step →
+ * history line → checkpoint) and {@link #finish} (final loss, {@code params.npy}, summary,
+ * manifest). The optimiser sees a loss oracle and a metric, never the data.
+ */
+final class TrainingLoop {
+  private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
+
+  /** The choices of a run that need no data: loss, metric kind, optimiser. */
+  record Plan(Loss loss, MetricKind kind, Optimizer optimizer, boolean usesMetric) {
+    static Plan of(TrainConfig config) {
+      Model probe = config.input().model(1);
+      Loss loss = Loss.parse(config.loss(), probe);
+      MetricKind kind = config.metric() != null ? config.metric() : loss == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER;
+      return new Plan(loss, kind, io.pullback.optim.Optimizers.create(TrainJob.optimizerConfig(config, loss, kind)),
+          config.optimizer().equals("ngd"));
+    }
+
+    /** Factor rows per example of the metric (1 when the optimiser uses none). */
+    int rowsPerExample(TrainConfig config) {
+      return usesMetric ? new FactorRows(config.input().model(1), kind, config.samples(), config.input().seed()).rowsPerExample() : 1;
+    }
+  }
+
+  private final TrainConfig config;
+  private final Path out;
+  private final Plan plan;
+  private final LoadedData data;
+  private final long budget;
+  private final StepListener listener;
+  private final Model model;
+  private final LossGradient lossGradient;
+  private final FactorRows factorRows;
+  private final RowSampler batch;
+  private final RowSampler metricSample;
+  private final Path history;
+  private double[] theta;
+  private MetricRepresentation representation;
+  private long totalPasses;
+
+  TrainingLoop(TrainConfig config, Path out, Plan plan, LoadedData data, long budget, StepListener listener) {
+    InputConfig input = config.input();
+    this.config = config;
+    this.out = out;
+    this.plan = plan;
+    this.data = data;
+    this.budget = budget;
+    this.listener = listener;
+    this.model = input.model(data.dim());
+    this.lossGradient = new LossGradient(model, plan.loss());
+    this.factorRows = plan.usesMetric() ? new FactorRows(model, plan.kind(), config.samples(), input.seed()) : null;
+    this.batch = config.batchFraction() >= 1 ? RowSampler.all() : new RowSampler(config.batchFraction(), input.seed(), 1);
+    this.metricSample = config.metricFraction() >= 1 ? RowSampler.all() : new RowSampler(config.metricFraction(), input.seed(), 2);
+    this.history = out.resolve(TrainJob.HISTORY);
+  }
+
+  Model model() {
+    return model;
+  }
+
+  /** θ to start from — the checkpoint's (history cut back to it) with {@code --resume} — and the first step. */
+  int start() {
+    if (!config.resume()) {
+      theta = config.input().initialParams(model);
+      return 1;
+    }
+    CheckpointData cp = Checkpoint.read(out.resolve(TrainJob.CHECKPOINT));
+    if (cp.theta().length != model.numParams()) {
+      throw PullbackException.data("checkpoint in " + out.resolve(TrainJob.CHECKPOINT) + " has " + cp.theta().length
+          + " parameters but the model has N = " + model.numParams() + "; resume with the options of the original run");
+    }
+    theta = cp.theta();
+    plan.optimizer().restore(cp.optimizer());
+    TrainJob.truncateHistory(history, (int) cp.step());
+    LOG.info("Resuming {} from step {} of {}", out, cp.step(), config.steps());
+    return (int) cp.step() + 1;
+  }
+
+  /** The metric a step uses and the data passes it took to build. */
+  private record StepMetric(MetricSolver metric, int passes) {}
+
+  /** Step t: one pass (loss, gradient, and the dense metric when due), the optimiser, history, checkpoint. */
+  void step(int t) {
+    long stepStart = System.nanoTime();
+    Optimizer optimizer = plan.optimizer();
+    boolean needMetric = plan.usesMetric() && optimizer.needsMetric(t);
+    boolean denseInPass = needMetric && config.representation().equals("dense");
+    TrainingPass.Result pass = TrainingPass.run(data, lossGradient, theta,
+        denseInPass ? new BoundFactorRows(factorRows, theta) : null, batch, metricSample, t, budget);
+    StepMetric metric = denseInPass
+        ? new StepMetric(new DenseMetricSolver(pass.metric(), model.numParams(), config.jitter()), 1)
+        : needMetric ? representationFor(t) : new StepMetric(null, 1);
+    double l = pass.loss() + penalty(config.l2(), theta);
+    double[] g = pass.gradient();
+    if (config.l2() > 0) for (int i = 0; i < g.length; i++) g[i] += 2 * config.l2() * theta[i];
+    if (!Double.isFinite(l)) {
+      throw PullbackException.data("step " + t + ": the loss is " + l + "; lower --lr or raise --damping");
+    }
+    long passesBefore = implicitPasses(representation);
+    int[] lossPasses = {0};
+    double[] next = optimizer.acceptedStep(new StepInput(t, theta, l, g, metric.metric()), candidate -> {
+      lossPasses[0]++;
+      return TrainingPass.loss(data, lossGradient, candidate, batch, t) + penalty(config.l2(), candidate);
+    });
+    int passes = metric.passes() + lossPasses[0] + (int) (implicitPasses(representation) - passesBefore);
+    totalPasses += passes;
+    Json.appendJsonLine(history, historyLine(t, l, g, next, pass.examples(), needMetric, passes, stepStart));
+    theta = next;
+    listener.stepDone(t, config.steps(), l, (System.nanoTime() - stepStart) / 1e9);
+    if (config.checkpointEvery() > 0 && (t % config.checkpointEvery() == 0 || t == config.steps())) {
+      Checkpoint.write(out.resolve(TrainJob.CHECKPOINT),
+          new CheckpointData(t, theta, optimizer.state(), config.input().seed(), t, optimizer.damping()));
+    }
+  }
+
+  /** A non-dense step metric: the previous one released, a new one built at θ over the step's samples. */
+  private StepMetric representationFor(int t) {
+    if (representation != null) representation.release();
+    representation = buildRepresentation(t);
+    int passes = 1 + (representation.kind() == RepresentationKind.IMPLICIT ? 0
+        : representation instanceof BlockedTilesMetric bt ? (int) bt.estimatePasses() : 1);
+    return new StepMetric(representation, passes);
+  }
+
+  /** One {@code history.jsonl} line (and the INFO log line a user watches). */
+  private Map<String, Object> historyLine(int t, double l, double[] g, double[] next, long examples, boolean needMetric,
+                                          int passes, long stepStart) {
+    Optimizer optimizer = plan.optimizer();
+    double stepNorm = 0;
+    double gradNorm = 0;
+    for (int i = 0; i < next.length; i++) {
+      stepNorm += (next[i] - theta[i]) * (next[i] - theta[i]);
+      gradNorm += g[i] * g[i];
+    }
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("step", t);
+    line.put("loss", l);
+    line.put("grad_norm", Math.sqrt(gradNorm));
+    line.put("step_norm", Math.sqrt(stepNorm));
+    line.put("damping", optimizer.damping());
+    line.put("lr", optimizer.learningRate());
+    line.put("examples", examples);
+    line.put("metric", needMetric);
+    line.put("passes", passes);
+    if (representation instanceof BlockedTilesMetric bt && bt.lastSolve() != null && needMetric) {
+      line.put("cg_iterations", bt.lastSolve().iterations());
+      line.put("cg_relative_residual", bt.lastSolve().relativeResidual());
+    }
+    if (representation instanceof ImplicitMetric im && im.lastSolve() != null && needMetric) {
+      line.put("cg_iterations", im.lastSolve().iterations());
+      line.put("cg_relative_residual", im.lastSolve().relativeResidual());
+      line.put("gv_pass_seconds_mean", im.details().get("gv_pass_seconds_mean"));
+    }
+    line.put("seconds", (System.nanoTime() - stepStart) / 1e9);
+    LOG.info("step {}/{}  loss {}  |g| {}  |δ| {}  λ {}  ({} s)", t, config.steps(), String.format("%.6e", l),
+        String.format("%.3e", Math.sqrt(gradNorm)), String.format("%.3e", Math.sqrt(stepNorm)), optimizer.damping(),
+        String.format("%.2f", (System.nanoTime() - stepStart) / 1e9));
+    return line;
+  }
+
+  /** The final loss on all the data, {@code params.npy}, {@code summary.json} and {@code manifest.json}. */
+  void finish(SparkSession spark, Manifest manifest, double loadSeconds, double trainSeconds) {
+    double finalLoss = TrainingPass.loss(data, lossGradient, theta, RowSampler.all(), 0) + penalty(config.l2(), theta);
+    Npy.writeVector(out.resolve("params.npy"), theta);
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("command", "train");
+    summary.put("optimizer", config.optimizer());
+    summary.put("loss_kind", plan.loss().cliName());
+    summary.put("metric", plan.usesMetric() ? plan.kind().cliName() : null);
+    summary.put("representation", plan.usesMetric() ? config.representation() : null);
+    summary.put("model", model.kind());
+    summary.put("parameter_layout", model.parameterLayout());
+    summary.put("n_params", model.numParams());
+    summary.put("examples", data.examples());
+    summary.put("partitions", data.partitions());
+    summary.put("steps", config.steps());
+    summary.put("final_loss", finalLoss);
+    summary.put("passes", totalPasses + 1);
+    summary.putAll(Blas.report()); // blas, lapack, native_libraries
+    summary.put("load_seconds", loadSeconds);
+    summary.put("train_seconds", trainSeconds);
+    summary.put("driver_heap_max_bytes", Runtime.getRuntime().maxMemory());
+    summary.put("driver_heap_peak_bytes", TrainJob.peakHeapBytes());
+    Json.writeJson(out.resolve("summary.json"), summary);
+    manifest.finish(spark, Blas.report()).write(out);
+    LOG.info("Done: final loss {} after {} steps; wrote {}", finalLoss, config.steps(), out);
+  }
+
+  /**
+   * The step's metric in a non-dense representation, over the step's batch and metric samples: one
+   * data pass (none for implicit, whose products are passes of their own, counted as they happen).
+   */
+  private MetricRepresentation buildRepresentation(int step) {
+    BlockData blocks = new SparkBlockData(data, budget);
+    if (config.batchFraction() < 1) blocks = new SampledBlockData(blocks, batch, step);
+    if (config.metricFraction() < 1) blocks = new SampledBlockData(blocks, metricSample, step);
+    try {
+      return Representations.build(RepresentationKind.parse(config.representation()), blocks, factorRows, theta.clone(),
+          config.representationOptions().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());
+    }
+  }
+
+  private static long implicitPasses(MetricRepresentation r) {
+    return r instanceof ImplicitMetric im ? (Long) im.details().get("data_passes") : 0L;
+  }
+
+  /** {@code λ₂‖θ‖²}, the {@code --l2} term of the loss. */
+  static double penalty(double l2, double[] theta) {
+    if (l2 == 0) return 0;
+    double s = 0;
+    for (double v : theta) s += v * v;
+    return l2 * s;
+  }
+}

@@ -102,10 +102,4 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
     args.addAll(spec.commandLine().getParseResult().originalArgs());
     return args;
   }
-
-  /** Examples per block so that one factor block (B·r·N doubles) is about 16 MiB (as the estimate command). */
-  static int blockRows(long n, int rowsPerExample) {
-    long b = (16L << 20) / (8L * rowsPerExample * Math.max(1, n));
-    return (int) Math.max(1, Math.min(4096, b));
-  }
 }

@@ -34,7 +34,6 @@ class LayersTest {
         .layer("5 optim").definedBy("io.pullback.optim")
         .layer("6 job, ml").definedBy("io.pullback.job", "io.pullback.ml")
         .layer("7 cli, experiment, report").definedBy("io.pullback.cli", "io.pullback.experiment", "io.pullback.report")
-        .layer("8 bench").definedBy("io.pullback.bench..")
         .whereLayer("0 root").mayOnlyAccessLayers("0 root")
         .whereLayer("1 linalg, data, io").mayOnlyAccessLayers("0 root", "1 linalg, data, io")
         .whereLayer("2 model, loss").mayOnlyAccessLayers("0 root", "1 linalg, data, io", "2 model, loss")
@@ -49,7 +48,6 @@ class LayersTest {
             "4 representation", "5 distributed", "5 optim", "6 job, ml")
         .whereLayer("7 cli, experiment, report").mayOnlyAccessLayers("0 root", "1 linalg, data, io", "2 model, loss",
             "3 metric", "4 representation", "5 distributed", "5 optim", "6 job, ml", "7 cli, experiment, report")
-        .whereLayer("8 bench").mayNotBeAccessedByAnyLayer()
         .check(classes);
   }
 

@@ -89,8 +89,11 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
         dim -> blockRows != null ? blockRows : blockRowsFor(n.applyAsLong(dim), rowsPerExample), rule));
   }
 
-  /** Examples per block so that one factor block (B·r·N doubles) is about {@link #FACTOR_BLOCK_BYTES}. */
-  static int blockRowsFor(long n, int rowsPerExample) {
+  /**
+   * Examples per block so that one factor block (B·r·N doubles) is about {@link #FACTOR_BLOCK_BYTES}, at most
+   * 4096: the default of {@code --block-rows} (public for the benchmarks, which size their blocks as the commands do).
+   */
+  public static int blockRowsFor(long n, int rowsPerExample) {
     long b = FACTOR_BLOCK_BYTES / (8L * rowsPerExample * Math.max(1, n));
     return (int) Math.max(1, Math.min(4096, b));
   }

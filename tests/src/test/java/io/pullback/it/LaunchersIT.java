@@ -52,12 +52,21 @@ class LaunchersIT {
     }
   }
 
-  /** spark-submit's own JVM: Spark's jars only (this test's class path minus Pullback and picocli). */
-  static List<String> sparkSubmit(List<String> appArgs) throws IOException {
-    String cp = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
+  /**
+   * spark-submit's own class path: Spark's jars only (this test's class path minus Pullback's modules — the
+   * bench module's jar too, whose service file would name a command the submit jar's loader cannot link — and picocli).
+   */
+  static String sparkOnlyClassPath() {
+    return Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
         .filter(e -> !e.contains("spark-jobs") && !e.contains("local-runner") && !e.contains("picocli")
+            && !e.contains(File.separator + "bench" + File.separator)
             && !e.contains(File.separator + "tests" + File.separator + "target"))
         .collect(Collectors.joining(File.pathSeparator));
+  }
+
+  /** spark-submit's own JVM: Spark's jars only ({@link #sparkOnlyClassPath}). */
+  static List<String> sparkSubmit(List<String> appArgs) throws IOException {
+    String cp = sparkOnlyClassPath();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(Arrays.asList(System.getProperty("pullback.jvm.flags", "").split(" ")));

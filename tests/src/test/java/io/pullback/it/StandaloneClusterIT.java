@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pullback.cli.AuthSecret;
 import io.pullback.cli.PullbackCli;
 import io.pullback.io.Npy;
-import java.io.File;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -29,7 +28,6 @@ import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.BlockId;
@@ -160,10 +158,7 @@ class StandaloneClusterIT {
 
   /** SparkSubmit in its own JVM: Spark's jars only (this test's class path minus Pullback and picocli). */
   static List<String> sparkSubmit(String master, List<String> appArgs) throws IOException {
-    String cp = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
-        .filter(e -> !e.contains("spark-jobs") && !e.contains("local-runner") && !e.contains("picocli")
-            && !e.contains(File.separator + "tests" + File.separator + "target"))
-        .collect(Collectors.joining(File.pathSeparator));
+    String cp = LaunchersIT.sparkOnlyClassPath();
     List<String> cmd = new ArrayList<>();
     cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     cmd.addAll(Arrays.asList(System.getProperty("pullback.jvm.flags", "").split(" ")));

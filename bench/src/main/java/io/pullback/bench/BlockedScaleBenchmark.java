@@ -2,7 +2,6 @@ package io.pullback.bench;
 
 import dev.ludovic.netlib.blas.BLAS;
 import io.pullback.PullbackException;
-import io.pullback.data.ExampleBlock;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Options;
 import io.pullback.distributed.BlockedMetricEstimator;
@@ -10,49 +9,51 @@ import io.pullback.distributed.BlockedMetricOps.CgResult;
 import io.pullback.distributed.BlockedMetricOps;
 import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.LoadedData;
+import io.pullback.distributed.SparkBlockData;
+import io.pullback.io.OutputDirectory;
+import io.pullback.job.EstimateJob;
 import io.pullback.linalg.Blas;
+import io.pullback.linalg.DenseOps;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.FactorSource;
 import io.pullback.metric.MetricKind;
+import io.pullback.metric.representation.MetricRepresentation;
+import io.pullback.metric.representation.RepresentationKind;
+import io.pullback.metric.representation.RepresentationOptions;
+import io.pullback.metric.representation.Representations;
 import io.pullback.model.LabelRule;
 import io.pullback.model.Model;
 import io.pullback.model.ModelSpec;
 import io.pullback.model.Models;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryUsage;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.stream.Stream;
-import org.apache.spark.api.java.JavaSparkContext;
-import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.executor.TaskMetrics;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerTaskEnd;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.storage.RDDInfo;
 import org.apache.spark.storage.StorageLevel;
-import scala.Tuple2;
 
 /**
  * End-to-end scale benchmark of the blocked metric (not a unit test): estimates the {@code function}
  * metric of a one-hidden-layer tanh MLP with N = 20,000 parameters ({@code 5 → 2857 → 1}) on synthetic
  * Gaussian data in {@code local[2]}, with a driver heap too small for the 3.2 GB dense matrix, then runs
- * {@code G·v}, {@code vᵀGv}, checks them against a matrix-free data pass ({@code Σ Rᵀ(R v)/Σw}, which
- * never forms G), and solves {@code (G + λI)x = v} by conjugate gradients. Prints a Markdown report
- * on standard output (logs go to standard error).
+ * {@code G·v}, {@code vᵀGv} ({@link BlockedMetricOps}, the blocked representation's tile operations),
+ * checks them against a matrix-free data pass ({@code Σ Rᵀ(R v)/Σw}, which never forms G: the
+ * {@code implicit} representation's product, {@link Representations#build} over {@link SparkBlockData}),
+ * and solves {@code (G + λI)x = v} by conjugate gradients. Every operation timed is the product's own
+ * code. Prints a Markdown report on standard output (logs go to standard error).
  *
  * <p>Run with {@code bench/blocked-scale.sh} (builds if needed, adds Spark's JVM flags and the heap
  * size); arguments are {@code key=value}, all optional:
@@ -120,12 +121,13 @@ public final class BlockedScaleBenchmark {
     spark.sparkContext().setLogLevel("WARN");
     TaskTotals totals = new TaskTotals();
     spark.sparkContext().addSparkListener(totals);
-    JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
 
     ModelSpec spec = ModelSpec.mlp(features, new int[] {hidden}, 1, "tanh");
     Model model = Models.create(spec);
     int n = model.numParams();
-    FactorSource source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(seed));
+    FactorRows factorRows = new FactorRows(model, MetricKind.FUNCTION, 1, 0);
+    double[] theta = model.initialParams(seed);
+    FactorSource source = new BoundFactorRows(factorRows, theta);
     String data = "synthetic:gaussian?rows=" + rows + "&features=" + features + "&seed=" + seed + "&outputs=1";
     LabelRule rule = new LabelRule(model.distribution(), model.outputDim(), model.kind());
 
@@ -225,10 +227,12 @@ public final class BlockedScaleBenchmark {
     double q = ops.vTMv(v);
     double qSeconds = seconds(t4);
     long t5 = System.nanoTime();
-    double[] implicit = implicitMv(jsc, loaded, source, v);
+    MetricRepresentation implicitMetric = Representations.build(RepresentationKind.IMPLICIT,
+        new SparkBlockData(loaded, EstimateJob.reduceBudget(spark)), factorRows, theta, RepresentationOptions.defaults());
+    double[] implicit = implicitMetric.multiply(v);
     double implicitSeconds = seconds(t5);
-    double qFromMv = dot(v, gv);
-    double mvRel = Math.sqrt(dist2(gv, implicit) / dot(implicit, implicit));
+    double qFromMv = DenseOps.dot(v, gv);
+    double mvRel = Math.sqrt(dist2(gv, implicit) / DenseOps.dot(implicit, implicit));
 
     out.line("");
     out.line("## Operations on the distributed metric");
@@ -237,7 +241,8 @@ public final class BlockedScaleBenchmark {
     out.line("|---|---|");
     out.row("G·v (one pass over the tiles), first / second", fmt(mv1) + " s / " + fmt(mv2) + " s (bit-identical: " + java.util.Arrays.equals(gv, gv2) + ")");
     out.row("vᵀGv (one pass, no shuffle)", fmt(qSeconds) + " s");
-    out.row("check: G·v against a matrix-free data pass Σ Rᵀ(R v)/Σw", String.format(Locale.ROOT, "relative difference %.2e (that pass: %s s)", mvRel, fmt(implicitSeconds)));
+    out.row("check: G·v against a matrix-free data pass Σ Rᵀ(R v)/Σw (the implicit representation's G·v)",
+        String.format(Locale.ROOT, "relative difference %.2e (that pass: %s s)", mvRel, fmt(implicitSeconds)));
     out.row("check: vᵀGv against vᵀ(G·v)", String.format(Locale.ROOT, "relative difference %.2e", Math.abs(q - qFromMv) / Math.abs(qFromMv)));
 
     double lambda = lambdaRel * metric.trace() / n;
@@ -272,39 +277,9 @@ public final class BlockedScaleBenchmark {
     loaded.release();
     spark.stop();
     heap.interrupt();
-    deleteRecursively(scratch);
+    OutputDirectory.deleteRecursively(scratch);
     System.out.print(out);
     System.out.flush();
-  }
-
-  /** {@code Σ_x Rᵀ(R v) / Σw}: one data pass, per-partition N-vectors summed on the driver in partition order. */
-  static double[] implicitMv(JavaSparkContext jsc, LoadedData data, FactorSource source, double[] v) {
-    int n = v.length;
-    int r = source.rowsPerExample();
-    Broadcast<double[]> bv = jsc.broadcast(v);
-    List<Tuple2<Integer, double[]>> parts = new ArrayList<>(data.blocks().mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
-      double[] acc = new double[n];
-      double[] factors = new double[0];
-      double[] u = new double[0];
-      BLAS blas = Blas.get();
-      while (blocks.hasNext()) {
-        ExampleBlock block = blocks.next();
-        int rows = block.rows() * r;
-        if (rows == 0) continue;
-        if (factors.length < rows * n) factors = new double[rows * n];
-        if (u.length < rows) u = new double[rows];
-        source.compute(block, factors);
-        blas.dgemv("N", rows, n, 1.0, factors, rows, bv.value(), 1, 0.0, u, 1);
-        blas.dgemv("T", rows, n, 1.0, factors, rows, u, 1, 1.0, acc, 1);
-      }
-      return List.of(new Tuple2<>(index, acc)).iterator();
-    }, true).collect());
-    bv.destroy();
-    parts.sort(Comparator.comparing(Tuple2::_1));
-    double[] y = new double[n];
-    for (Tuple2<Integer, double[]> p : parts) for (int i = 0; i < n; i++) y[i] += p._2()[i];
-    for (int i = 0; i < n; i++) y[i] /= data.weightSum();
-    return y;
   }
 
   /** Peak JVM heap of the driver as Spark's status store records it (executor metrics, polled at heartbeats). */
@@ -434,12 +409,6 @@ public final class BlockedScaleBenchmark {
     }
   }
 
-  static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-    return s;
-  }
-
   static double dist2(double[] a, double[] b) {
     double s = 0;
     for (int i = 0; i < a.length; i++) s += (a[i] - b[i]) * (a[i] - b[i]);
@@ -473,21 +442,6 @@ public final class BlockedScaleBenchmark {
       }).sum();
     } catch (IOException e) {
       return -1;
-    }
-  }
-
-  static void deleteRecursively(Path dir) {
-    if (!Files.exists(dir)) return;
-    try (Stream<Path> s = Files.walk(dir)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     }
   }
 }

@@ -5,6 +5,7 @@ import io.pullback.cli.PullbackCli;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
+import org.apache.spark.sql.SparkSession;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -69,8 +70,19 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
     Bench.Config config = Bench.Config.of(quick, out, rows, ns, kernelNs, scalingRows, scalingN, softmaxRows, softmaxFeatures, dataset, skip,
         String.join(" ", commandLine()));
     Bench bench = new Bench(config, parent.out());
-    bench.run(parent.sessions().session(master));
+    bench.run(withBenchJar(parent.sessions().session(master)));
     return 0;
+  }
+
+  /**
+   * On a cluster the executors get Pullback's classes from the submit jar ({@code spark.jars}), which does
+   * not hold the bench: the bench's own closures need its jar, added here (local masters share this JVM's
+   * class path, and {@code local-cluster} executors get it through the Spark home {@link ChildJvm} lays out).
+   */
+  static SparkSession withBenchJar(SparkSession spark) {
+    Path jar = ChildJvm.ownLocation();
+    if (!spark.sparkContext().isLocal() && jar != null && jar.toString().endsWith(".jar")) spark.sparkContext().addJar(jar.toString());
+    return spark;
   }
 
   @Spec
@@ -89,11 +101,5 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
     }
     args.addAll(spec.commandLine().getParseResult().originalArgs());
     return args;
-  }
-
-  /** Examples per block so that one factor block (B·r·N doubles) is about 16 MiB (as the estimate command). */
-  static int blockRows(long n, int rowsPerExample) {
-    long b = (16L << 20) / (8L * rowsPerExample * Math.max(1, n));
-    return (int) Math.max(1, Math.min(4096, b));
   }
 }

@@ -4,6 +4,8 @@ import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.DenseMetricEstimator;
 import io.pullback.distributed.LoadedData;
 import io.pullback.io.Json;
+import io.pullback.job.EstimateJob;
+import io.pullback.job.InputConfig;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
@@ -70,9 +72,10 @@ public final class ScalingProbe {
       LabelRule rule = new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic");
       long t0 = System.nanoTime();
       LoadedData loaded = DataLoader.load(spark, new DataLoader.Options(data, null, null, null, null, partitions,
-          d -> BenchCommand.blockRows(n, 1), rule));
+          d -> InputConfig.blockRowsFor(n, 1), rule));
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
+      long reduceBudget = EstimateJob.reduceBudget(spark);
       double best = Double.POSITIVE_INFINITY;
       long shuffled = 0;
       long returned = 0;
@@ -83,7 +86,7 @@ public final class ScalingProbe {
         resultBytes.set(0);
         for (MemoryPoolMXBean pool : ManagementFactory.getMemoryPoolMXBeans()) pool.resetPeakUsage();
         long t = System.nanoTime();
-        DenseMetricEstimator.estimate(loaded, source, 512L << 20);
+        DenseMetricEstimator.estimate(loaded, source, reduceBudget);
         best = Math.min(best, (System.nanoTime() - t) / 1e9);
         waitForListeners(spark);
         shuffled = shuffleWrite.get();

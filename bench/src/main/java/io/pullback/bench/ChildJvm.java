@@ -33,7 +33,7 @@ final class ChildJvm {
 
   private ChildJvm() {}
 
-  /** Every jar and folder on this JVM's class path (manifest-only jars expanded), plus the jar holding Pullback. */
+  /** Every jar and folder on this JVM's class path (manifest-only jars expanded), plus the jar holding the bench. */
   static List<String> classPath() {
     Set<String> out = new LinkedHashSet<>();
     for (String e : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
@@ -41,13 +41,19 @@ final class ChildJvm {
       out.add(e);
       expandManifest(Path.of(e), out);
     }
+    Path own = ownLocation();
+    if (own != null) out.add(own.toString());
+    return new ArrayList<>(out);
+  }
+
+  /** The jar (or classes folder) holding the bench classes, or null when they do not come from a file. */
+  static Path ownLocation() {
     try {
       var src = ChildJvm.class.getProtectionDomain().getCodeSource();
-      if (src != null) out.add(Path.of(src.getLocation().toURI()).toString());
-    } catch (URISyntaxException | RuntimeException ignored) {
-      // not from a file: the class path above has it
+      return src == null ? null : Path.of(src.getLocation().toURI());
+    } catch (URISyntaxException | RuntimeException notAFile) {
+      return null;
     }
-    return new ArrayList<>(out);
   }
 
   private static void expandManifest(Path jar, Set<String> out) {

@@ -10,6 +10,8 @@ import io.pullback.io.AtomicFiles;
 import io.pullback.io.BuildInfo;
 import io.pullback.io.Json;
 import io.pullback.io.OutputDirectory;
+import io.pullback.job.EstimateJob;
+import io.pullback.job.InputConfig;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
@@ -319,10 +321,11 @@ public final class Bench {
     List<Map<String, Object>> rowsOut = new ArrayList<>();
     long m = config.rows();
     int p = spark.sparkContext().defaultParallelism();
+    long reduceBudget = EstimateJob.reduceBudget(spark);
     for (int n : config.ns()) {
       console.println("  estimate vs MLlib: M = " + m + ", N = " + n);
       LogisticModel model = new LogisticModel(n - 1);
-      LoadedData data = loadGaussian(spark, m, n - 1, 2, p, BenchCommand.blockRows(n, 1),
+      LoadedData data = loadGaussian(spark, m, n - 1, 2, p, InputConfig.blockRowsFor(n, 1),
           new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic"));
       try {
         BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
@@ -332,7 +335,7 @@ public final class Bench {
         DenseMetricEstimator.DenseMetric g = null;
         for (int r = 0; r < repeats; r++) {
           long t = System.nanoTime();
-          g = DenseMetricEstimator.estimate(data, source, 512L << 20);
+          g = DenseMetricEstimator.estimate(data, source, reduceBudget);
           ours = Math.min(ours, seconds(t));
         }
         JavaRDD<Vector> rows = data.blocks().flatMap(b -> rowsOf(b).iterator());
@@ -510,13 +513,14 @@ public final class Bench {
     List<Map<String, Object>> byRows = new ArrayList<>();
     LogisticModel model = new LogisticModel(n - 1);
     BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
+    long reduceBudget = EstimateJob.reduceBudget(spark);
     for (long m : new long[] {config.scalingRows() / 4, config.scalingRows() / 2, config.scalingRows()}) {
-      LoadedData data = loadGaussian(spark, m, n - 1, 2, p, BenchCommand.blockRows(n, 1), new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic"));
+      LoadedData data = loadGaussian(spark, m, n - 1, 2, p, InputConfig.blockRowsFor(n, 1), new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic"));
       try {
         double best = Double.POSITIVE_INFINITY;
         for (int r = 0; r < 2; r++) {
           long t = System.nanoTime();
-          DenseMetricEstimator.estimate(data, source, 512L << 20);
+          DenseMetricEstimator.estimate(data, source, reduceBudget);
           best = Math.min(best, seconds(t));
         }
         Map<String, Object> row = new LinkedHashMap<>();
@@ -595,7 +599,7 @@ public final class Bench {
   /** Aggregate rate of two concurrent Gram kernels over one kernel's rate, on this scaling shape. */
   private static double parallelKernelSpeedup(int n, double seconds) throws InterruptedException {
     GramAccumulator.Kernel kernel = GramAccumulator.Kernel.forCurrentBlas();
-    int rows = BenchCommand.blockRows(n, 1);
+    int rows = InputConfig.blockRowsFor(n, 1);
     double one = KernelBench.concurrentRate(kernel, n, rows, 1, seconds);
     double two = KernelBench.concurrentRate(kernel, n, rows, 2, seconds);
     return two / one;
@@ -712,10 +716,10 @@ public final class Bench {
     long m = config.softmaxRows();
     int p = spark.sparkContext().defaultParallelism();
     console.println("  softmax fisher: K = 10, D = " + d + ", N = " + n + ", M = " + m);
-    double fisher = timeEstimate(spark, softmax, MetricKind.FISHER, loadGaussian(spark, m, d, k, p, BenchCommand.blockRows(n, k),
+    double fisher = timeEstimate(spark, softmax, MetricKind.FISHER, loadGaussian(spark, m, d, k, p, InputConfig.blockRowsFor(n, k),
         new LabelRule(OutputDistribution.CATEGORICAL_SOFTMAX, k, "softmax")));
     LogisticModel gramModel = new LogisticModel(n - 1);
-    double gram = timeEstimate(spark, gramModel, MetricKind.FUNCTION, loadGaussian(spark, m * k, n - 1, 2, p, BenchCommand.blockRows(n, 1),
+    double gram = timeEstimate(spark, gramModel, MetricKind.FUNCTION, loadGaussian(spark, m * k, n - 1, 2, p, InputConfig.blockRowsFor(n, 1),
         new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic")));
     Map<String, Object> section = new LinkedHashMap<>();
     section.put("classes", k);
@@ -733,10 +737,11 @@ public final class Bench {
   private static double timeEstimate(SparkSession spark, Model model, MetricKind kind, LoadedData data) {
     try {
       BoundFactorRows source = new BoundFactorRows(new FactorRows(model, kind, 1, 0), model.initialParams(1));
+      long reduceBudget = EstimateJob.reduceBudget(spark);
       double best = Double.POSITIVE_INFINITY;
       for (int r = 0; r < 2; r++) {
         long t = System.nanoTime();
-        DenseMetricEstimator.estimate(data, source, 512L << 20);
+        DenseMetricEstimator.estimate(data, source, reduceBudget);
         best = Math.min(best, seconds(t));
       }
       return best;

@@ -1,7 +1,7 @@
 package io.pullback.experiment;
 
 import io.pullback.io.AtomicFiles;
-import io.pullback.report.Plots;
+import io.pullback.io.Plots;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;

@@ -1,4 +1,4 @@
-package io.pullback.report;
+package io.pullback.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;

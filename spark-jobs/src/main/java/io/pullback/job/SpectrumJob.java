@@ -1,0 +1,162 @@
+package io.pullback.job;
+
+import io.pullback.distributed.LoadedData;
+import io.pullback.distributed.SparkBlockData;
+import io.pullback.io.Json;
+import io.pullback.io.Manifest;
+import io.pullback.io.Npy;
+import io.pullback.io.OutputDirectory;
+import io.pullback.io.Plots;
+import io.pullback.linalg.Blas;
+import io.pullback.linalg.Lanczos;
+import io.pullback.linalg.Spectra;
+import io.pullback.metric.FactorRows;
+import io.pullback.metric.MetricKind;
+import io.pullback.metric.representation.MemoryPlan;
+import io.pullback.metric.representation.MetricRepresentation;
+import io.pullback.metric.representation.RepresentationKind;
+import io.pullback.metric.representation.RepresentationOptions;
+import io.pullback.metric.representation.Representations;
+import io.pullback.model.Model;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.SparkSession;
+
+/**
+ * The {@code spectrum} command's work: the metric through {@link Representations#build} (auto:
+ * {@link MemoryPlan#auto} for products), its eigenvalues — all of them by LAPACK {@code dsyevd} when
+ * N ≤ the dense limit ({@code O(N³)} on the driver, {@code 8·N²} bytes), otherwise the top and bottom
+ * Ritz values of {@code m} Lanczos steps on {@code G·v} ({@code m} products, one data pass each for
+ * implicit; {@code 8·m·N} bytes) — and the published {@code spectrum.json}, {@code eigenvalues.npy},
+ * {@code spectrum.png} and {@code manifest.json}.
+ */
+public final class SpectrumJob {
+  private SpectrumJob() {}
+
+  /**
+   * @param representation null for auto
+   * @param lanczosSteps null for {@code 3·top + 20}
+   */
+  public record Config(InputConfig input, MetricKind metric, int samples, RepresentationKind representation, int denseLimit,
+                       int top, Integer lanczosSteps, RepresentationOptions options, Path out) {
+    Map<String, Object> toMap() {
+      Map<String, Object> config = new LinkedHashMap<>(input.toMap());
+      config.put("metric", metric.cliName());
+      config.put("representation", representation == null ? "auto" : representation.cliName());
+      config.put("top", top);
+      config.put("out", out.toString());
+      return config;
+    }
+  }
+
+  /** What the command prints. */
+  public record Result(double[] top, double trace, double effectiveRank) {}
+
+  /** Eigenvalues, descending, and how they were found. */
+  private record Eigen(double[] descending, String method) {}
+
+  public static Result run(SparkSession spark, Config c) {
+    InputConfig in = c.input();
+    Manifest manifest = Manifest.start("spectrum", c.toMap());
+    try (OutputDirectory dir = OutputDirectory.prepare(c.out())) {
+      FactorRows probe = new FactorRows(in.model(1), c.metric(), c.samples(), in.seed());
+      LoadedData data = in.load(spark, probe.rowsPerExample());
+      try {
+        manifest.inputs(spark, data.inputPaths());
+        Model model = in.model(data.dim());
+        int n = model.numParams();
+        FactorRows rows = new FactorRows(model, c.metric(), c.samples(), in.seed());
+        RepresentationKind rk = c.representation() != null ? c.representation()
+            : MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.PRODUCTS);
+        MetricRepresentation g;
+        try {
+          g = Representations.build(rk, new SparkBlockData(data, EstimateJob.reduceBudget(spark)), rows, in.initialParams(model),
+              c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
+        } catch (IllegalArgumentException e) {
+          throw io.pullback.PullbackException.usage("--representation " + rk + ": " + e.getMessage());
+        }
+        long t0 = System.nanoTime();
+        Eigen eigen = eigenvalues(g, n, c, in.seed());
+        Map<String, Object> summary = summary(c, model, rk, data.examples(), g, eigen);
+        summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
+        summary.putAll(Blas.report()); // blas, lapack, native_libraries
+        write(dir.staging(), c, model, rk, eigen, summary);
+        manifest.finish(spark, Blas.report()).write(dir.staging());
+        dir.publish();
+        g.release();
+        return new Result(Arrays.copyOf(eigen.descending(), Math.min(c.top(), eigen.descending().length)),
+            (double) summary.get("trace"), (double) summary.get("effective_rank"));
+      } finally {
+        data.release();
+      }
+    }
+  }
+
+  /** All eigenvalues (dsyevd) when N ≤ the dense limit, else Lanczos Ritz values. */
+  private static Eigen eigenvalues(MetricRepresentation g, int n, Config c, long seed) {
+    double[] ascending;
+    String method;
+    if (n <= c.denseLimit()) {
+      ascending = Spectra.eigenvalues(g.toDense(), n);
+      method = "dsyevd";
+    } else {
+      int steps = c.lanczosSteps() != null ? c.lanczosSteps() : 3 * c.top() + 20;
+      ascending = Lanczos.ritzValues(g::mv, n, steps, seed);
+      method = "lanczos (" + steps + " steps)";
+    }
+    double[] descending = new double[ascending.length];
+    for (int i = 0; i < ascending.length; i++) descending[i] = ascending[ascending.length - 1 - i];
+    return new Eigen(descending, method);
+  }
+
+  private static Map<String, Object> summary(Config c, Model model, RepresentationKind rk, long examples,
+                                             MetricRepresentation g, Eigen eigen) {
+    double[] descending = eigen.descending();
+    double[] ascending = new double[descending.length];
+    for (int i = 0; i < descending.length; i++) ascending[i] = descending[descending.length - 1 - i];
+    double trace = g.trace();
+    double frob = g.frobeniusNorm();
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("command", "spectrum");
+    summary.put("metric", c.metric().cliName());
+    summary.put("model", model.kind());
+    summary.put("representation", rk.cliName());
+    summary.put("n_params", model.numParams());
+    summary.put("examples", examples);
+    summary.put("method", eigen.method());
+    summary.put("top", Arrays.copyOf(descending, Math.min(c.top(), descending.length)));
+    summary.put("bottom", Arrays.copyOf(ascending, Math.min(c.top(), ascending.length)));
+    summary.put("trace", trace);
+    summary.put("frobenius_norm", frob);
+    summary.put("effective_rank", frob > 0 ? trace * trace / (frob * frob) : 0.0);
+    if (eigen.method().equals("dsyevd")) summary.put("entropy_effective_rank", entropyRank(ascending));
+    return summary;
+  }
+
+  private static void write(Path staging, Config c, Model model, RepresentationKind rk, Eigen eigen, Map<String, Object> summary) {
+    double[] descending = eigen.descending();
+    Npy.writeVector(staging.resolve("eigenvalues.npy"), descending);
+    double[] index = new double[descending.length];
+    for (int i = 0; i < index.length; i++) index[i] = i + 1;
+    Plots.line(staging.resolve("spectrum.png"), "Spectrum of the " + c.metric().cliName() + " metric (" + model.kind()
+        + ", N = " + model.numParams() + ", " + eigen.method() + ")", "index (descending)", "eigenvalue", true,
+        List.of(new Plots.Series(rk.cliName(), index, descending)));
+    Json.writeJson(staging.resolve("spectrum.json"), summary);
+  }
+
+  /** {@code exp(−Σ p log p)} with {@code p = λ⁺/Σλ⁺}: the entropy effective rank. */
+  static double entropyRank(double[] eigenvalues) {
+    double sum = 0;
+    for (double l : eigenvalues) sum += Math.max(0, l);
+    if (sum <= 0) return 0;
+    double h = 0;
+    for (double l : eigenvalues) {
+      double p = Math.max(0, l) / sum;
+      if (p > 0) h -= p * Math.log(p);
+    }
+    return Math.exp(h);
+  }
+}

@@ -207,7 +207,7 @@ def digest_lines(nn, entry):
         if o["kind"] == "npy":
             lines.append("%s %s %s %s sha256=%s" % (nn, rel, o["descr"], "x".join(map(str, o["shape"])), o["sha256"]))
         else:
-            for k, v in o["fields"].items():
+            for k, v in sorted(o["fields"].items()):  # key order is not an output (Map.of orders vary per JVM)
                 if isinstance(v, list):
                     joined = ",".join(text(x) for x in v)
                     lines.append("%s %s %s [%d] sha256=%s" % (nn, rel, k, len(v), hashlib.sha256(joined.encode()).hexdigest()))
@@ -288,7 +288,7 @@ def encode_entry(entry):
         if "values" in o:
             o["values"] = encode(o["values"])
         if "fields" in o:
-            o["fields"] = {k: encode(v) for k, v in o["fields"].items()}
+            o["fields"] = {k: encode(v) for k, v in sorted(o["fields"].items())}
         outputs[rel] = o
     return dict(entry, outputs=outputs)
 

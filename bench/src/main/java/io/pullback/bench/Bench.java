@@ -10,8 +10,8 @@ import io.pullback.io.AtomicFiles;
 import io.pullback.io.BuildInfo;
 import io.pullback.io.Json;
 import io.pullback.io.OutputDirectory;
-import io.pullback.job.EstimateJob;
 import io.pullback.job.InputConfig;
+import io.pullback.job.RunContext;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
@@ -321,7 +321,7 @@ public final class Bench {
     List<Map<String, Object>> rowsOut = new ArrayList<>();
     long m = config.rows();
     int p = spark.sparkContext().defaultParallelism();
-    long reduceBudget = EstimateJob.reduceBudget(spark);
+    long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
     for (int n : config.ns()) {
       console.println("  estimate vs MLlib: M = " + m + ", N = " + n);
       LogisticModel model = new LogisticModel(n - 1);
@@ -513,7 +513,7 @@ public final class Bench {
     List<Map<String, Object>> byRows = new ArrayList<>();
     LogisticModel model = new LogisticModel(n - 1);
     BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
-    long reduceBudget = EstimateJob.reduceBudget(spark);
+    long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
     for (long m : new long[] {config.scalingRows() / 4, config.scalingRows() / 2, config.scalingRows()}) {
       LoadedData data = loadGaussian(spark, m, n - 1, 2, p, InputConfig.blockRowsFor(n, 1), new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic"));
       try {
@@ -737,7 +737,7 @@ public final class Bench {
   private static double timeEstimate(SparkSession spark, Model model, MetricKind kind, LoadedData data) {
     try {
       BoundFactorRows source = new BoundFactorRows(new FactorRows(model, kind, 1, 0), model.initialParams(1));
-      long reduceBudget = EstimateJob.reduceBudget(spark);
+      long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
       double best = Double.POSITIVE_INFINITY;
       for (int r = 0; r < 2; r++) {
         long t = System.nanoTime();

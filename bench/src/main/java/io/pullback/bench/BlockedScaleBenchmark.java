@@ -11,7 +11,7 @@ import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.LoadedData;
 import io.pullback.distributed.SparkBlockData;
 import io.pullback.io.OutputDirectory;
-import io.pullback.job.EstimateJob;
+import io.pullback.job.RunContext;
 import io.pullback.linalg.Blas;
 import io.pullback.linalg.DenseOps;
 import io.pullback.metric.BoundFactorRows;
@@ -228,7 +228,7 @@ public final class BlockedScaleBenchmark {
     double qSeconds = seconds(t4);
     long t5 = System.nanoTime();
     MetricRepresentation implicitMetric = Representations.build(RepresentationKind.IMPLICIT,
-        new SparkBlockData(loaded, EstimateJob.reduceBudget(spark)), factorRows, theta, RepresentationOptions.defaults());
+        new SparkBlockData(loaded, RunContext.of(spark).reduceBudgetBytes()), factorRows, theta, RepresentationOptions.defaults());
     double[] implicit = implicitMetric.multiply(v);
     double implicitSeconds = seconds(t5);
     double qFromMv = DenseOps.dot(v, gv);

@@ -4,8 +4,8 @@ import io.pullback.distributed.DataLoader;
 import io.pullback.distributed.DenseMetricEstimator;
 import io.pullback.distributed.LoadedData;
 import io.pullback.io.Json;
-import io.pullback.job.EstimateJob;
 import io.pullback.job.InputConfig;
+import io.pullback.job.RunContext;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.BoundFactorRows;
 import io.pullback.metric.FactorRows;
@@ -75,7 +75,7 @@ public final class ScalingProbe {
           d -> InputConfig.blockRowsFor(n, 1), rule));
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
-      long reduceBudget = EstimateJob.reduceBudget(spark);
+      long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
       double best = Double.POSITIVE_INFINITY;
       long shuffled = 0;
       long returned = 0;

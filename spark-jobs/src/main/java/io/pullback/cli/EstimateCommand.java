@@ -4,6 +4,7 @@ import io.pullback.PullbackException;
 import io.pullback.job.EstimateConfig;
 import io.pullback.job.EstimateJob;
 import io.pullback.job.InputConfig;
+import io.pullback.job.RunContext;
 import io.pullback.metric.MetricKind;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -52,7 +53,7 @@ public final class EstimateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EstimateConfig config = toConfig();
-    EstimateJob.run(parent.sessions().session(config.input().master()), config);
+    EstimateJob.run(RunContext.of(parent.sessions().session(config.input().master())), config);
     return 0;
   }
 

@@ -2,6 +2,7 @@ package io.pullback.cli;
 
 import io.pullback.PullbackException;
 import io.pullback.job.InputConfig;
+import io.pullback.job.RunContext;
 import io.pullback.job.SpectrumJob;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.RepresentationKind;
@@ -81,7 +82,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     InputConfig in = input.toConfig();
     SpectrumJob.Config config = new SpectrumJob.Config(in, kind, samples, kindOfRepresentation, denseLimit, top, lanczosSteps,
         representationOptions.toOptions(in.seed(), false), out);
-    SpectrumJob.Result r = SpectrumJob.run(parent.sessions().session(in.master()), config);
+    SpectrumJob.Result r = SpectrumJob.run(RunContext.of(parent.sessions().session(in.master())), config);
     parent.out().println("top eigenvalues: " + Arrays.toString(r.top()));
     parent.out().println("trace " + r.trace() + ", effective rank " + r.effectiveRank() + "; wrote " + out);
     return 0;

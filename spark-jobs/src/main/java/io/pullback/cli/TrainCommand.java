@@ -2,6 +2,7 @@ package io.pullback.cli;
 
 import io.pullback.PullbackException;
 import io.pullback.job.InputConfig;
+import io.pullback.job.RunContext;
 import io.pullback.job.TrainConfig;
 import io.pullback.job.TrainJob;
 import io.pullback.metric.MetricKind;
@@ -122,7 +123,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainConfig config = toConfig();
-    TrainJob.run(parent.sessions().session(config.input().master()), config);
+    TrainJob.run(RunContext.of(parent.sessions().session(config.input().master())), config);
     return 0;
   }
 

@@ -21,6 +21,7 @@ import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import org.apache.spark.mllib.linalg.DenseMatrix;
 import org.apache.spark.mllib.linalg.Matrix;
 import org.apache.spark.mllib.linalg.distributed.BlockMatrix;
@@ -302,7 +303,7 @@ public final class BlockedMetricEstimator {
    */
   public record BlockedMetric(int n, int tileSize, JavaRDD<Tile> tiles, double weightSum, long examples,
                               double[] diagonal, double frobeniusNorm, BandPlan plan, double[] passSeconds,
-                              List<JavaRDD<Tile>> parts) {
+                              List<JavaRDD<Tile>> parts, Broadcast<FactorSource> source) {
 
     /** The metric as an MLlib {@link BlockMatrix} (both triangles: lower tiles are transposes). */
     public BlockMatrix toBlockMatrix() {
@@ -324,10 +325,11 @@ public final class BlockedMetricEstimator {
       return s;
     }
 
-    /** Frees the persisted tiles (memory and disk). */
+    /** Frees the persisted tiles (memory and disk) and the broadcast factor source; a second call does nothing. */
     public void release() {
       for (JavaRDD<Tile> p : parts) p.unpersist(false);
       tiles.unpersist(false);
+      if (source.isValid()) source.destroy();
     }
   }
 
@@ -359,6 +361,9 @@ public final class BlockedMetricEstimator {
     BandPlan plan = BandPlan.plan(n, tileSize, factorBlockBytes, options.taskMemoryBytes());
     LOG.info("Blocked metric: {}", plan.describe());
     JavaSparkContext jsc = JavaSparkContext.fromSparkContext(data.blocks().context());
+    // θ travels inside the factor source, once per executor; kept until release(), because a lost
+    // persisted tile partition is recomputed from it.
+    Broadcast<FactorSource> sourceB = jsc.broadcast(source);
 
     double[] diagonal = new double[n];
     List<Tuple2<Long, Double>> squares = new ArrayList<>();
@@ -368,7 +373,7 @@ public final class BlockedMetricEstimator {
       for (int b = 0; b < plan.passes(); b++) {
         Band band = plan.bands().get(b);
         long t0 = System.nanoTime();
-        JavaRDD<Tile> tiles = bandTiles(data, source, n, r, tileSize, weight, band, plan, jsc.defaultParallelism());
+        JavaRDD<Tile> tiles = bandTiles(data, sourceB, n, r, tileSize, weight, band, plan, jsc.defaultParallelism());
         tiles.setName(String.format(Locale.ROOT, "blocked metric tiles, columns [%d, %d)", band.firstCol(), band.endCol()));
         tiles.persist(options.storage());
         parts.add(tiles);
@@ -383,6 +388,7 @@ public final class BlockedMetricEstimator {
       }
     } catch (RuntimeException e) {
       for (JavaRDD<Tile> p : parts) p.unpersist(false); // no half-estimated metric left on the executors
+      sourceB.destroy();
       throw e;
     }
     JavaRDD<Tile> all = parts.size() == 1 ? parts.get(0) : jsc.union(parts.toArray(JavaRDD[]::new));
@@ -391,11 +397,11 @@ public final class BlockedMetricEstimator {
     double frob = 0;
     for (Tuple2<Long, Double> s : squares) frob += s._2();
     return new BlockedMetric(n, tileSize, all, weight, data.examples(), diagonal, Math.sqrt(frob), plan, passSeconds,
-        Collections.unmodifiableList(parts));
+        Collections.unmodifiableList(parts), sourceB);
   }
 
   /** One band: partial tiles per partition, shuffled, summed per tile in partition order. */
-  private static JavaRDD<Tile> bandTiles(LoadedData data, FactorSource source, int n, int r, int tileSize, double weight,
+  private static JavaRDD<Tile> bandTiles(LoadedData data, Broadcast<FactorSource> sourceB, int n, int r, int tileSize, double weight,
                                          Band band, BandPlan plan, int parallelism) {
     int j0 = band.firstCol();
     int j1 = band.endCol();
@@ -404,6 +410,7 @@ public final class BlockedMetricEstimator {
         .mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
           double[][] acc = new double[bandTiles][];
           double[] factors = new double[0];
+          FactorSource source = sourceB.value().forTask();
           BLAS blas = Blas.get();
           while (blocks.hasNext()) {
             ExampleBlock block = blocks.next();

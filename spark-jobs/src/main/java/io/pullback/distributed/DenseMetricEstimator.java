@@ -6,6 +6,8 @@ import io.pullback.metric.aggregate.GramAccumulator;
 import java.util.Iterator;
 import java.util.List;
 import org.apache.spark.api.java.JavaPairRDD;
+import org.apache.spark.api.java.JavaSparkContext;
+import org.apache.spark.broadcast.Broadcast;
 import scala.Tuple2;
 
 /**
@@ -41,22 +43,29 @@ public final class DenseMetricEstimator {
    */
   public static DenseMetric estimate(LoadedData data, FactorSource source, long reduceBudgetBytes) {
     int n = source.numParams();
-    GramAccumulator.Kernel kernel = GramAccumulator.Kernel.forCurrentBlas();
     // Row-major factor rows skip a transposition when the model writes its Jacobian that way (logistic).
     boolean rowMajor = source.prefersRowMajor();
-    JavaPairRDD<Integer, PackedGram> partials = data.blocks()
-        .mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
-          GramAccumulator acc = new GramAccumulator(n, kernel);
-          double[] factors = new double[0];
-          while (blocks.hasNext()) factors = addBlock(source, rowMajor, blocks.next(), factors, acc);
-          return List.of(new Tuple2<>(index, PackedGram.of(acc))).iterator();
-        }, true)
-        .mapToPair(t -> t);
-    long partialBytes = 4L * n * (n + 1);
-    int fanIn = DeterministicTreeReduce.chooseFanIn(data.partitions(), partialBytes, reduceBudgetBytes);
-    PackedGram total = DeterministicTreeReduce.reduce(partials, PackedGram::merge, fanIn);
-    double[] g = GramAccumulator.finishPacked(total.packed, n, total.weightSum);
-    return new DenseMetric(n, g, total.weightSum, total.count, fanIn);
+    // θ travels inside the factor source: once per executor, by broadcast.
+    Broadcast<FactorSource> sourceB = JavaSparkContext.fromSparkContext(data.blocks().context()).broadcast(source);
+    try {
+      JavaPairRDD<Integer, PackedGram> partials = data.blocks()
+          .mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
+            // The kernel is chosen where it runs: an executor's BLAS may differ from the driver's.
+            GramAccumulator acc = new GramAccumulator(n, GramAccumulator.Kernel.forCurrentBlas());
+            FactorSource src = sourceB.value().forTask();
+            double[] factors = new double[0];
+            while (blocks.hasNext()) factors = addBlock(src, rowMajor, blocks.next(), factors, acc);
+            return List.of(new Tuple2<>(index, PackedGram.of(acc))).iterator();
+          }, true)
+          .mapToPair(t -> t);
+      long partialBytes = 4L * n * (n + 1);
+      int fanIn = DeterministicTreeReduce.chooseFanIn(data.partitions(), partialBytes, reduceBudgetBytes);
+      PackedGram total = DeterministicTreeReduce.reduce(partials, PackedGram::merge, fanIn);
+      double[] g = GramAccumulator.finishPacked(total.packed, n, total.weightSum);
+      return new DenseMetric(n, g, total.weightSum, total.count, fanIn);
+    } finally {
+      sourceB.destroy();
+    }
   }
 
   /**

@@ -73,8 +73,14 @@ public final class SparkBlockData implements BlockData {
 
   @Override
   public List<double[]> collect(BlockMapper mapper) {
-    // collect() returns partitions in index order and each partition's blocks in example order.
-    return data.blocks().map(mapper::apply).collect();
+    // The mapper (θ inside) goes once per executor by broadcast; collect() returns partitions in
+    // index order and each partition's blocks in example order.
+    Broadcast<BlockMapper> mapperB = JavaSparkContext.fromSparkContext(data.blocks().context()).broadcast(mapper);
+    try {
+      return data.blocks().map(block -> mapperB.value().apply(block)).collect();
+    } finally {
+      mapperB.destroy();
+    }
   }
 
   /**

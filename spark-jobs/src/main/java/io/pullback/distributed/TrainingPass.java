@@ -47,10 +47,12 @@ public final class TrainingPass {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.blocks().context());
     Broadcast<double[]> thetaB = sc.broadcast(theta);
     boolean withMetric = metricSource != null;
+    Broadcast<FactorSource> sourceB = withMetric ? sc.broadcast(metricSource) : null;
     try {
       JavaPairRDD<Integer, Partial> partials = data.blocks()
           .mapPartitionsWithIndex((Integer index, Iterator<ExampleBlock> blocks) -> {
             double[] th = thetaB.value();
+            FactorSource src = withMetric ? sourceB.value().forTask() : null;
             Partial p = new Partial(n, withMetric ? new GramAccumulator(n) : null);
             double[] factors = new double[0];
             while (blocks.hasNext()) {
@@ -59,7 +61,7 @@ public final class TrainingPass {
               p.weight += sampled.weightSum();
               p.count += sampled.rows();
               if (withMetric) {
-                factors = DenseMetricEstimator.addBlock(metricSource, metricSource.prefersRowMajor(), metricSample.sample(sampled, step),
+                factors = DenseMetricEstimator.addBlock(src, src.prefersRowMajor(), metricSample.sample(sampled, step),
                     factors, p.gram);
               }
             }
@@ -85,6 +87,7 @@ public final class TrainingPass {
           withMetric ? total.packedGram.weightSum : 0, withMetric ? total.packedGram.count : 0);
     } finally {
       thetaB.destroy();
+      if (sourceB != null) sourceB.destroy();
     }
   }
 

@@ -16,6 +16,7 @@ import io.pullback.io.OutputDirectory;
 import io.pullback.job.EstimateConfig;
 import io.pullback.job.EstimateJob;
 import io.pullback.job.InputConfig;
+import io.pullback.job.RunContext;
 import io.pullback.job.StepListener;
 import io.pullback.job.TrainConfig;
 import io.pullback.job.TrainJob;
@@ -192,7 +193,7 @@ public final class ExperimentRunner {
         TrainConfig config = TrainCommand.configFrom(opts, armDir, context);
         progress.armStarted(i + 1, exp.arms().size(), arm.name(), config.steps());
         StepListener listener = (step, total, loss, seconds) -> progress.step(arm.name(), step, total, loss, seconds);
-        TrainJob.run(spark, config, listener);
+        TrainJob.run(RunContext.of(spark), config, listener);
         progress.armDone(arm.name());
       } else {
         LOG.info("Arm {} already finished: kept", arm.name());
@@ -217,8 +218,9 @@ public final class ExperimentRunner {
     if (ntk != null) all.put("ntk_duality", ntk);
     Json.writeJson(out.resolve("results.json"), all);
     Report.write(out, exp, all, results, spectrum, lStar);
-    manifest.inputs(spark, List.of(options.experimentFile().toAbsolutePath().toString()));
-    manifest.finish(spark, Blas.report()).write(out);
+    RunContext ctx = RunContext.of(spark);
+    manifest.inputs(ctx.hadoopConf(), List.of(options.experimentFile().toAbsolutePath().toString()));
+    manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out);
     writeState(runFile, options.runId(), exp, "finished");
     LOG.info("Report: {}", out.resolve("report.md"));
     return out;
@@ -244,7 +246,7 @@ public final class ExperimentRunner {
     Path dir = out.resolve("reference");
     if (!Files.exists(dir.resolve("summary.json"))) {
       OutputDirectory.deleteRecursively(dir);
-      TrainJob.run(spark, TrainCommand.configFrom(referenceOptions(exp), dir, "the least-squares reference of " + exp.name()));
+      TrainJob.run(RunContext.of(spark), TrainCommand.configFrom(referenceOptions(exp), dir, "the least-squares reference of " + exp.name()));
     }
     return Json.readTree(dir.resolve("summary.json")).path("final_loss").asDouble();
   }
@@ -279,7 +281,7 @@ public final class ExperimentRunner {
     if (!Files.exists(dir.resolve("metric.npy"))) {
       OutputDirectory.deleteRecursively(dir);
       EstimateConfig config = EstimateCommand.configFrom(spectrumOptions(exp), dir, "the spectrum of " + exp.name());
-      EstimateJob.run(spark, config);
+      EstimateJob.run(RunContext.of(spark), config);
     }
     Npy.Array g = Npy.readMatrix(dir.resolve("metric.npy"));
     return eigenvaluesDescending(g.data(), g.rows());

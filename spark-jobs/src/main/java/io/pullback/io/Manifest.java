@@ -15,11 +15,9 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.TreeMap;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.fs.FileStatus;
 import org.apache.hadoop.fs.FileSystem;
-import org.apache.spark.SparkConf;
-import org.apache.spark.sql.SparkSession;
-import scala.Tuple2;
 
 /**
  * The provenance record written as {@code manifest.json} with every run: the command and its full
@@ -52,13 +50,13 @@ public final class Manifest {
   }
 
   /** Records the input files (any Hadoop file system) with sizes and SHA-256 checksums. */
-  public Manifest inputs(SparkSession session, List<String> paths) {
+  public Manifest inputs(Configuration hadoopConf, List<String> paths) {
     long total = 0;
     List<FileStatus> statuses = new ArrayList<>();
     try {
       for (String p : paths) {
         org.apache.hadoop.fs.Path path = new org.apache.hadoop.fs.Path(p);
-        FileSystem fs = path.getFileSystem(session.sparkContext().hadoopConfiguration());
+        FileSystem fs = path.getFileSystem(hadoopConf);
         FileStatus st = fs.getFileStatus(path);
         statuses.add(st);
         total += st.getLen();
@@ -70,7 +68,7 @@ public final class Manifest {
         entry.put("bytes", st.getLen());
         entry.put("modified", Instant.ofEpochMilli(st.getModificationTime()).toString());
         if (checksum) {
-          FileSystem fs = st.getPath().getFileSystem(session.sparkContext().hadoopConfiguration());
+          FileSystem fs = st.getPath().getFileSystem(hadoopConf);
           try (InputStream in = fs.open(st.getPath())) {
             entry.put("sha256", sha256(in));
           }
@@ -92,18 +90,16 @@ public final class Manifest {
   }
 
   /**
-   * Marks the end time and records the session's master, application id and configuration, and the
-   * numerical libraries in use ({@code blas}, {@code lapack}, {@code native_libraries}: see
-   * {@code Blas.report()}).
+   * Marks the end time and records the session ({@code version}, {@code master}, {@code app_id} and
+   * {@code conf}, whose secret-looking values are redacted here) and the numerical libraries in use
+   * ({@code blas}, {@code lapack}, {@code native_libraries}: see {@code Blas.report()}).
    */
-  public Manifest finish(SparkSession session, Map<String, Object> numericLibraries) {
+  @SuppressWarnings("unchecked")
+  public Manifest finish(Map<String, Object> sparkInfo, Map<String, Object> numericLibraries) {
     finished = Instant.now();
     numerics = new LinkedHashMap<>(numericLibraries);
-    Map<String, Object> s = new LinkedHashMap<>();
-    s.put("version", session.version());
-    s.put("master", session.sparkContext().master());
-    s.put("app_id", session.sparkContext().applicationId());
-    s.put("conf", redacted(session.sparkContext().getConf()));
+    Map<String, Object> s = new LinkedHashMap<>(sparkInfo);
+    if (s.get("conf") instanceof Map<?, ?> conf) s.put("conf", redacted((Map<String, String>) conf));
     spark = s;
     return this;
   }
@@ -137,12 +133,12 @@ public final class Manifest {
   }
 
   /** The configuration, sorted, with values of secret-looking keys replaced by {@code *****}. */
-  static Map<String, String> redacted(SparkConf conf) {
+  static Map<String, String> redacted(Map<String, String> conf) {
     Map<String, String> out = new TreeMap<>();
-    for (Tuple2<String, String> kv : conf.getAll()) {
-      String k = kv._1().toLowerCase(Locale.ROOT);
+    for (Map.Entry<String, String> kv : conf.entrySet()) {
+      String k = kv.getKey().toLowerCase(Locale.ROOT);
       boolean secret = k.contains("secret") || k.contains("password") || k.contains("token") || k.contains("credential");
-      out.put(kv._1(), secret ? "*****" : kv._2());
+      out.put(kv.getKey(), secret ? "*****" : kv.getValue());
     }
     return out;
   }

@@ -17,7 +17,6 @@ import io.pullback.model.Model;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,24 +35,24 @@ public final class EstimateJob {
 
 
   /** Runs the estimate; throws {@link PullbackException} for bad usage or data. */
-  public static void run(SparkSession spark, EstimateConfig config) {
+  public static void run(RunContext ctx, EstimateConfig config) {
     Manifest manifest = Manifest.start("estimate", config.toMap());
     try (OutputDirectory out = OutputDirectory.prepare(config.out())) {
-      Map<String, Object> summary = estimateInto(spark, config, out.staging(), manifest);
+      Map<String, Object> summary = estimateInto(ctx, config, out.staging(), manifest);
       Json.writeJson(out.staging().resolve("summary.json"), summary);
-      manifest.finish(spark, Blas.report()).write(out.staging());
+      manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out.staging());
       out.publish();
       LOG.info("Wrote {} (trace {}, N = {})", config.out(), summary.get("trace"), summary.get("n_params"));
     }
   }
 
-  private static Map<String, Object> estimateInto(SparkSession spark, EstimateConfig config, Path staging, Manifest manifest) {
+  private static Map<String, Object> estimateInto(RunContext ctx, EstimateConfig config, Path staging, Manifest manifest) {
     long t0 = System.nanoTime();
     InputConfig input = config.input();
     int rowsPerExample = new FactorRows(input.model(1), config.metric(), config.samples(), input.seed()).rowsPerExample();
-    LoadedData data = input.load(spark, rowsPerExample);
+    LoadedData data = input.load(ctx.spark(), rowsPerExample);
     try {
-      manifest.inputs(spark, data.inputPaths());
+      manifest.inputs(ctx.hadoopConf(), data.inputPaths());
       Model model = input.model(data.dim());
       int n = model.numParams();
       double[] theta = input.initialParams(model);
@@ -85,7 +84,7 @@ public final class EstimateJob {
       long t1 = System.nanoTime();
       MetricRepresentation g;
       try {
-        g = Representations.build(RepresentationKind.parse(representation), new SparkBlockData(data, reduceBudget(spark)),
+        g = Representations.build(RepresentationKind.parse(representation), new SparkBlockData(data, ctx.reduceBudgetBytes()),
             factorRows, theta, config.options().withTileSize(config.tileSize()));
       } catch (IllegalArgumentException e) {
         throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
@@ -128,11 +127,6 @@ public final class EstimateJob {
     return r;
   }
 
-  /** Half of spark.driver.maxResultSize (default 1g) bounds what the driver holds of partials. */
-  public static long reduceBudget(SparkSession spark) {
-    long max = spark.sparkContext().getConf().getSizeAsBytes("spark.driver.maxResultSize", "1g");
-    return max <= 0 ? 512L << 20 : max / 2;
-  }
 
   private static double seconds(long since) {
     return (System.nanoTime() - since) / 1e9;

@@ -23,7 +23,6 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.apache.spark.sql.SparkSession;
 
 /**
  * The {@code spectrum} command's work: the metric through {@link Representations#build} (auto:
@@ -58,14 +57,14 @@ public final class SpectrumJob {
   /** Eigenvalues, descending, and how they were found. */
   private record Eigen(double[] descending, String method) {}
 
-  public static Result run(SparkSession spark, Config c) {
+  public static Result run(RunContext ctx, Config c) {
     InputConfig in = c.input();
     Manifest manifest = Manifest.start("spectrum", c.toMap());
     try (OutputDirectory dir = OutputDirectory.prepare(c.out())) {
       FactorRows probe = new FactorRows(in.model(1), c.metric(), c.samples(), in.seed());
-      LoadedData data = in.load(spark, probe.rowsPerExample());
+      LoadedData data = in.load(ctx.spark(), probe.rowsPerExample());
       try {
-        manifest.inputs(spark, data.inputPaths());
+        manifest.inputs(ctx.hadoopConf(), data.inputPaths());
         Model model = in.model(data.dim());
         int n = model.numParams();
         FactorRows rows = new FactorRows(model, c.metric(), c.samples(), in.seed());
@@ -73,7 +72,7 @@ public final class SpectrumJob {
             : MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.PRODUCTS);
         MetricRepresentation g;
         try {
-          g = Representations.build(rk, new SparkBlockData(data, EstimateJob.reduceBudget(spark)), rows, in.initialParams(model),
+          g = Representations.build(rk, new SparkBlockData(data, ctx.reduceBudgetBytes()), rows, in.initialParams(model),
               c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
         } catch (IllegalArgumentException e) {
           throw io.pullback.PullbackException.usage("--representation " + rk + ": " + e.getMessage());
@@ -84,7 +83,7 @@ public final class SpectrumJob {
         summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
         summary.putAll(Blas.report()); // blas, lapack, native_libraries
         write(dir.staging(), c, model, rk, eigen, summary);
-        manifest.finish(spark, Blas.report()).write(dir.staging());
+        manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(dir.staging());
         dir.publish();
         g.release();
         return new Result(Arrays.copyOf(eigen.descending(), Math.min(c.top(), eigen.descending().length)),

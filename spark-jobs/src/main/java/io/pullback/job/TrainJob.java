@@ -18,7 +18,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,17 +51,17 @@ public final class TrainJob {
 
   private TrainJob() {}
 
-  public static void run(SparkSession spark, TrainConfig config) {
-    run(spark, config, StepListener.NONE);
+  public static void run(RunContext ctx, TrainConfig config) {
+    run(ctx, config, StepListener.NONE);
   }
 
   /** As {@link #run(SparkSession, TrainConfig)}, telling {@code listener} about every step. */
-  public static void run(SparkSession spark, TrainConfig config, StepListener listener) {
+  public static void run(RunContext ctx, TrainConfig config, StepListener listener) {
     Path out = config.out().toAbsolutePath().normalize();
     boolean created = prepareOut(config, out);
     boolean keep = config.resume();
     try {
-      keep |= train(spark, config, out, listener);
+      keep |= train(ctx, config, out, listener);
     } catch (RuntimeException e) {
       if (created && !keep && !Files.exists(out.resolve(CHECKPOINT))) OutputDirectory.deleteRecursively(out);
       throw e;
@@ -102,21 +101,21 @@ public final class TrainJob {
     Optimizers.create(optimizerConfig(config, loss, kind));
   }
 
-  private static boolean train(SparkSession spark, TrainConfig config, Path out, StepListener listener) {
+  private static boolean train(RunContext ctx, TrainConfig config, Path out, StepListener listener) {
     Manifest manifest = Manifest.start("train", config.toMap());
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     long t0 = System.nanoTime();
-    LoadedData data = config.input().load(spark, plan.rowsPerExample(config));
+    LoadedData data = config.input().load(ctx.spark(), plan.rowsPerExample(config));
     try {
-      manifest.inputs(spark, data.inputPaths());
-      TrainingLoop loop = new TrainingLoop(config, out, plan, data, EstimateJob.reduceBudget(spark), listener);
+      manifest.inputs(ctx.hadoopConf(), data.inputPaths());
+      TrainingLoop loop = new TrainingLoop(config, out, plan, data, ctx.reduceBudgetBytes(), listener);
       int first = loop.start();
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       LOG.info("Training {} (N = {}) with {} on {} examples ({} partitions), loss {}, {} steps", loop.model().kind(),
           loop.model().numParams(), config.optimizer(), data.examples(), data.partitions(), plan.loss(), config.steps());
       long trainStart = System.nanoTime();
       for (int t = first; t <= config.steps(); t++) loop.step(t);
-      loop.finish(spark, manifest, loadSeconds, (System.nanoTime() - trainStart) / 1e9);
+      loop.finish(ctx, manifest, loadSeconds, (System.nanoTime() - trainStart) / 1e9);
       return true;
     } finally {
       data.release();

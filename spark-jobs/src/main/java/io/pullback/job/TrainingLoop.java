@@ -31,7 +31,6 @@ import io.pullback.optim.StepInput;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -198,7 +197,7 @@ final class TrainingLoop {
   }
 
   /** The final loss on all the data, {@code params.npy}, {@code summary.json} and {@code manifest.json}. */
-  void finish(SparkSession spark, Manifest manifest, double loadSeconds, double trainSeconds) {
+  void finish(RunContext ctx, Manifest manifest, double loadSeconds, double trainSeconds) {
     double finalLoss = TrainingPass.loss(data, lossGradient, theta, RowSampler.all(), 0) + penalty(config.l2(), theta);
     Npy.writeVector(out.resolve("params.npy"), theta);
     Map<String, Object> summary = new LinkedHashMap<>();
@@ -221,7 +220,7 @@ final class TrainingLoop {
     summary.put("driver_heap_max_bytes", Runtime.getRuntime().maxMemory());
     summary.put("driver_heap_peak_bytes", TrainJob.peakHeapBytes());
     Json.writeJson(out.resolve("summary.json"), summary);
-    manifest.finish(spark, Blas.report()).write(out);
+    manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out);
     LOG.info("Done: final loss {} after {} steps; wrote {}", finalLoss, config.steps(), out);
   }
 

@@ -3,8 +3,8 @@ package io.pullback.metric;
 import io.pullback.data.ExampleBlock;
 
 /**
- * {@link FactorRows} at fixed parameters θ, as the estimators consume them. Each task gets its own
- * deserialised copy; the work buffers are created on first use in that task.
+ * {@link FactorRows} at fixed parameters θ, as the estimators consume them. Broadcast once per
+ * executor; each task takes a {@link #forTask()} copy, whose work buffers are created on first use.
  */
 public final class BoundFactorRows implements FactorSource {
   private static final long serialVersionUID = 1L;
@@ -23,6 +23,12 @@ public final class BoundFactorRows implements FactorSource {
     }
     this.rows = rows;
     this.theta = theta;
+  }
+
+  /** A copy with its own work buffers (θ and the factor rows are shared, not copied). */
+  @Override
+  public FactorSource forTask() {
+    return new BoundFactorRows(rows, theta);
   }
 
   @Override

@@ -5,9 +5,19 @@ import java.io.Serializable;
 
 /**
  * Produces the factor rows {@code R(x)} of a metric for a block of examples, at fixed parameters.
- * Each task works on its own deserialised copy, so implementations may keep scratch buffers.
+ * A source reaches the executors once, by broadcast, and is then shared by the tasks of an
+ * executor: each task works on its own {@link #forTask()} copy, so implementations may keep scratch
+ * buffers there.
  */
 public interface FactorSource extends Serializable {
+
+  /**
+   * This source for one task: a copy that shares the immutable parts (model, θ) and has buffers of
+   * its own. Default: this (for sources without per-call state).
+   */
+  default FactorSource forTask() {
+    return this;
+  }
 
   /** N, the number of parameters (columns of every factor row). */
   int numParams();

@@ -85,7 +85,9 @@ public final class EstimateJob {
       MetricRepresentation g;
       try {
         g = Representations.build(RepresentationKind.parse(representation), new SparkBlockData(data, ctx.reduceBudgetBytes()),
-            factorRows, theta, config.options().withTileSize(config.tileSize()));
+            factorRows, theta, config.options().withTileSize(config.tileSize())
+                // estimate's dense size is bounded by --dense-limit and MAX_DENSE_N (chooseRepresentation), not the 2 GiB default
+                .withDenseLimitBytes(Long.MAX_VALUE));
       } catch (IllegalArgumentException e) {
         throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
       }

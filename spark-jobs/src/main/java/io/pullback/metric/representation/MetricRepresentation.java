@@ -107,10 +107,15 @@ public sealed interface MetricRepresentation extends MetricSolver
 
   /** Throws when an N×N dense matrix would not fit. */
   static void requireDenseFits(RepresentationKind kind, int n) {
+    requireDenseFits(kind, n, DEFAULT_DENSE_LIMIT_BYTES);
+  }
+
+  /** Throws when an N×N dense matrix would exceed {@code limitBytes} or the largest Java array. */
+  static void requireDenseFits(RepresentationKind kind, int n, long limitBytes) {
     long bytes = 8L * n * n;
-    if (bytes > DEFAULT_DENSE_LIMIT_BYTES || (long) n * n > Integer.MAX_VALUE - 8) {
+    if (bytes > limitBytes || (long) n * n > Integer.MAX_VALUE - 8) {
       throw new IllegalStateException("the " + kind + " metric with N = " + n + " needs " + bytes
-          + " bytes as a dense matrix, more than the limit of " + DEFAULT_DENSE_LIMIT_BYTES + " bytes");
+          + " bytes as a dense matrix, more than the limit of " + Math.min(limitBytes, 8L * (Integer.MAX_VALUE - 8)) + " bytes");
     }
   }
 }

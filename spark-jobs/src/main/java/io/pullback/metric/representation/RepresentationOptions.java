@@ -10,9 +10,12 @@ package io.pullback.metric.representation;
  * @param allowJitter whether dense Cholesky factorisations may add diagonal jitter
  * @param maxDualRows most factor rows {@code ntk-dual} gathers on the driver
  * @param tileSize T, the tile side of {@code blocked} (≥ 1)
+ * @param denseLimitBytes largest {@code 8·N²} a {@code dense} build may allocate on the driver
+ *     (default {@link MetricRepresentation#DEFAULT_DENSE_LIMIT_BYTES}; {@code estimate} lifts it, as
+ *     its own {@code --dense-limit} and the Java array size bound it)
  */
 public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows,
-                                    int tileSize) {
+                                    int tileSize, long denseLimitBytes) {
   public static final int DEFAULT_RANK = 64;
   public static final double DEFAULT_CG_TOL = 1e-6;
   public static final int DEFAULT_CG_MAX_ITER = 100;
@@ -26,6 +29,13 @@ public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long 
     if (cgMaxIter < 1) throw new IllegalArgumentException("--cg-max-iter must be >= 1, got " + cgMaxIter);
     if (maxDualRows < 1) throw new IllegalArgumentException("maxDualRows must be >= 1, got " + maxDualRows);
     if (tileSize < 1) throw new IllegalArgumentException("--tile-size must be >= 1, got " + tileSize);
+    if (denseLimitBytes < 1) throw new IllegalArgumentException("denseLimitBytes must be >= 1, got " + denseLimitBytes);
+  }
+
+  /** With the default dense limit. */
+  public RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows,
+                               int tileSize) {
+    this(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, tileSize, MetricRepresentation.DEFAULT_DENSE_LIMIT_BYTES);
   }
 
   /** With the default tile size {@link #DEFAULT_TILE_SIZE}. */
@@ -35,7 +45,12 @@ public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long 
 
   /** The same options with tile side {@code t}. */
   public RepresentationOptions withTileSize(int t) {
-    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, t);
+    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, t, denseLimitBytes);
+  }
+
+  /** The same options with a dense build allowed up to {@code bytes}. */
+  public RepresentationOptions withDenseLimitBytes(long bytes) {
+    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, tileSize, bytes);
   }
 
   public static RepresentationOptions defaults() {

@@ -30,7 +30,7 @@ public final class Representations {
     if (!(w > 0)) throw new IllegalArgumentException("the examples' total weight is " + w + "; it must be > 0");
     switch (kind) {
       case DENSE -> {
-        MetricRepresentation.requireDenseFits(kind, n);
+        MetricRepresentation.requireDenseFits(kind, n, options.denseLimitBytes());
         BlockData.DenseGram gram = data.denseMetric(rows, theta);
         return new DenseMetric(gram.values(), n, options.allowJitter(), gram.details());
       }

@@ -217,6 +217,25 @@ class MetricRepresentationContractTest {
     }
   }
 
+  /**
+   * A dense build allocates 8·N² bytes only within its limit (2 GiB by default; estimate lifts it
+   * and bounds N by --dense-limit instead): one byte short is refused naming N, exactly enough builds.
+   */
+  @Test
+  void denseBuildHonoursItsByteLimit() {
+    Model model = new LogisticModel(3);
+    int n = model.numParams();
+    List<ExampleBlock> blocks = data(model, 20, 5);
+    FactorRows rows = new FactorRows(model, MetricKind.FISHER, 1, 0);
+    double[] theta = new double[n];
+    RepresentationOptions exact = RepresentationOptions.defaults().withDenseLimitBytes(8L * n * n);
+    assertThat(Representations.build(RepresentationKind.DENSE, BlockData.of(blocks), rows, theta, exact).n()).isEqualTo(n);
+    RepresentationOptions short1 = exact.withDenseLimitBytes(8L * n * n - 1);
+    assertThatThrownBy(() -> Representations.build(RepresentationKind.DENSE, BlockData.of(blocks), rows, theta, short1))
+        .hasMessageContaining("N = " + n).hasMessageContaining(String.valueOf(8L * n * n - 1));
+    assertThat(RepresentationOptions.defaults().denseLimitBytes()).isEqualTo(MetricRepresentation.DEFAULT_DENSE_LIMIT_BYTES);
+  }
+
   @Test
   void badArgumentsAreRefusedWithTheirNames() {
     Model model = new LogisticModel(2);

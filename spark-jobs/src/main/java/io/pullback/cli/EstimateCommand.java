@@ -75,7 +75,7 @@ public final class EstimateCommand implements Callable<Integer> {
       throw PullbackException.usage("--metric: " + e.getMessage());
     }
     InputConfig in = input.toConfig();
-    return new EstimateConfig(in, kind, samples, representation, denseLimit, tileSize,
+    return new EstimateConfig(in, kind, samples, EstimateConfig.parseRepresentation(representation), denseLimit, tileSize,
         representationOptions.toOptions(in.seed(), false), out);
   }
 }

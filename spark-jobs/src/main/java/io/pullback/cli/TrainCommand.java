@@ -142,7 +142,7 @@ public final class TrainCommand implements Callable<Integer> {
       }
     }
     InputConfig in = input.toConfig();
-    return new TrainConfig(in, optimizer, loss, l2, lr, steps, kind, samples, representation,
+    return new TrainConfig(in, optimizer, loss, l2, lr, steps, kind, samples, TrainConfig.parseRepresentation(representation),
         representationOptions.toOptions(in.seed(), jitter), damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1,
         beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, resume, out);

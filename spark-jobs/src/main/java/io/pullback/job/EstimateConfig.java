@@ -2,26 +2,36 @@ package io.pullback.job;
 
 import io.pullback.PullbackException;
 import io.pullback.metric.MetricKind;
+import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.RepresentationOptions;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-import java.util.Set;
 
 /**
  * The resolved configuration of {@code estimate}, validated on construction (before any Spark work).
- * Field meanings are those of the CLI flags of the same names.
+ * Field meanings are those of the CLI flags of the same names; {@code representation} is null for
+ * {@code auto} (decided by {@code MemoryPlan.auto} once N is known).
  */
-public record EstimateConfig(InputConfig input, MetricKind metric, int samples, String representation, int denseLimit,
-                             int tileSize, RepresentationOptions options, Path out) {
+public record EstimateConfig(InputConfig input, MetricKind metric, int samples, RepresentationKind representation,
+                             int denseLimit, int tileSize, RepresentationOptions options, Path out) {
 
-  static final Set<String> REPRESENTATIONS = Set.of("auto", "dense", "blocked", "implicit", "diag", "block-diag", "kfac",
-      "low-rank", "ntk-dual");
+  /**
+   * Parses {@code --representation} of estimate: {@code auto} (null) or a representation name.
+   *
+   * @throws PullbackException (usage) naming the valid values
+   */
+  public static RepresentationKind parseRepresentation(String name) {
+    if (name.equals("auto")) return null;
+    try {
+      return RepresentationKind.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage("--representation: unknown representation '" + name + "'; valid: auto, "
+          + RepresentationKind.validNames());
+    }
+  }
 
   public EstimateConfig {
-    if (!REPRESENTATIONS.contains(representation)) {
-      throw PullbackException.usage("--representation: unknown representation '" + representation + "'; valid: auto, dense, blocked, implicit, diag, block-diag, kfac, low-rank, ntk-dual");
-    }
     if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
     if (denseLimit < 1) throw PullbackException.usage("--dense-limit must be >= 1, got " + denseLimit);
     if (tileSize < 1) throw PullbackException.usage("--tile-size must be >= 1, got " + tileSize);
@@ -33,7 +43,7 @@ public record EstimateConfig(InputConfig input, MetricKind metric, int samples, 
     Map<String, Object> m = new LinkedHashMap<>(input.toMap());
     m.put("metric", metric.cliName());
     m.put("samples", samples);
-    m.put("representation", representation);
+    m.put("representation", representation == null ? "auto" : representation.cliName());
     m.put("dense_limit", denseLimit);
     m.put("tile_size", tileSize);
     m.put("rank", options.rank());

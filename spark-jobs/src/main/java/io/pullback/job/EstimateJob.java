@@ -58,7 +58,7 @@ public final class EstimateJob {
       double[] theta = input.initialParams(model);
       FactorRows factorRows = new FactorRows(model, config.metric(), config.samples(), input.seed());
       MemoryPlan plan = new MemoryPlan(n, factorRows.rowsPerExample(), data.blockRows(), data.partitions());
-      String representation = chooseRepresentation(config, n);
+      RepresentationKind representation = chooseRepresentation(config, n);
       LOG.info("Memory plan (bytes): {}", plan.describe());
       double loadSeconds = seconds(t0);
       LOG.info("Estimating the {} metric of {} (N = {}) on {} examples, {} partitions, {} representation",
@@ -69,7 +69,7 @@ public final class EstimateJob {
       summary.put("metric", config.metric().cliName());
       summary.put("model", model.kind());
       summary.put("parameter_layout", model.parameterLayout());
-      summary.put("representation", representation);
+      summary.put("representation", representation.cliName());
       summary.put("n_params", n);
       summary.put("features", data.dim());
       summary.put("outputs", model.outputDim());
@@ -84,7 +84,7 @@ public final class EstimateJob {
       long t1 = System.nanoTime();
       MetricRepresentation g;
       try {
-        g = Representations.build(RepresentationKind.parse(representation), new SparkBlockData(data, ctx.reduceBudgetBytes()),
+        g = Representations.build(representation, new SparkBlockData(data, ctx.reduceBudgetBytes()),
             factorRows, theta, config.options().withTileSize(config.tileSize())
                 // estimate's dense size is bounded by --dense-limit and MAX_DENSE_N (chooseRepresentation), not the 2 GiB default
                 .withDenseLimitBytes(Long.MAX_VALUE));
@@ -120,10 +120,10 @@ public final class EstimateJob {
     }
   }
 
-  static String chooseRepresentation(EstimateConfig c, int n) {
-    String r = c.representation();
-    if (r.equals("auto")) return MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.STORE).cliName();
-    if (r.equals("dense") && n > MAX_DENSE_N) {
+  static RepresentationKind chooseRepresentation(EstimateConfig c, int n) {
+    RepresentationKind r = c.representation();
+    if (r == null) return MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.STORE);
+    if (r == RepresentationKind.DENSE && n > MAX_DENSE_N) {
       throw PullbackException.usage("--representation dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use --representation blocked");
     }
     return r;

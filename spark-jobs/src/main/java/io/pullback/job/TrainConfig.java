@@ -2,10 +2,10 @@ package io.pullback.job;
 
 import io.pullback.PullbackException;
 import io.pullback.metric.MetricKind;
+import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.RepresentationOptions;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 
 /**
@@ -13,25 +13,32 @@ import java.util.Map;
  * optimiser factory, the rest here (before any Spark work). Field meanings are those of the flags.
  */
 public record TrainConfig(InputConfig input, String optimizer, String loss, double l2, Double lr, int steps, MetricKind metric,
-                          int samples, String representation, RepresentationOptions representationOptions, double damping, String dampingSchedule, boolean jitter,
+                          int samples, RepresentationKind representation, RepresentationOptions representationOptions, double damping, String dampingSchedule, boolean jitter,
                           Double curvatureScale, int refreshEvery, double metricFraction, double batchFraction,
                           double weightDecay, double momentum, double beta1, double beta2, double eps, double xi,
                           double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
                           int checkpointEvery, boolean resume, Path out) {
 
-  /** Representations ngd can precondition with. */
-  static final List<String> TRAIN_REPRESENTATIONS = List.of("dense", "blocked", "implicit", "diag", "block-diag", "kfac",
-      "low-rank", "ntk-dual");
+  /**
+   * Parses {@code --representation} of train (every representation ngd can precondition with).
+   *
+   * @throws PullbackException (usage) naming the valid values
+   */
+  public static RepresentationKind parseRepresentation(String name) {
+    try {
+      return RepresentationKind.parse(name);
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage("--representation: unknown representation '" + name + "' for train; valid: "
+          + RepresentationKind.validNames());
+    }
+  }
 
   public TrainConfig {
     if (steps < 1) throw PullbackException.usage("--steps must be >= 1, got " + steps);
     if (!(l2 >= 0) || Double.isInfinite(l2)) throw PullbackException.usage("--l2 must be finite and >= 0, got " + l2);
     if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
-    if (!TRAIN_REPRESENTATIONS.contains(representation)) {
-      throw PullbackException.usage("--representation: unknown representation '" + representation + "' for train; valid: "
-          + String.join(", ", TRAIN_REPRESENTATIONS));
-    }
-    if (representation.equals("blocked") && (metricFraction < 1 || batchFraction < 1)) {
+    if (representation == null) throw PullbackException.usage("--representation is required");
+    if (representation == RepresentationKind.BLOCKED && (metricFraction < 1 || batchFraction < 1)) {
       throw PullbackException.usage("--representation blocked estimates its tiles on the whole data; use --metric-fraction 1"
           + " and --batch-fraction 1 (or implicit, which samples)");
     }
@@ -52,7 +59,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     m.put("steps", steps);
     m.put("metric", metric == null ? null : metric.cliName());
     m.put("samples", samples);
-    m.put("representation", representation);
+    m.put("representation", representation.cliName());
     m.put("rank", representationOptions.rank());
     m.put("cg_tol", representationOptions.cgTol());
     m.put("cg_max_iter", representationOptions.cgMaxIter());

@@ -122,7 +122,7 @@ final class TrainingLoop {
     long stepStart = System.nanoTime();
     Optimizer optimizer = plan.optimizer();
     boolean needMetric = plan.usesMetric() && optimizer.needsMetric(t);
-    boolean denseInPass = needMetric && config.representation().equals("dense");
+    boolean denseInPass = needMetric && config.representation() == RepresentationKind.DENSE;
     TrainingPass.Result pass = TrainingPass.run(data, lossGradient, theta,
         denseInPass ? new BoundFactorRows(factorRows, theta) : null, batch, metricSample, t, budget);
     StepMetric metric = denseInPass
@@ -205,7 +205,7 @@ final class TrainingLoop {
     summary.put("optimizer", config.optimizer());
     summary.put("loss_kind", plan.loss().cliName());
     summary.put("metric", plan.usesMetric() ? plan.kind().cliName() : null);
-    summary.put("representation", plan.usesMetric() ? config.representation() : null);
+    summary.put("representation", plan.usesMetric() ? config.representation().cliName() : null);
     summary.put("model", model.kind());
     summary.put("parameter_layout", model.parameterLayout());
     summary.put("n_params", model.numParams());
@@ -233,7 +233,7 @@ final class TrainingLoop {
     if (config.batchFraction() < 1) blocks = new SampledBlockData(blocks, batch, step);
     if (config.metricFraction() < 1) blocks = new SampledBlockData(blocks, metricSample, step);
     try {
-      return Representations.build(RepresentationKind.parse(config.representation()), blocks, factorRows, theta.clone(),
+      return Representations.build(config.representation(), blocks, factorRows, theta.clone(),
           config.representationOptions().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
     } catch (IllegalArgumentException e) {
       throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());

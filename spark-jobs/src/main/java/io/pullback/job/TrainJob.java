@@ -155,7 +155,8 @@ public final class TrainJob {
         .withMomentum(c.momentum())
         .withAdam(c.beta1(), c.beta2(), c.eps())
         .withInduced(c.xi(), c.inducedBeta(), c.inducedMomentum(), c.betaRms(), c.inducedEpsilon())
-        .withAllowJitter(c.jitter());
+        .withAllowJitter(c.jitter())
+        .withL2(c.l2());
     return o;
   }
 

@@ -10,7 +10,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Damped natural-gradient descent ({@code ngd}): {@code θ ← θ − η (G + λI)⁻¹ g}.
+ * Damped natural-gradient descent ({@code ngd}): {@code θ ← θ − η (G + (2λ₂/c)I + λI)⁻¹ g}.
+ *
+ * <h2>The {@code --l2} term</h2>
+ * A loss {@code L(θ) + λ₂‖θ‖²} has curvature {@code B = c·G + 2λ₂I} ({@code c = --curvature-scale}),
+ * so the regularisation enters the system with its own curvature: ngd solves with
+ * {@code G + (2λ₂/c)I + λI} (for cross-entropy, c = 1: {@code (G + 2λ₂I + λI) δ = ∇L}, and with
+ * η = 1, λ = 0 and the Fisher metric of a canonical-link model this is Newton's method on the
+ * regularised objective), and the Levenberg–Marquardt model predicts with that B.
  *
  * <h2>Metric refresh</h2>
  * With {@code --refresh-every k}, {@link #needsMetric(int)} is true at steps 1, k+1, 2k+1, …
@@ -59,6 +66,9 @@ public final class NaturalGradient implements Optimizer {
   private final int refreshEvery;
   private final boolean lm;
   private final double curvatureScale;
+  /** λ₂ of the loss's {@code λ₂‖θ‖²} term, and its curvature in metric units, {@code 2λ₂/c}. */
+  private final double l2;
+  private final double l2Shift;
   private final boolean allowJitter;
   private double lambda;
   private MetricSolver metric;
@@ -72,6 +82,8 @@ public final class NaturalGradient implements Optimizer {
     this.refreshEvery = c.refreshEvery();
     this.lm = c.dampingSchedule() == DampingSchedule.LEVENBERG_MARQUARDT;
     this.curvatureScale = c.curvatureScale();
+    this.l2 = c.l2();
+    this.l2Shift = 2 * c.l2() / c.curvatureScale();
     this.allowJitter = c.allowJitter();
     this.lambda = lm ? clamp(c.damping()) : c.damping();
   }
@@ -95,7 +107,7 @@ public final class NaturalGradient implements Optimizer {
     pendingLoss = Double.NaN;
     double[] g = in.gradient();
     double[] theta = in.theta();
-    double[] x = metric.solve(g, lambda);
+    double[] x = metric.solve(g, lambda + l2Shift);
     int n = theta.length;
     double[] out = new double[n];
     double[] delta = new double[n];
@@ -107,11 +119,14 @@ public final class NaturalGradient implements Optimizer {
       double[] gDelta = metric.multiply(delta);
       double lin = 0;
       double quad = 0;
+      double step2 = 0;
       for (int i = 0; i < n; i++) {
         lin += g[i] * delta[i];
         quad += delta[i] * gDelta[i];
+        step2 += delta[i] * delta[i];
       }
-      pendingPredicted = -(lin + 0.5 * curvatureScale * quad);
+      // q = −(gᵀδ + ½ δᵀBδ) with B = c·G + 2λ₂I: the regularisation's curvature included.
+      pendingPredicted = -(lin + 0.5 * curvatureScale * quad + l2 * step2);
       pendingLoss = in.loss();
     }
     t = in.step();

@@ -31,7 +31,7 @@ import java.util.Locale;
 public record OptimizerConfig(String optimizer, double learningRate, double damping, DampingSchedule dampingSchedule,
     int refreshEvery, double curvatureScale, double weightDecay, double momentum, double adamBeta1, double adamBeta2,
     double adamEpsilon, double xi, double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
-    boolean allowJitter) {
+    boolean allowJitter, double l2) {
 
   /** The optimiser names accepted by {@code --optimizer}. */
   public static final List<String> OPTIMIZERS =
@@ -96,6 +96,7 @@ public record OptimizerConfig(String optimizer, double learningRate, double damp
     unitInterval("--induced-momentum", inducedMomentum);
     unitInterval("--beta-rms", betaRms);
     positive("--induced-epsilon", inducedEpsilon);
+    nonNegative("--l2", l2);
   }
 
   /**
@@ -113,52 +114,62 @@ public record OptimizerConfig(String optimizer, double learningRate, double damp
       default -> 1.0;
     };
     return new OptimizerConfig(optimizer, lr, 1e-3, DampingSchedule.FIXED, 1, 1.0, 0.0, 0.9, 0.9, 0.999, 1e-8,
-        0.1, 0.1, 0.9, 0.99, 1e-8, false);
+        0.1, 0.1, 0.9, 0.99, 1e-8, false, 0.0);
   }
 
   public OptimizerConfig withLearningRate(double v) {
     return new OptimizerConfig(optimizer, v, damping, dampingSchedule, refreshEvery, curvatureScale, weightDecay,
-        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter);
+        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withDamping(double v, DampingSchedule schedule) {
     return new OptimizerConfig(optimizer, learningRate, v, schedule, refreshEvery, curvatureScale, weightDecay,
-        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter);
+        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withRefreshEvery(int v) {
     return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, v, curvatureScale, weightDecay,
-        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter);
+        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withCurvatureScale(double v) {
     return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, refreshEvery, v, weightDecay,
-        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter);
+        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withWeightDecay(double v) {
     return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, refreshEvery, curvatureScale, v,
-        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter);
+        momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withMomentum(double v) {
     return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, refreshEvery, curvatureScale,
-        weightDecay, v, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter);
+        weightDecay, v, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withAdam(double beta1, double beta2, double epsilon) {
     return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, refreshEvery, curvatureScale,
-        weightDecay, momentum, beta1, beta2, epsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter);
+        weightDecay, momentum, beta1, beta2, epsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withInduced(double xi, double beta, double mu, double betaRms, double epsilon) {
     return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, refreshEvery, curvatureScale,
-        weightDecay, momentum, adamBeta1, adamBeta2, adamEpsilon, xi, beta, mu, betaRms, epsilon, allowJitter);
+        weightDecay, momentum, adamBeta1, adamBeta2, adamEpsilon, xi, beta, mu, betaRms, epsilon, allowJitter, l2);
   }
 
   public OptimizerConfig withAllowJitter(boolean v) {
     return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, refreshEvery, curvatureScale,
-        weightDecay, momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, v);
+        weightDecay, momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, v, l2);
+  }
+
+  /**
+   * The coefficient λ₂ of the loss's {@code λ₂‖θ‖²} term ({@code --l2}): ngd adds its curvature
+   * {@code 2λ₂I} to the metric's system; the other optimisers see it only through the gradient.
+   */
+  public OptimizerConfig withL2(double v) {
+    return new OptimizerConfig(optimizer, learningRate, damping, dampingSchedule, refreshEvery, curvatureScale,
+        weightDecay, momentum, adamBeta1, adamBeta2, adamEpsilon, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon,
+        allowJitter, v);
   }
 
   private static void positive(String flag, double v) {

@@ -6,7 +6,6 @@ import io.pullback.distributed.SparkBlockData;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.OutputDirectory;
-import io.pullback.linalg.Blas;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.metric.representation.MemoryPlan;
@@ -78,7 +77,7 @@ public final class EstimateJob {
       summary.put("rows_per_example", factorRows.rowsPerExample());
       summary.put("partitions", data.partitions());
       summary.put("block_rows", data.blockRows());
-      summary.putAll(Blas.report()); // blas, lapack, native_libraries
+      summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
       summary.put("kernel", GramAccumulator.Kernel.forCurrentBlas().name().toLowerCase(java.util.Locale.ROOT));
 
       long t1 = System.nanoTime();

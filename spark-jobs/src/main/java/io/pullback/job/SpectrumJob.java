@@ -7,7 +7,6 @@ import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
 import io.pullback.io.OutputDirectory;
 import io.pullback.io.Plots;
-import io.pullback.linalg.Blas;
 import io.pullback.linalg.Lanczos;
 import io.pullback.linalg.Spectra;
 import io.pullback.metric.FactorRows;
@@ -81,7 +80,7 @@ public final class SpectrumJob {
         Eigen eigen = eigenvalues(g, n, c, in.seed());
         Map<String, Object> summary = summary(c, model, rk, data.examples(), g, eigen);
         summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
-        summary.putAll(Blas.report()); // blas, lapack, native_libraries
+        summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
         write(dir.staging(), c, model, rk, eigen, summary);
         manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(dir.staging());
         dir.publish();

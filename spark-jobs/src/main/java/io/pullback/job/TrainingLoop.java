@@ -8,7 +8,6 @@ import io.pullback.distributed.TrainingPass;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
-import io.pullback.linalg.Blas;
 import io.pullback.linalg.DenseMetricSolver;
 import io.pullback.linalg.MetricSolver;
 import io.pullback.loss.Loss;
@@ -214,7 +213,7 @@ final class TrainingLoop {
     summary.put("steps", config.steps());
     summary.put("final_loss", finalLoss);
     summary.put("passes", totalPasses + 1);
-    summary.putAll(Blas.report()); // blas, lapack, native_libraries
+    summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
     summary.put("load_seconds", loadSeconds);
     summary.put("train_seconds", trainSeconds);
     summary.put("driver_heap_max_bytes", Runtime.getRuntime().maxMemory());

@@ -67,7 +67,7 @@ public final class PullbackCli implements Runnable {
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       PullbackException known = findPullbackException(e);
       if (known != null) {
-        commandLine.getErr().println("pullback: error: " + known.getMessage());
+        commandLine.getErr().println("pullback: error: " + Flags.message(known));
         return known.exitCode();
       }
       LOG.error("internal failure", e);
@@ -78,7 +78,7 @@ public final class PullbackCli implements Runnable {
     try {
       expanded = ConfigFile.expand(args, cli);
     } catch (PullbackException e) {
-      err.println("pullback: error: " + e.getMessage());
+      err.println("pullback: error: " + Flags.message(e));
       return e.exitCode();
     }
     return cli.execute(expanded);

@@ -636,7 +636,7 @@ public final class Bench {
         "    optimizer: mllib-lbfgs",
         "    steps: 1000", ""));
     Path out = work.resolve("training");
-    ExperimentRunner.run(spark, new ExperimentRunner.Options(yaml, List.of(), out, null), new ExperimentRunner.Progress() {
+    ExperimentRunner.run(spark, new ExperimentRunner.Options(yaml.toString(), List.of(), out.toString(), null), new ExperimentRunner.Progress() {
       @Override public void armStarted(int index, int arms, String arm, int steps) {
         console.println("  training: arm " + arm);
       }

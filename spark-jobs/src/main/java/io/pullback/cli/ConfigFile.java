@@ -3,9 +3,8 @@ package io.pullback.cli;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pullback.PullbackException;
+import io.pullback.io.Location;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -66,7 +65,7 @@ final class ConfigFile {
     }
     List<String> expanded = new ArrayList<>();
     expanded.add(args[0]);
-    for (Map.Entry<String, Object> e : read(Path.of(file)).entrySet()) {
+    for (Map.Entry<String, Object> e : read(file).entrySet()) {
       OptionSpec o = spec.findOption("--" + e.getKey());
       if (o == null || e.getKey().equals("config")) {
         throw PullbackException.usage("unknown key '" + e.getKey() + "' in " + file + "; valid keys: "
@@ -123,11 +122,11 @@ final class ConfigFile {
    * Parses options (a map of option names to values) into a command object, with errors that name
    * {@code context}. {@code out} is passed as {@code --out}.
    */
-  static <T> T parse(T command, Map<String, Object> options, Path out, String context) {
+  static <T> T parse(T command, Map<String, Object> options, String out, String context) {
     CommandLine cl = new CommandLine(command);
     List<String> args = toArgs(options, cl.getCommandSpec(), context);
     args.add("--out");
-    args.add(out.toString());
+    args.add(out);
     try {
       cl.parseArgs(args.toArray(new String[0]));
     } catch (CommandLine.ParameterException e) {
@@ -136,11 +135,24 @@ final class ConfigFile {
     return command;
   }
 
+  /**
+   * The Hadoop configuration for reading a {@code --config} file before any Spark session exists:
+   * Hadoop's files on the class path plus the {@code spark.hadoop.*} settings spark-submit passes as
+   * system properties (as Spark's own Hadoop configuration would have them).
+   */
+  static org.apache.hadoop.conf.Configuration hadoopConf() {
+    org.apache.hadoop.conf.Configuration conf = new org.apache.hadoop.conf.Configuration();
+    System.getProperties().stringPropertyNames().stream().filter(k -> k.startsWith("spark.hadoop."))
+        .forEach(k -> conf.set(k.substring("spark.hadoop.".length()), System.getProperty(k), "spark.hadoop system property"));
+    return conf;
+  }
+
   @SuppressWarnings("unchecked")
-  static Map<String, Object> read(Path file) {
-    if (!Files.isRegularFile(file)) throw PullbackException.usage("--config: file '" + file + "' does not exist");
-    try {
-      Object tree = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+  static Map<String, Object> read(String text) {
+    Location file = Location.of(Location.spelling(text), Location.isLocal(text) ? null : hadoopConf(), "config");
+    if (!file.isFile()) throw PullbackException.usage("--config: file '" + file + "' does not exist");
+    try (java.io.InputStream in = file.open()) {
+      Object tree = new ObjectMapper(new YAMLFactory()).readValue(in, Object.class);
       if (tree == null) return Map.of();
       if (!(tree instanceof Map)) throw PullbackException.usage("--config: " + file + " must hold a mapping of option names to values");
       return new LinkedHashMap<>((Map<String, Object>) tree);

@@ -6,7 +6,6 @@ import io.pullback.job.EstimateJob;
 import io.pullback.job.InputConfig;
 import io.pullback.job.RunContext;
 import io.pullback.metric.MetricKind;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -48,7 +47,7 @@ public final class EstimateCommand implements Callable<Integer> {
   RepresentationOptionsMixin representationOptions = new RepresentationOptionsMixin();
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder; must not exist or be empty.")
-  Path out;
+  String out;
 
   @Override
   public Integer call() {
@@ -58,7 +57,7 @@ public final class EstimateCommand implements Callable<Integer> {
   }
 
   /** The configuration a map of estimate options describes (experiments use this); errors name {@code context}. */
-  public static EstimateConfig configFrom(java.util.Map<String, Object> options, Path out, String context) {
+  public static EstimateConfig configFrom(java.util.Map<String, Object> options, String out, String context) {
     return ConfigFile.parse(new EstimateCommand(), options, out, context).toConfig();
   }
 
@@ -76,6 +75,6 @@ public final class EstimateCommand implements Callable<Integer> {
     }
     InputConfig in = input.toConfig();
     return new EstimateConfig(in, kind, samples, EstimateConfig.parseRepresentation(representation), denseLimit, tileSize,
-        representationOptions.toOptions(in.seed(), false), out);
+        representationOptions.toOptions(in.seed(), false), io.pullback.io.Location.spelling(out));
   }
 }

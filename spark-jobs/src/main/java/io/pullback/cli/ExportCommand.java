@@ -1,10 +1,8 @@
 package io.pullback.cli;
 
 import io.pullback.PullbackException;
-import io.pullback.io.Npy;
+import io.pullback.io.Location;
 import io.pullback.job.ExportJob;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -30,7 +28,7 @@ public final class ExportCommand implements Callable<Integer> {
   private PullbackCli parent;
 
   @Parameters(index = "0", paramLabel = "DIR", description = "An estimate output folder (with summary.json).")
-  Path dir;
+  String dir;
 
   @Option(names = "--to", paramLabel = "npy", description = "Target format; only npy (default: ${DEFAULT-VALUE}).", defaultValue = "npy")
   String to;
@@ -38,16 +36,20 @@ public final class ExportCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     if (!to.equals("npy")) throw PullbackException.usage("--to: unknown format '" + to + "'; valid: npy");
-    ExportJob.StoredMetric stored = ExportJob.StoredMetric.open(dir);
-    Path target = dir.resolve("metric.npy");
-    if (Files.exists(target)) {
+    String spelled = Location.spelling(dir);
+    // A session only when one is needed: the blocked tiles (read by Spark) or a store's Hadoop configuration.
+    SparkSession session = Location.isLocal(spelled) ? null : parent.sessions().session(null);
+    Location folder = Location.of(spelled, session == null ? null : session.sparkContext().hadoopConfiguration(), "dir");
+    ExportJob.StoredMetric stored = ExportJob.StoredMetric.open(folder);
+    Location target = folder.resolve("metric.npy");
+    if (target.exists()) {
       parent.out().println(target + " already exists (" + stored.representation() + " representation); nothing to do");
       return 0;
     }
-    SparkSession spark = stored.representation().equals("blocked") ? parent.sessions().session(null) : null;
+    SparkSession spark = stored.representation().equals("blocked") && session == null ? parent.sessions().session(null) : session;
     double[] g = ExportJob.readDense(spark, stored);
     int n = stored.n();
-    Npy.writeMatrix(target, g, n, n);
+    ExportJob.writeDense(target, g, n);
     LOG.info("Wrote {} ({} x {}, from the {} representation)", target, n, n, stored.representation());
     parent.out().println(target);
     return 0;

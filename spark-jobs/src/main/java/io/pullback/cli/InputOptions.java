@@ -56,7 +56,7 @@ public final class InputOptions {
   String likelihood;
 
   @Option(names = "--params", paramLabel = "FILE.npy", description = "Parameters θ (float64 vector, DESIGN.md layout). Default: seeded initialisation.")
-  Path params;
+  String params;
 
   @Option(names = "--init", paramLabel = "random|zeros", description = "Initial θ when no --params: seeded random (see docs/models.md) or all zeros (default: ${DEFAULT-VALUE}).", defaultValue = "random")
   String init;
@@ -76,6 +76,6 @@ public final class InputOptions {
   /** The validated configuration. */
   InputConfig toConfig() {
     return new InputConfig(data, format == null ? null : InputFormat.parse(format), labelColumns, weightColumn, numFeatures,
-        model, classes, outputs, basis, degree, hidden, activation, likelihood, params, init, seed, partitions, blockRows, master);
+        model, classes, outputs, basis, degree, hidden, activation, likelihood, io.pullback.io.Location.spelling(params), init, seed, partitions, blockRows, master);
   }
 }

@@ -6,7 +6,6 @@ import io.pullback.job.RunContext;
 import io.pullback.job.SpectrumJob;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.RepresentationKind;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -57,7 +56,7 @@ public final class SpectrumCommand implements Callable<Integer> {
   RepresentationOptionsMixin representationOptions = new RepresentationOptionsMixin();
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder; must not exist or be empty.")
-  Path out;
+  String out;
 
   @Override
   public Integer call() {
@@ -81,10 +80,10 @@ public final class SpectrumCommand implements Callable<Integer> {
     }
     InputConfig in = input.toConfig();
     SpectrumJob.Config config = new SpectrumJob.Config(in, kind, samples, kindOfRepresentation, denseLimit, top, lanczosSteps,
-        representationOptions.toOptions(in.seed(), false), out);
+        representationOptions.toOptions(in.seed(), false), io.pullback.io.Location.spelling(out));
     SpectrumJob.Result r = SpectrumJob.run(RunContext.of(parent.sessions().session(in.master())), config);
     parent.out().println("top eigenvalues: " + Arrays.toString(r.top()));
-    parent.out().println("trace " + r.trace() + ", effective rank " + r.effectiveRank() + "; wrote " + out);
+    parent.out().println("trace " + r.trace() + ", effective rank " + r.effectiveRank() + "; wrote " + io.pullback.io.Location.spelling(out));
     return 0;
   }
 }

@@ -6,7 +6,6 @@ import io.pullback.job.RunContext;
 import io.pullback.job.TrainConfig;
 import io.pullback.job.TrainJob;
 import io.pullback.metric.MetricKind;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -118,7 +117,7 @@ public final class TrainCommand implements Callable<Integer> {
   boolean resume;
 
   @Option(names = "--out", required = true, paramLabel = "DIR", description = "Output folder; must not exist or be empty (unless --resume).")
-  Path out;
+  String out;
 
   @Override
   public Integer call() {
@@ -128,7 +127,7 @@ public final class TrainCommand implements Callable<Integer> {
   }
 
   /** The configuration a map of train options describes (experiments use this); errors name {@code context}. */
-  public static TrainConfig configFrom(java.util.Map<String, Object> options, Path out, String context) {
+  public static TrainConfig configFrom(java.util.Map<String, Object> options, String out, String context) {
     return ConfigFile.parse(new TrainCommand(), options, out, context).toConfig();
   }
 
@@ -145,6 +144,6 @@ public final class TrainCommand implements Callable<Integer> {
     return new TrainConfig(in, optimizer, loss, l2, lr, steps, kind, samples, TrainConfig.parseRepresentation(representation),
         representationOptions.toOptions(in.seed(), jitter), damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1,
-        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, resume, out);
+        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, resume, io.pullback.io.Location.spelling(out));
   }
 }

@@ -2,6 +2,7 @@ package io.pullback.distributed;
 
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
+import io.pullback.io.Location;
 import java.nio.file.Path;
 import java.util.List;
 import org.apache.spark.api.java.JavaRDD;
@@ -40,19 +41,28 @@ public final class MetricTiles {
 
   private MetricTiles() {}
 
-  /** Writes the tiles as Parquet into {@code folder} (which must not exist). */
-  public static void write(SparkSession spark, BlockedMetric metric, Path folder) {
+  /**
+   * Writes the tiles as Parquet into {@code folder} (which must not exist), on any Hadoop file
+   * system: the executors write their partitions straight to the folder's store, so on a cluster
+   * the tiles land on the cluster's storage, not on the nodes' local disks.
+   */
+  public static void write(SparkSession spark, BlockedMetric metric, Location folder) {
     int t = metric.tileSize();
     long n = metric.n();
     JavaRDD<Row> rows = metric.tiles().map(tile -> RowFactory.create(tile.i(), tile.j(), (long) tile.i() * t, (long) tile.j() * t,
         tile.rows(), tile.cols(), n, t, boxed(tile.values())));
     Dataset<Row> df = spark.createDataFrame(rows, SCHEMA);
-    df.write().parquet(folder.toAbsolutePath().toUri().toString());
+    df.write().parquet(folder.uri());
   }
 
   /** Reads tiles back (for tests and export); the folder's rows in tile order. */
   public static List<Tile> read(SparkSession spark, Path folder) {
-    return spark.read().schema(SCHEMA).parquet(folder.toAbsolutePath().toUri().toString())
+    return read(spark, Location.local(folder));
+  }
+
+  /** Reads tiles back from any Hadoop file system; the folder's rows in tile order. */
+  public static List<Tile> read(SparkSession spark, Location folder) {
+    return spark.read().schema(SCHEMA).parquet(folder.uri())
         .orderBy("tile_row", "tile_col")
         .javaRDD()
         .map(r -> {

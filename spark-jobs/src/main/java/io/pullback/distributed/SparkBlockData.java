@@ -106,7 +106,7 @@ public final class SparkBlockData implements BlockData {
       @Override public double[] toDense(long maxBytes) { return ops.toDense(maxBytes); }
       @Override public long passes() { return ops.passes(); }
       @Override public long estimatePasses() { return ops.metric().plan().passes(); }
-      @Override public void write(java.nio.file.Path folder) { MetricTiles.write(SparkSession.active(), ops.metric(), folder); }
+      @Override public void write(io.pullback.io.Location folder) { MetricTiles.write(SparkSession.active(), ops.metric(), folder); }
       @Override public void release() { ops.release(); }
     };
   }

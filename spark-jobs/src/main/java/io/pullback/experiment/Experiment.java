@@ -4,8 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.pullback.PullbackException;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.pullback.io.Location;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -40,11 +39,13 @@ public record Experiment(String name, String description, Map<String, Object> tr
   static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
   /** Reads and validates an experiment file, applying {@code --set key=value} overrides. */
-  public static Experiment read(Path file, List<String> overrides) {
-    if (!Files.isRegularFile(file)) throw PullbackException.usage("experiment file '" + file + "' does not exist");
+  public static Experiment read(Location file, List<String> overrides) {
+    if (!file.isFile()) throw PullbackException.usage("experiment file '" + file + "' does not exist");
     Object tree;
     try {
-      tree = new ObjectMapper(new YAMLFactory()).readValue(file.toFile(), Object.class);
+      try (java.io.InputStream in = file.open()) {
+        tree = new ObjectMapper(new YAMLFactory()).readValue(in, Object.class);
+      }
     } catch (IOException e) {
       throw PullbackException.usage("cannot parse " + file + " as YAML: " + e.getMessage());
     }
@@ -153,7 +154,7 @@ public record Experiment(String name, String description, Map<String, Object> tr
   }
 
   @SuppressWarnings("unchecked")
-  private static Map<String, Object> map(Object node, String key, Path file) {
+  private static Map<String, Object> map(Object node, String key, Location file) {
     if (node == null) return new LinkedHashMap<>();
     if (!(node instanceof Map<?, ?>)) throw PullbackException.usage("'" + key + "' in " + file + " must be a mapping of option names to values");
     Map<String, Object> out = new LinkedHashMap<>();
@@ -161,7 +162,7 @@ public record Experiment(String name, String description, Map<String, Object> tr
     return out;
   }
 
-  private static String string(Object node, String key, Path file) {
+  private static String string(Object node, String key, Location file) {
     if (node == null) return null;
     if (node instanceof Map || node instanceof List) throw PullbackException.usage("'" + key + "' in " + file + " must be a text value");
     return String.valueOf(node);

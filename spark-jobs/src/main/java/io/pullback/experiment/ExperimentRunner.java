@@ -12,7 +12,9 @@ import io.pullback.io.AtomicFiles;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
+import io.pullback.io.Location;
 import io.pullback.io.OutputDirectory;
+import io.pullback.io.Publication;
 import io.pullback.job.EstimateConfig;
 import io.pullback.job.EstimateJob;
 import io.pullback.job.InputConfig;
@@ -55,7 +57,7 @@ public final class ExperimentRunner {
   private static final Logger LOG = LoggerFactory.getLogger(ExperimentRunner.class);
 
   /** What to run. {@code out} null: {@code runs/NAME} (plus {@code /ID} with a run id). */
-  public record Options(Path experimentFile, List<String> overrides, Path out, String runId) {}
+  public record Options(String experimentFile, List<String> overrides, String out, String runId) {}
 
   /** Progress of the arms, for displays. */
   public interface Progress {
@@ -69,18 +71,21 @@ public final class ExperimentRunner {
   private ExperimentRunner() {}
 
   /** Runs the experiment; returns the output folder. */
-  public static Path run(SparkSession spark, Options options, Progress progress) {
-    Experiment exp = Experiment.read(options.experimentFile(), options.overrides());
+  public static Location run(SparkSession spark, Options options, Progress progress) {
+    org.apache.hadoop.conf.Configuration conf = spark.sparkContext().hadoopConfiguration();
+    Location experimentFile = Location.of(Location.spelling(options.experimentFile()), conf, "experiment");
+    Experiment exp = Experiment.read(experimentFile, options.overrides());
     if (options.runId() != null && !Experiment.SAFE_NAME.matcher(options.runId()).matches()) {
       throw PullbackException.usage("--run-id must be a simple name (letters, digits, . _ -, starting with a letter or digit; it names"
           + " the folder runs/NAME/ID), got '" + options.runId() + "'");
     }
-    Path out = (options.out() != null ? options.out() : defaultOut(exp.name(), options.runId())).toAbsolutePath().normalize();
-    Path runFile = out.resolve("run.json");
-    if (options.runId() != null && Files.exists(out)) {
+    Location out = (options.out() != null ? Location.of(Location.spelling(options.out()), conf, "out")
+        : Location.local(defaultOut(exp.name(), options.runId()))).absolute();
+    Location runFile = out.resolve("run.json");
+    if (options.runId() != null && out.exists()) {
       OutputDirectory.requireNoLinkOutside(out); // before reading or writing anything in a run folder being resumed
     }
-    if (options.runId() != null && Files.exists(runFile)) {
+    if (options.runId() != null && runFile.exists()) {
       JsonNode state = Json.readTree(runFile);
       if (!options.runId().equals(state.path("run_id").asText())) {
         throw PullbackException.usage("--out " + out + " holds run '" + state.path("run_id").asText() + "', not '" + options.runId() + "'");
@@ -93,11 +98,11 @@ public final class ExperimentRunner {
     } else {
       OutputDirectory.requireAbsentOrEmpty(out, "choose a new --out, remove it, or pass --run-id of the run it holds");
     }
-    boolean resuming = options.runId() != null && Files.exists(runFile);
-    checkConfigurations(exp, out, options.experimentFile());
-    boolean existed = Files.exists(out);
+    boolean resuming = options.runId() != null && runFile.exists();
+    checkConfigurations(exp, out, experimentFile);
+    boolean existed = out.exists();
     try {
-      return runIn(spark, options, progress, exp, out);
+      return runIn(spark, options, experimentFile, progress, exp, out);
     } catch (RuntimeException e) {
       // All or nothing, like estimate: a failed run leaves --out as it was, unless it is a --run-id run that has
       // progress to resume (a finished or checkpointed arm).
@@ -106,7 +111,7 @@ public final class ExperimentRunner {
         if (existed) {
           clear(out);
         } else {
-          OutputDirectory.deleteRecursively(out);
+          out.deleteRecursively();
         }
       }
       throw e;
@@ -117,51 +122,48 @@ public final class ExperimentRunner {
    * Every configuration the run will use (each arm's train options, the reference, the spectrum),
    * parsed and checked before anything is written: a bad option fails with nothing left behind.
    */
-  static void checkConfigurations(Experiment exp, Path out, Path file) {
+  static void checkConfigurations(Experiment exp, Location out, Location file) {
     for (Arm arm : exp.arms()) {
       Map<String, Object> opts = exp.optionsOf(arm);
-      TrainConfig config = TrainCommand.configFrom(opts, out, "arm '" + arm.name() + "' of " + file);
+      TrainConfig config = TrainCommand.configFrom(opts, out.toString(), "arm '" + arm.name() + "' of " + file);
       if (!MllibArm.isMllib(opts)) TrainJob.check(config);
     }
     if (exp.reference().equals("least-squares")) {
-      TrainJob.check(TrainCommand.configFrom(referenceOptions(exp), out, "the least-squares reference of " + exp.name()));
+      TrainJob.check(TrainCommand.configFrom(referenceOptions(exp), out.toString(), "the least-squares reference of " + exp.name()));
     }
     if (exp.analyses().contains("spectrum")) {
-      EstimateCommand.configFrom(spectrumOptions(exp), out, "the spectrum of " + exp.name());
+      EstimateCommand.configFrom(spectrumOptions(exp), out.toString(), "the spectrum of " + exp.name());
     }
   }
 
   /** Whether a --run-id run has something to resume: an arm that finished or wrote a checkpoint. */
-  private static boolean hasProgress(Path out) {
-    Path arms = out.resolve("arms");
-    if (!Files.isDirectory(arms)) return false;
-    try (java.util.stream.Stream<Path> s = Files.list(arms)) {
-      return s.anyMatch(a -> Files.exists(a.resolve("summary.json")) || Files.isDirectory(a.resolve("checkpoint")));
-    } catch (IOException e) {
+  private static boolean hasProgress(Location out) {
+    try {
+      Location arms = out.resolve("arms");
+      if (!arms.isDirectory()) return false;
+      return arms.list().stream().anyMatch(a -> a.resolve("summary.json").exists() || a.resolve("checkpoint").isDirectory());
+    } catch (UncheckedIOException e) {
       return true; // when in doubt, keep
     }
   }
 
   /** Deletes what is inside a folder, keeping the folder. */
-  private static void clear(Path folder) {
-    try (java.util.stream.Stream<Path> s = Files.list(folder)) {
-      s.forEach(OutputDirectory::deleteRecursively);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot clean " + folder + ": " + e.getMessage(), e);
-    }
+  private static void clear(Location folder) {
+    folder.list().forEach(Location::deleteRecursively);
   }
 
-  private static Path runIn(SparkSession spark, Options options, Progress progress, Experiment exp, Path out) {
-    Path runFile = out.resolve("run.json");
-    Manifest manifest = Manifest.start("run", Map.of("experiment", options.experimentFile().toString(), "overrides",
+  private static Location runIn(SparkSession spark, Options options, Location experimentFile, Progress progress, Experiment exp, Location out) {
+    Location runFile = out.resolve("run.json");
+    if (!out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively(); // resumed: not a result until it finishes again
+    Manifest manifest = Manifest.start("run", Map.of("experiment", experimentFile.toString(), "overrides",
         options.overrides() == null ? List.of() : options.overrides(), "run_id", String.valueOf(options.runId()), "out", out.toString()));
     try {
-      Files.createDirectories(out.resolve("arms"));
-    } catch (IOException e) {
-      throw PullbackException.usage("--out " + out + ": " + e.getMessage());
+      out.resolve("arms").mkdirs();
+    } catch (UncheckedIOException e) {
+      throw PullbackException.usage("--out " + out + ": " + e.getCause().getMessage());
     }
     writeState(runFile, options.runId(), exp, "running");
-    AtomicFiles.writeString(out.resolve("experiment.yaml"), readText(options.experimentFile()));
+    AtomicFiles.writeString(out.resolve("experiment.yaml"), readText(experimentFile));
 
     Double lStar = exp.reference().equals("least-squares") ? reference(spark, exp, out) : null;
     double[] spectrum = exp.analyses().contains("spectrum") ? spectrum(spark, exp, out) : null;
@@ -170,27 +172,27 @@ public final class ExperimentRunner {
     List<Map<String, Object>> results = new ArrayList<>();
     for (int i = 0; i < exp.arms().size(); i++) {
       Arm arm = exp.arms().get(i);
-      Path armDir = OutputDirectory.resolveInside(out.resolve("arms"), arm.name(), "arm name");
+      Location armDir = OutputDirectory.resolveInside(out.resolve("arms"), arm.name(), "arm name");
       Map<String, Object> opts = exp.optionsOf(arm);
-      String context = "arm '" + arm.name() + "' of " + options.experimentFile();
-      if (!Files.exists(armDir.resolve("summary.json"))) {
+      String context = "arm '" + arm.name() + "' of " + experimentFile;
+      if (!armDir.resolve("summary.json").exists()) {
         if (MllibArm.isMllib(opts)) {
-          OutputDirectory.deleteRecursively(armDir);
-          TrainConfig config = TrainCommand.configFrom(opts, armDir, context);
+          armDir.deleteRecursively();
+          TrainConfig config = TrainCommand.configFrom(opts, armDir.toString(), context);
           progress.armStarted(i + 1, exp.arms().size(), arm.name(), config.steps());
           MllibArm.run(spark, config, armDir);
           progress.armDone(arm.name());
           results.add(Results.arm(arm, opts, armDir, lStar));
           continue;
         }
-        int steps = TrainCommand.configFrom(opts, armDir, context).steps();
+        int steps = TrainCommand.configFrom(opts, armDir.toString(), context).steps();
         opts.putIfAbsent("checkpoint-every", Math.max(1, steps / 10));
-        if (Files.isDirectory(armDir.resolve("checkpoint"))) {
+        if (armDir.resolve("checkpoint").isDirectory()) {
           opts.put("resume", true);
         } else {
-          OutputDirectory.deleteRecursively(armDir);
+          armDir.deleteRecursively();
         }
-        TrainConfig config = TrainCommand.configFrom(opts, armDir, context);
+        TrainConfig config = TrainCommand.configFrom(opts, armDir.toString(), context);
         progress.armStarted(i + 1, exp.arms().size(), arm.name(), config.steps());
         StepListener listener = (step, total, loss, seconds) -> progress.step(arm.name(), step, total, loss, seconds);
         TrainJob.run(RunContext.of(spark), config, listener);
@@ -219,9 +221,10 @@ public final class ExperimentRunner {
     Json.writeJson(out.resolve("results.json"), all);
     Report.write(out, exp, all, results, spectrum, lStar);
     RunContext ctx = RunContext.of(spark);
-    manifest.inputs(ctx.hadoopConf(), List.of(options.experimentFile().toAbsolutePath().toString()));
+    manifest.inputs(ctx.hadoopConf(), List.of(experimentFile.absolute().toString()));
     manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out);
     writeState(runFile, options.runId(), exp, "finished");
+    if (!out.atomicRename()) commit(out);
     LOG.info("Report: {}", out.resolve("report.md"));
     return out;
   }
@@ -232,7 +235,7 @@ public final class ExperimentRunner {
     return runId == null ? experiment : OutputDirectory.resolveInside(experiment, runId, "--run-id");
   }
 
-  private static void writeState(Path file, String runId, Experiment exp, String status) {
+  private static void writeState(Location file, String runId, Experiment exp, String status) {
     Map<String, Object> state = new LinkedHashMap<>();
     state.put("run_id", runId);
     state.put("experiment", exp.name());
@@ -242,11 +245,11 @@ public final class ExperimentRunner {
   }
 
   /** L* for models linear in θ with squared loss: one exact Gauss–Newton step (ngd, η = ½, λ = 0) from the shared start. */
-  private static double reference(SparkSession spark, Experiment exp, Path out) {
-    Path dir = out.resolve("reference");
-    if (!Files.exists(dir.resolve("summary.json"))) {
-      OutputDirectory.deleteRecursively(dir);
-      TrainJob.run(RunContext.of(spark), TrainCommand.configFrom(referenceOptions(exp), dir, "the least-squares reference of " + exp.name()));
+  private static double reference(SparkSession spark, Experiment exp, Location out) {
+    Location dir = out.resolve("reference");
+    if (!dir.resolve("summary.json").exists()) {
+      dir.deleteRecursively();
+      TrainJob.run(RunContext.of(spark), TrainCommand.configFrom(referenceOptions(exp), dir.toString(), "the least-squares reference of " + exp.name()));
     }
     return Json.readTree(dir.resolve("summary.json")).path("final_loss").asDouble();
   }
@@ -276,11 +279,11 @@ public final class ExperimentRunner {
   }
 
   /** Eigenvalues (descending) of the metric at the shared initial parameters. */
-  private static double[] spectrum(SparkSession spark, Experiment exp, Path out) {
-    Path dir = out.resolve("spectrum");
-    if (!Files.exists(dir.resolve("metric.npy"))) {
-      OutputDirectory.deleteRecursively(dir);
-      EstimateConfig config = EstimateCommand.configFrom(spectrumOptions(exp), dir, "the spectrum of " + exp.name());
+  private static double[] spectrum(SparkSession spark, Experiment exp, Location out) {
+    Location dir = out.resolve("spectrum");
+    if (!Publication.isCommitted(dir) || !dir.resolve("metric.npy").exists()) {
+      dir.deleteRecursively();
+      EstimateConfig config = EstimateCommand.configFrom(spectrumOptions(exp), dir.toString(), "the spectrum of " + exp.name());
       EstimateJob.run(RunContext.of(spark), config);
     }
     Npy.Array g = Npy.readMatrix(dir.resolve("metric.npy"));
@@ -304,11 +307,11 @@ public final class ExperimentRunner {
   }
 
   /** max over the data of |f_A(x) − f_B(x)| at the two arms' final parameters. */
-  private static double predictionGap(SparkSession spark, Experiment exp, Path out, List<String> pair) {
+  private static double predictionGap(SparkSession spark, Experiment exp, Location out, List<String> pair) {
     Arm a = exp.arms().stream().filter(x -> x.name().equals(pair.get(0))).findFirst().orElseThrow();
     Arm b = exp.arms().stream().filter(x -> x.name().equals(pair.get(1))).findFirst().orElseThrow();
-    InputConfig ia = TrainCommand.configFrom(exp.optionsOf(a), out, "arm " + a.name()).input();
-    InputConfig ib = TrainCommand.configFrom(exp.optionsOf(b), out, "arm " + b.name()).input();
+    InputConfig ia = TrainCommand.configFrom(exp.optionsOf(a), out.toString(), "arm " + a.name()).input();
+    InputConfig ib = TrainCommand.configFrom(exp.optionsOf(b), out.toString(), "arm " + b.name()).input();
     LoadedData data = ia.load(spark, 1);
     try {
       Model ma = ia.model(data.dim());
@@ -347,11 +350,20 @@ public final class ExperimentRunner {
     return gap;
   }
 
-  private static String readText(Path file) {
+  private static String readText(Location file) {
     try {
-      return Files.readString(file);
+      return file.readString();
     } catch (IOException e) {
-      throw new UncheckedIOException(e);
+      throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Writes the object-store commit marker of a finished run folder ({@link Publication}). */
+  private static void commit(Location out) {
+    try {
+      Publication.commit(out);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot commit " + out + ": " + e.getMessage(), e);
     }
   }
 }

@@ -11,10 +11,7 @@ import io.pullback.job.TrainConfig;
 import io.pullback.loss.Loss;
 import io.pullback.loss.LossGradient;
 import io.pullback.model.Model;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.pullback.io.Location;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +48,7 @@ final class MllibArm {
 
   private MllibArm() {}
 
-  static void run(SparkSession spark, TrainConfig config, Path armDir) {
+  static void run(SparkSession spark, TrainConfig config, Location armDir) {
     InputConfig input = config.input();
     LoadedData data = input.load(spark, 1);
     try {
@@ -99,9 +96,9 @@ final class MllibArm {
       LossGradient lossGradient = new LossGradient(model, Loss.CROSS_ENTROPY);
       double finalLoss = TrainingPass.loss(data, lossGradient, theta, RowSampler.all(), 0);
 
-      Files.createDirectories(armDir);
-      Path history = armDir.resolve("history.jsonl");
-      Files.deleteIfExists(history);
+      armDir.mkdirs();
+      Location history = armDir.resolve("history.jsonl");
+      history.deleteRecursively();
       for (int i = 0; i < objective.length; i++) {
         Map<String, Object> line = new LinkedHashMap<>();
         line.put("step", i + 1);
@@ -121,8 +118,6 @@ final class MllibArm {
       summary.put("passes", jobs.get());
       summary.put("train_seconds", seconds);
       Json.writeJson(armDir.resolve("summary.json"), summary);
-    } catch (IOException e) {
-      throw new UncheckedIOException(e);
     } finally {
       data.release();
     }

@@ -8,7 +8,7 @@ import io.pullback.io.Plots;
 import io.pullback.job.InputConfig;
 import io.pullback.linalg.Blas;
 import io.pullback.model.Model;
-import java.nio.file.Path;
+import io.pullback.io.Location;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,12 +25,12 @@ import java.util.Map;
 final class NtkDuality {
   private NtkDuality() {}
 
-  static Map<String, Object> run(org.apache.spark.sql.SparkSession spark, Experiment exp, Path out) {
-    InputConfig input = TrainCommand.configFrom(exp.train(), out, "the ntk-duality analysis of " + exp.name()).input();
+  static Map<String, Object> run(org.apache.spark.sql.SparkSession spark, Experiment exp, Location out) {
+    InputConfig input = TrainCommand.configFrom(exp.train(), out.toString(), "the ntk-duality analysis of " + exp.name()).input();
     LoadedData data = input.load(spark, 1);
     try {
       Model model = input.model(data.dim());
-      double[] theta = input.initialParams(model);
+      double[] theta = input.initialParams(model, spark.sparkContext().hadoopConfiguration());
       ExampleBlock batch = firstRows(data.blocks().take(Math.max(1, exp.ntkBatch())), exp.ntkBatch());
       int rows = batch.rows() * model.outputDim();
       int n = model.numParams();

@@ -2,7 +2,7 @@ package io.pullback.experiment;
 
 import io.pullback.io.AtomicFiles;
 import io.pullback.io.Plots;
-import java.nio.file.Path;
+import io.pullback.io.Location;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -13,7 +13,7 @@ final class Report {
   private Report() {}
 
   @SuppressWarnings("unchecked")
-  static void write(Path out, Experiment exp, Map<String, Object> all, List<Map<String, Object>> arms, double[] spectrum, Double lStar) {
+  static void write(Location out, Experiment exp, Map<String, Object> all, List<Map<String, Object>> arms, double[] spectrum, Double lStar) {
     List<Plots.Series> byStep = new ArrayList<>();
     List<Plots.Series> byTime = new ArrayList<>();
     List<Plots.Series> excess = new ArrayList<>();

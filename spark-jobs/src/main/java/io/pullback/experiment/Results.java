@@ -5,8 +5,7 @@ import io.pullback.experiment.Experiment.Arm;
 import io.pullback.io.Json;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.pullback.io.Location;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
@@ -26,10 +25,10 @@ import java.util.Map;
 final class Results {
   private Results() {}
 
-  static Map<String, Object> arm(Arm arm, Map<String, Object> options, Path armDir, Double lStar) {
+  static Map<String, Object> arm(Arm arm, Map<String, Object> options, Location armDir, Double lStar) {
     List<JsonNode> history = new ArrayList<>();
     try {
-      for (String line : Files.readAllLines(armDir.resolve("history.jsonl"))) if (!line.isBlank()) history.add(Json.mapper().readTree(line));
+      for (String line : armDir.resolve("history.jsonl").readString().split("\n")) if (!line.isBlank()) history.add(Json.mapper().readTree(line));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read the history of arm " + arm.name() + ": " + e.getMessage(), e);
     }

@@ -3,7 +3,6 @@ package io.pullback.experiment;
 import io.pullback.cli.CommandPlugin;
 import io.pullback.cli.PullbackCli;
 import java.io.PrintStream;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -25,10 +24,10 @@ public final class RunCommand implements Callable<Integer>, CommandPlugin {
   private PullbackCli parent;
 
   @Parameters(index = "0", paramLabel = "EXPERIMENT.yaml", description = "The experiment file.")
-  Path experiment;
+  String experiment;
 
   @Option(names = "--out", paramLabel = "DIR", description = "Output folder (default: runs/NAME, or runs/NAME/ID with --run-id).")
-  Path out;
+  String out;
 
   @Option(names = "--set", paramLabel = "key=value", description = "Override a train option of every arm (steps=5) or of one arm (ngd.lr=0.5).")
   List<String> overrides;
@@ -41,7 +40,7 @@ public final class RunCommand implements Callable<Integer>, CommandPlugin {
 
   @Override
   public Integer call() {
-    Path dir = ExperimentRunner.run(parent.sessions().session(master), new ExperimentRunner.Options(experiment, overrides, out, runId),
+    io.pullback.io.Location dir = ExperimentRunner.run(parent.sessions().session(master), new ExperimentRunner.Options(experiment, overrides, out, runId),
         System.console() != null ? new TerminalProgress(System.err) : new LogProgress());
     parent.out().println(dir.resolve("report.md"));
     return 0;

@@ -4,58 +4,63 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
+import java.util.UUID;
 
 /**
- * Atomic file writes: the content goes to a temporary file in the target's folder, which is then
- * renamed over the target, so a reader sees the old file or the whole new one, never a part.
+ * Atomic file writes, on any Hadoop file system: a reader sees the old file or the whole new one,
+ * never a part. Where rename is atomic (local, HDFS) the content goes to a temporary
+ * {@code .NAME.RANDOM.tmp} in the target's folder, which is then renamed over the target; on an
+ * object store one PUT is already atomic, so the object is written in place (a rename there would
+ * be a second, non-atomic copy). Cost: one create, the writes, one rename (atomic stores).
  */
 public final class AtomicFiles {
   private AtomicFiles() {}
 
   /** Writes through {@code writer} into a temporary sibling, then renames it to {@code target}. */
-  public static void write(Path target, IOConsumer<OutputStream> writer) {
-    Path dir = target.toAbsolutePath().getParent();
-    Path tmp = null;
+  public static void write(Location target, IOConsumer<OutputStream> writer) {
+    if (!target.atomicRename()) {
+      try (OutputStream out = target.create()) {
+        writer.accept(out);
+      } catch (IOException e) {
+        throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      }
+      return;
+    }
+    Location tmp = target.parent().resolve("." + target.name() + "." + UUID.randomUUID().toString().replace("-", "").substring(0, 16) + ".tmp");
+    boolean renamed = false;
     try {
-      Files.createDirectories(dir);
-      tmp = Files.createTempFile(dir, "." + target.getFileName() + ".", ".tmp");
-      makeWorldReadable(tmp);
-      try (OutputStream out = Files.newOutputStream(tmp)) {
+      try (OutputStream out = tmp.create()) {
         writer.accept(out);
       }
-      try {
-        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
-      }
-      tmp = null;
+      tmp.renameTo(target, true);
+      renamed = true;
     } catch (IOException e) {
       throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
     } finally {
-      if (tmp != null) {
+      if (!renamed) {
         try {
-          Files.deleteIfExists(tmp);
-        } catch (IOException ignored) {
+          tmp.deleteRecursively();
+        } catch (UncheckedIOException ignored) {
           // best effort: the failure that brought us here is the one to report
         }
       }
     }
   }
 
-  /** Temporary files are created owner-only; results are ordinary files (rw-r--r--) where POSIX applies. */
-  private static void makeWorldReadable(Path file) throws IOException {
-    if (file.getFileSystem().supportedFileAttributeViews().contains("posix")) {
-      Files.setPosixFilePermissions(file, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
-    }
+  /** As {@link #write(Location, IOConsumer)} for a local path. */
+  public static void write(Path target, IOConsumer<OutputStream> writer) {
+    write(Location.local(target), writer);
   }
 
   /** Writes a UTF-8 string atomically. */
-  public static void writeString(Path target, String content) {
+  public static void writeString(Location target, String content) {
     write(target, out -> out.write(content.getBytes(StandardCharsets.UTF_8)));
+  }
+
+  /** Writes a UTF-8 string atomically to a local path. */
+  public static void writeString(Path target, String content) {
+    writeString(Location.local(target), content);
   }
 
   /** A consumer that may throw {@link IOException}. */

@@ -7,9 +7,7 @@ import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 
 /** JSON output: pretty {@code .json} files written atomically, compact {@code .jsonl} lines appended. */
 public final class Json {
@@ -24,8 +22,13 @@ public final class Json {
     return MAPPER;
   }
 
-  /** Writes {@code value} as pretty JSON, atomically. */
+  /** As {@link #writeJson(Location, Object)} for a local path. */
   public static void writeJson(Path file, Object value) {
+    writeJson(Location.local(file), value);
+  }
+
+  /** Writes {@code value} as pretty JSON, atomically. */
+  public static void writeJson(Location file, Object value) {
     try {
       AtomicFiles.writeString(file, MAPPER.writeValueAsString(value) + "\n");
     } catch (JsonProcessingException e) {
@@ -34,19 +37,23 @@ public final class Json {
   }
 
   /** Appends {@code value} as one compact JSON line (for {@code history.jsonl}). */
-  public static void appendJsonLine(Path file, Object value) {
+  public static void appendJsonLine(Location file, Object value) {
     try {
-      Files.writeString(file, COMPACT.writeValueAsString(value) + "\n", StandardCharsets.UTF_8,
-          StandardOpenOption.CREATE, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot append to " + file + ": " + e.getMessage(), e);
+      file.append((COMPACT.writeValueAsString(value) + "\n").getBytes(StandardCharsets.UTF_8));
+    } catch (JsonProcessingException e) {
+      throw new IllegalArgumentException("cannot serialise " + value.getClass().getSimpleName() + " to JSON: " + e.getMessage(), e);
     }
   }
 
-  /** Reads a JSON file. */
+  /** Reads a local JSON file. */
   public static JsonNode readTree(Path file) {
-    try {
-      return MAPPER.readTree(file.toFile());
+    return readTree(Location.local(file));
+  }
+
+  /** Reads a JSON file. */
+  public static JsonNode readTree(Location file) {
+    try (java.io.InputStream in = file.open()) {
+      return MAPPER.readTree(in);
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read JSON " + file + ": " + e.getMessage(), e);
     }

@@ -4,7 +4,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.net.InetAddress;
-import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -128,7 +127,7 @@ public final class Manifest {
   }
 
   /** Writes {@code manifest.json} into {@code dir}, atomically. */
-  public void write(Path dir) {
+  public void write(Location dir) {
     Json.writeJson(dir.resolve("manifest.json"), toMap());
   }
 

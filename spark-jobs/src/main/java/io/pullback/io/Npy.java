@@ -8,7 +8,6 @@ import java.io.OutputStream;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -47,15 +46,40 @@ public final class Npy {
   private Npy() {}
 
   /** Writes a row-major {@code rows × cols} matrix. */
-  public static void writeMatrix(Path file, double[] rowMajor, int rows, int cols) {
+  public static void writeMatrix(Location file, double[] rowMajor, int rows, int cols) {
     if ((long) rows * cols != rowMajor.length) {
       throw new IllegalArgumentException("matrix of " + rowMajor.length + " values is not " + rows + " x " + cols);
     }
     write(file, rowMajor, "(" + rows + ", " + cols + ")");
   }
 
-  /** Writes a vector (shape {@code (n,)}). */
+  /** As {@link #writeMatrix(Location, double[], int, int)} for a local path. */
+  public static void writeMatrix(Path file, double[] rowMajor, int rows, int cols) {
+    writeMatrix(Location.local(file), rowMajor, rows, cols);
+  }
+
+  /** As {@link #writeVector(Location, double[])} for a local path. */
   public static void writeVector(Path file, double[] values) {
+    writeVector(Location.local(file), values);
+  }
+
+  /** As {@link #readVector(Location)} for a local path. */
+  public static double[] readVector(Path file) {
+    return readVector(Location.local(file));
+  }
+
+  /** As {@link #readMatrix(Location)} for a local path. */
+  public static Array readMatrix(Path file) {
+    return readMatrix(Location.local(file));
+  }
+
+  /** As {@link #read(Location)} for a local path. */
+  public static Array read(Path file) {
+    return read(Location.local(file));
+  }
+
+  /** Writes a vector (shape {@code (n,)}). */
+  public static void writeVector(Location file, double[] values) {
     write(file, values, "(" + values.length + ",)");
   }
 
@@ -70,7 +94,7 @@ public final class Npy {
     return b.array();
   }
 
-  private static void write(Path file, double[] values, String shape) {
+  private static void write(Location file, double[] values, String shape) {
     AtomicFiles.write(file, raw -> {
       OutputStream out = new BufferedOutputStream(raw, 1 << 16);
       out.write(header(shape));
@@ -86,7 +110,7 @@ public final class Npy {
   }
 
   /** Reads a vector; a 2-D array with one row or one column is accepted too. */
-  public static double[] readVector(Path file) {
+  public static double[] readVector(Location file) {
     Array a = read(file);
     if (a.shape().length == 2 && a.shape()[0] != 1 && a.shape()[1] != 1) {
       throw PullbackException.data(file + ": expected a vector, found a " + a.shape()[0] + " x " + a.shape()[1] + " matrix");
@@ -95,17 +119,17 @@ public final class Npy {
   }
 
   /** Reads a 2-D array. */
-  public static Array readMatrix(Path file) {
+  public static Array readMatrix(Location file) {
     Array a = read(file);
     if (a.shape().length != 2) throw PullbackException.data(file + ": expected a 2-D array, found shape of rank " + a.shape().length);
     return a;
   }
 
   /** Reads a 1-D or 2-D float64 C-order array, validating everything it relies on. */
-  public static Array read(Path file) {
-    if (Files.isDirectory(file)) throw PullbackException.data("'" + file + "' is a folder, not a .npy file");
-    if (!Files.isRegularFile(file)) throw PullbackException.data("file '" + file + "' does not exist");
-    try (InputStream in = Files.newInputStream(file)) {
+  public static Array read(Location file) {
+    if (file.isDirectory()) throw PullbackException.data("'" + file + "' is a folder, not a .npy file");
+    if (!file.isFile()) throw PullbackException.data("file '" + file + "' does not exist");
+    try (InputStream in = file.open()) {
       byte[] pre = in.readNBytes(10);
       if (pre.length < 10) throw PullbackException.data(file + ": not a .npy file (too short)");
       for (int i = 0; i < MAGIC.length; i++) {
@@ -154,13 +178,13 @@ public final class Npy {
     }
   }
 
-  private static String group(Pattern p, String header, Path file, String key) {
+  private static String group(Pattern p, String header, Location file, String key) {
     Matcher m = p.matcher(header);
     if (!m.find()) throw PullbackException.data(file + ": .npy header has no '" + key + "': " + header.trim());
     return m.group(1);
   }
 
-  private static int[] parseShape(String text, Path file) {
+  private static int[] parseShape(String text, Location file) {
     String t = text.trim();
     if (t.isEmpty()) return new int[0];
     String[] parts = t.split(",");

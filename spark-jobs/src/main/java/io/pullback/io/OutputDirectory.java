@@ -3,10 +3,8 @@ package io.pullback.io;
 import io.pullback.PullbackException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Comparator;
 import java.util.UUID;
 import java.util.stream.Stream;
@@ -38,68 +36,106 @@ import java.util.stream.Stream;
  * outside, because a link such as {@code checkpoint -> /elsewhere} would make fixed names write
  * elsewhere. Refusals are usage errors (exit code 2) naming the link or name.
  *
- * <p>{@code --out} must not exist, or be an empty folder. Only local paths are supported
- * ({@code file:} or plain); other schemes are refused.
+ * <p>{@code --out} must not exist, or be an empty folder. It may be on any Hadoop file system
+ * ({@link Location}). The staging-then-rename above is for stores with an atomic rename (local,
+ * HDFS). On an object store (S3A, GCS, ABFS: rename is a copy) the files are written in place in
+ * {@code --out} and {@link #publish()} writes the commit marker {@link Publication#MARKER} last; a
+ * failed command deletes what it wrote, and a folder without the marker is never taken for a
+ * result ({@link Publication#requireCommitted}). The symbolic-link checks apply to the local file
+ * system (HDFS has symbolic links disabled by default; object stores have none).
  */
 public final class OutputDirectory implements AutoCloseable {
-  private final Path target;
-  private final Path staging;
+  private final Location target;
+  private final Location staging;
   private boolean published;
 
-  private OutputDirectory(Path target, Path staging) {
+  private OutputDirectory(Location target, Location staging) {
     this.target = target;
     this.staging = staging;
   }
 
-  /** Checks {@code out} and creates the staging folder. */
-  public static OutputDirectory prepare(Path out) {
-    Path target = out.toAbsolutePath().normalize();
-    requireAbsentOrEmpty(out, "choose a new --out or remove it");
-    Path parent = target.getParent();
-    if (parent == null || target.getFileName() == null) {
-      throw PullbackException.usage("--out " + out + " is a file-system root; choose a folder inside it");
+  /** Checks {@code out} and creates the staging folder (see the class comment). */
+  public static OutputDirectory prepare(Location out) {
+    Location target = out.absolute();
+    requireAbsentOrEmpty(out, "choose a new {out} or remove it");
+    Location parent = target.parent();
+    if (parent == null || target.name().isEmpty()) {
+      throw PullbackException.usage("{out} " + out + " is a file-system root; choose a folder inside it");
     }
-    Path staging = parent.resolve("." + target.getFileName() + ".staging-" + UUID.randomUUID().toString().substring(0, 8));
+    Location staging = target.atomicRename()
+        ? parent.resolve("." + target.name() + ".staging-" + UUID.randomUUID().toString().substring(0, 8))
+        : target;
     try {
-      Files.createDirectories(staging);
-    } catch (IOException e) {
-      throw PullbackException.usage("--out " + out + ": cannot create a folder in " + parent + ": " + e.getMessage());
+      staging.mkdirs();
+    } catch (UncheckedIOException e) {
+      throw PullbackException.usage("{out} " + out + ": cannot create a folder in " + parent + ": " + e.getCause().getMessage());
     }
     return new OutputDirectory(target, staging);
+  }
+
+  /** As {@link #prepare(Location)} for a local path. */
+  public static OutputDirectory prepare(Path out) {
+    return prepare(Location.local(out));
   }
 
   /**
    * Refuses an output folder that is a file or a non-empty folder (usage error naming it).
    *
-   * @param advice what the user can do instead, appended to the message
+   * @param advice what the user can do instead, appended to the message (may name parameters as {@code {name}})
    */
-  public static void requireAbsentOrEmpty(Path out, String advice) {
-    if (!Files.exists(out)) return;
-    if (!Files.isDirectory(out)) {
-      throw PullbackException.usage("--out " + out + " is an existing file; " + advice);
+  public static void requireAbsentOrEmpty(Location out, String advice) {
+    boolean nonEmpty;
+    try {
+      if (!out.exists()) return;
+      if (!out.isDirectory()) throw PullbackException.usage("{out} " + out + " is an existing file; " + advice);
+      nonEmpty = !out.list().isEmpty();
+    } catch (UncheckedIOException e) {
+      throw PullbackException.usage("{out} " + out + " cannot be read: " + e.getCause().getMessage());
     }
-    try (Stream<Path> s = Files.list(out)) {
-      if (s.findAny().isPresent()) {
-        throw PullbackException.usage("--out " + out + " already exists and is not empty; " + advice);
-      }
-    } catch (IOException e) {
-      throw PullbackException.usage("--out " + out + " cannot be read: " + e.getMessage());
-    }
+    if (nonEmpty) throw PullbackException.usage("{out} " + out + " already exists and is not empty; " + advice);
   }
 
-  /** Where files are written until {@link #publish()}. */
-  public Path staging() {
+  /** As {@link #requireAbsentOrEmpty(Location, String)} for a local path. */
+  public static void requireAbsentOrEmpty(Path out, String advice) {
+    requireAbsentOrEmpty(Location.local(out), advice);
+  }
+
+  /** Where files are written until {@link #publish()}: the staging folder, or {@code --out} itself on an object store. */
+  public Location folder() {
     return staging;
   }
 
+  /** The local staging folder (local file system only). */
+  public Path staging() {
+    return localOnly(staging);
+  }
+
   /** The final folder. */
-  public Path target() {
+  public Location target() {
     return target;
   }
 
-  /** A path inside the staging folder; refuses names that would escape it (see {@link #resolveInside(Path, String, String)}). */
+  private static Path localOnly(Location l) {
+    if (!l.isLocal()) throw new IllegalStateException(l + " is not on the local file system");
+    return l.localPath();
+  }
+
+  /** A path inside the local staging folder; refuses names that would escape it (see {@link #resolveInside(Path, String, String)}). */
   public Path resolveInside(String relative) {
-    return resolveInside(staging, relative, "output name");
+    return resolveInside(staging(), relative, "output name");
+  }
+
+  /**
+   * {@code folder/name} on any file system: the lexical checks of {@link #resolveInside(Path, String, String)}
+   * everywhere, and its symbolic-link check on the local file system.
+   */
+  public static Location resolveInside(Location folder, String name, String what) {
+    if (folder.isLocal()) {
+      Path p = resolveInside(folder.localPath(), name, what, folder.toString());
+      return folder.resolve(folder.localPath().relativize(p).toString());
+    }
+    checkName(folder.toString(), name, what, java.nio.file.FileSystems.getDefault());
+    return folder.resolve(name);
   }
 
   /**
@@ -109,10 +145,32 @@ public final class OutputDirectory implements AutoCloseable {
    * outside {@code folder}.
    */
   public static Path resolveInside(Path folder, String name, String what) {
+    return resolveInside(folder, name, what, folder.toString());
+  }
+
+  private static Path resolveInside(Path folder, String name, String what, String shown) {
+    Path rel = checkName(shown, name, what, folder.getFileSystem());
+    Path base = folder.toAbsolutePath().normalize();
+    Path p = base.resolve(rel).normalize();
+    if (!p.startsWith(base) || p.equals(base)) {
+      throw PullbackException.usage(what + " '" + name + "' escapes " + shown + "; it must be a name inside it");
+    }
+    if (Files.exists(base)) {
+      Path outside = escapingTarget(base, p);
+      if (outside != null) {
+        throw PullbackException.usage(what + " '" + name + "': " + p + " is a symbolic link to " + outside
+            + ", outside " + shown + "; Pullback writes only inside the run folder: remove the link");
+      }
+    }
+    return p;
+  }
+
+  /** The lexical checks of a name from user input; returns it as a relative path. */
+  private static Path checkName(String folder, String name, String what, java.nio.file.FileSystem fileSystem) {
     if (name == null || name.isBlank()) throw PullbackException.usage(what + " is empty; it must be a name inside " + folder);
     Path rel;
     try {
-      rel = folder.getFileSystem().getPath(name);
+      rel = fileSystem.getPath(name);
     } catch (java.nio.file.InvalidPathException e) {
       throw PullbackException.usage(what + " '" + name + "' is not a valid file name: " + e.getMessage());
     }
@@ -124,19 +182,12 @@ public final class OutputDirectory implements AutoCloseable {
         throw PullbackException.usage(what + " '" + name + "' contains '..', which would escape " + folder + "; it must be a name inside it");
       }
     }
-    Path base = folder.toAbsolutePath().normalize();
-    Path p = base.resolve(rel).normalize();
-    if (!p.startsWith(base) || p.equals(base)) {
-      throw PullbackException.usage(what + " '" + name + "' escapes " + folder + "; it must be a name inside it");
-    }
-    if (Files.exists(base)) {
-      Path outside = escapingTarget(base, p);
-      if (outside != null) {
-        throw PullbackException.usage(what + " '" + name + "': " + p + " is a symbolic link to " + outside
-            + ", outside " + folder + "; Pullback writes only inside the run folder: remove the link");
-      }
-    }
-    return p;
+    return rel;
+  }
+
+  /** As {@link #requireNoLinkOutside(Path)} on the local file system; nothing to check elsewhere. */
+  public static void requireNoLinkOutside(Location folder) {
+    if (folder.isLocal()) requireNoLinkOutside(folder.localPath(), folder.toString());
   }
 
   /**
@@ -145,25 +196,29 @@ public final class OutputDirectory implements AutoCloseable {
    * the folder are allowed. The folder itself may be a link: it is the user's choice.
    */
   public static void requireNoLinkOutside(Path folder) {
+    requireNoLinkOutside(folder, folder.toString());
+  }
+
+  private static void requireNoLinkOutside(Path folder, String shown) {
     if (!Files.exists(folder)) return;
     Path root;
     try {
       root = folder.toRealPath();
     } catch (IOException e) {
-      throw PullbackException.usage("--out " + folder + " cannot be read: " + e.getMessage());
+      throw PullbackException.usage("{out} " + shown + " cannot be read: " + e.getMessage());
     }
     try (Stream<Path> s = Files.walk(root)) { // does not follow links
       for (Path p : (Iterable<Path>) s::iterator) {
         if (!Files.isSymbolicLink(p)) continue;
         Path target = linkTarget(p);
         if (!target.startsWith(root)) {
-          Path shown = folder.resolve(root.relativize(p));
-          throw PullbackException.usage("--out " + folder + " holds a symbolic link that points outside it: " + shown + " -> "
-              + target + "; Pullback writes only inside the run folder: replace the link with a real file or folder, or choose a new --out");
+          Path linkShown = Path.of(shown).resolve(root.relativize(p));
+          throw PullbackException.usage("{out} " + shown + " holds a symbolic link that points outside it: " + linkShown + " -> "
+              + target + "; Pullback writes only inside the run folder: replace the link with a real file or folder, or choose a new {out}");
         }
       }
     } catch (IOException | UncheckedIOException e) {
-      throw PullbackException.usage("--out " + folder + " cannot be read: " + e.getMessage());
+      throw PullbackException.usage("{out} " + shown + " cannot be read: " + e.getMessage());
     }
   }
 
@@ -202,40 +257,33 @@ public final class OutputDirectory implements AutoCloseable {
     }
   }
 
-  /** Moves the staging folder to the target (replacing an empty target folder). */
+  /**
+   * Publishes: renames the staging folder to the target (replacing an empty target folder) where
+   * rename is atomic; on an object store writes the commit marker (the last write).
+   */
   public void publish() {
     try {
-      if (Files.isDirectory(target)) Files.delete(target); // only an empty folder gets here
-      try {
-        Files.move(staging, target, StandardCopyOption.ATOMIC_MOVE);
-      } catch (AtomicMoveNotSupportedException e) {
-        Files.move(staging, target);
+      if (target.atomicRename()) {
+        if (target.isDirectory()) target.deleteRecursively(); // only an empty folder gets here
+        staging.renameTo(target, false);
+      } else {
+        Publication.commit(target);
       }
       published = true;
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot publish " + staging + " to " + target + ": " + e.getMessage(), e);
+    } catch (IOException | UncheckedIOException e) {
+      throw new UncheckedIOException("cannot publish " + staging + " to " + target + ": " + e.getMessage(),
+          e instanceof IOException io ? io : ((UncheckedIOException) e).getCause());
     }
   }
 
-  /** Deletes the staging folder unless published. */
+  /** Deletes the staging folder (on an object store: what was written in {@code --out}) unless published. */
   @Override
   public void close() {
-    if (!published) deleteRecursively(staging);
+    if (!published) staging.deleteRecursively();
   }
 
-  /** Deletes a folder and everything in it (nothing when it does not exist). */
+  /** Deletes a folder and everything in it (nothing when it does not exist; links are removed, not followed). */
   public static void deleteRecursively(Path root) {
-    if (!Files.exists(root)) return;
-    try (Stream<Path> s = Files.walk(root)) {
-      s.sorted(Comparator.reverseOrder()).forEach(p -> {
-        try {
-          Files.deleteIfExists(p);
-        } catch (IOException e) {
-          throw new UncheckedIOException(e);
-        }
-      });
-    } catch (IOException e) {
-      throw new UncheckedIOException("cannot delete " + root + ": " + e.getMessage(), e);
-    }
+    Location.local(root).deleteRecursively();
   }
 }

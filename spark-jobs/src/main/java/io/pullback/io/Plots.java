@@ -2,7 +2,6 @@ package io.pullback.io;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Path;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -20,7 +19,7 @@ public final class Plots {
   /**
    * Writes a line plot to {@code file} (PNG). Non-positive y values are dropped on a log axis.
    */
-  public static void line(Path file, String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
+  public static void line(Location file, String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
     System.setProperty("java.awt.headless", "true");
     XYChart chart = new XYChartBuilder().width(800).height(500).title(title).xAxisTitle(xLabel).yAxisTitle(yLabel).build();
     chart.getStyler().setYAxisLogarithmic(logY);
@@ -44,12 +43,18 @@ public final class Plots {
       added++;
     }
     if (added == 0) chart.addSeries("(no positive values)", new double[] {0}, new double[] {1});
+    byte[] png;
     try {
-      String name = file.toString();
-      BitmapEncoder.saveBitmap(chart, name.endsWith(".png") ? name.substring(0, name.length() - 4) : name, BitmapEncoder.BitmapFormat.PNG);
+      png = BitmapEncoder.getBitmapBytes(chart, BitmapEncoder.BitmapFormat.PNG);
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write plot " + file + ": " + e.getMessage(), e);
+      throw new UncheckedIOException("cannot render plot " + file + ": " + e.getMessage(), e);
     }
+    AtomicFiles.write(file, out -> out.write(png));
+  }
+
+  /** As {@link #line(Location, String, String, String, boolean, List)} for a local path. */
+  public static void line(java.nio.file.Path file, String title, String xLabel, String yLabel, boolean logY, List<Series> series) {
+    line(Location.local(file), title, xLabel, yLabel, logY, series);
   }
 
   private static boolean keep(double v, boolean logY) {

@@ -4,7 +4,6 @@ import io.pullback.PullbackException;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.RepresentationOptions;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -14,7 +13,7 @@ import java.util.Map;
  * {@code auto} (decided by {@code MemoryPlan.auto} once N is known).
  */
 public record EstimateConfig(InputConfig input, MetricKind metric, int samples, RepresentationKind representation,
-                             int denseLimit, int tileSize, RepresentationOptions options, Path out) {
+                             int denseLimit, int tileSize, RepresentationOptions options, String out) {
 
   /**
    * Parses {@code --representation} of estimate: {@code auto} (null) or a representation name.
@@ -50,7 +49,7 @@ public record EstimateConfig(InputConfig input, MetricKind metric, int samples, 
     m.put("cg_tol", options.cgTol());
     m.put("cg_max_iter", options.cgMaxIter());
     m.put("max_dual_rows", options.maxDualRows());
-    m.put("out", out.toString());
+    m.put("out", out);
     return m;
   }
 }

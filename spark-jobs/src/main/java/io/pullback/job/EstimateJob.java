@@ -5,6 +5,7 @@ import io.pullback.distributed.LoadedData;
 import io.pullback.distributed.SparkBlockData;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
+import io.pullback.io.Location;
 import io.pullback.io.OutputDirectory;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.aggregate.GramAccumulator;
@@ -13,7 +14,6 @@ import io.pullback.metric.representation.MetricRepresentation;
 import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.Representations;
 import io.pullback.model.Model;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -36,16 +36,16 @@ public final class EstimateJob {
   /** Runs the estimate; throws {@link PullbackException} for bad usage or data. */
   public static void run(RunContext ctx, EstimateConfig config) {
     Manifest manifest = Manifest.start("estimate", config.toMap());
-    try (OutputDirectory out = OutputDirectory.prepare(config.out())) {
-      Map<String, Object> summary = estimateInto(ctx, config, out.staging(), manifest);
-      Json.writeJson(out.staging().resolve("summary.json"), summary);
-      manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out.staging());
+    try (OutputDirectory out = OutputDirectory.prepare(Location.of(config.out(), ctx.hadoopConf(), "out"))) {
+      Map<String, Object> summary = estimateInto(ctx, config, out.folder(), manifest);
+      Json.writeJson(out.folder().resolve("summary.json"), summary);
+      manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out.folder());
       out.publish();
       LOG.info("Wrote {} (trace {}, N = {})", config.out(), summary.get("trace"), summary.get("n_params"));
     }
   }
 
-  private static Map<String, Object> estimateInto(RunContext ctx, EstimateConfig config, Path staging, Manifest manifest) {
+  private static Map<String, Object> estimateInto(RunContext ctx, EstimateConfig config, Location staging, Manifest manifest) {
     long t0 = System.nanoTime();
     InputConfig input = config.input();
     int rowsPerExample = new FactorRows(input.model(1), config.metric(), config.samples(), input.seed()).rowsPerExample();
@@ -54,7 +54,7 @@ public final class EstimateJob {
       manifest.inputs(ctx.hadoopConf(), data.inputPaths());
       Model model = input.model(data.dim());
       int n = model.numParams();
-      double[] theta = input.initialParams(model);
+      double[] theta = input.initialParams(model, ctx.hadoopConf());
       FactorRows factorRows = new FactorRows(model, config.metric(), config.samples(), input.seed());
       MemoryPlan plan = new MemoryPlan(n, factorRows.rowsPerExample(), data.blockRows(), data.partitions());
       RepresentationKind representation = chooseRepresentation(config, n);

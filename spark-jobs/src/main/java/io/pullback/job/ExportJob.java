@@ -6,8 +6,8 @@ import io.pullback.distributed.BlockedMetricEstimator.Tile;
 import io.pullback.distributed.MetricTiles;
 import io.pullback.io.Json;
 import io.pullback.io.Npy;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.pullback.io.Location;
+import io.pullback.io.Publication;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 
@@ -25,15 +25,16 @@ public final class ExportJob {
   private ExportJob() {}
 
   /** What a folder holds: its representation's name and N, from {@code summary.json}. */
-  public record StoredMetric(Path dir, String representation, int n, JsonNode summary) {
+  public record StoredMetric(Location dir, String representation, int n, JsonNode summary) {
     /**
      * Reads {@code dir/summary.json}.
      *
      * @throws PullbackException (data) when the folder is not an estimate output folder
      */
-    public static StoredMetric open(Path dir) {
-      Path summaryFile = dir.resolve("summary.json");
-      if (!Files.isRegularFile(summaryFile)) {
+    public static StoredMetric open(Location dir) {
+      Publication.requireCommitted(dir, "an estimate output folder");
+      Location summaryFile = dir.resolve("summary.json");
+      if (!summaryFile.isFile()) {
         throw PullbackException.data("'" + dir + "' is not an estimate output folder: " + summaryFile + " does not exist");
       }
       JsonNode summary = Json.readTree(summaryFile);
@@ -64,7 +65,7 @@ public final class ExportJob {
           + budget + " bytes); raise it (bin/pullback --driver-memory, spark-submit --driver-memory) or keep the "
           + representation + " form");
     }
-    Path dir = stored.dir();
+    Location dir = stored.dir();
     double[] g = new double[n * n];
     switch (representation) {
       case "dense" -> System.arraycopy(matrix(dir.resolve("metric.npy"), n, n, "metric.npy"), 0, g, 0, n * n);
@@ -80,7 +81,22 @@ public final class ExportJob {
   }
 
   /** Upper tiles of side t, mirrored into both triangles. */
-  private static void fromTiles(SparkSession spark, Path dir, int t, int n, double[] g) {
+  /**
+   * Writes the dense {@code metric.npy} into an estimate folder (atomically); on an object store
+   * the folder's commit marker is then rewritten to list it ({@link Publication}).
+   */
+  public static void writeDense(Location target, double[] g, int n) {
+    Npy.writeMatrix(target, g, n, n);
+    if (!target.atomicRename()) {
+      try {
+        Publication.commit(target.parent());
+      } catch (java.io.IOException e) {
+        throw new java.io.UncheckedIOException("cannot commit " + target.parent() + ": " + e.getMessage(), e);
+      }
+    }
+  }
+
+  private static void fromTiles(SparkSession spark, Location dir, int t, int n, double[] g) {
     List<Tile> tiles = MetricTiles.read(spark, dir.resolve("metric"));
     for (Tile tile : tiles) {
       for (int i = 0; i < tile.rows(); i++) {
@@ -96,13 +112,13 @@ public final class ExportJob {
   }
 
   /** {@code diag(d)}. */
-  private static void fromDiagonal(Path dir, int n, double[] g) {
+  private static void fromDiagonal(Location dir, int n, double[] g) {
     double[] d = vector(dir.resolve("diagonal.npy"), n);
     for (int i = 0; i < n; i++) g[i * n + i] = d[i];
   }
 
   /** One dense block per parameter group, on the diagonal. */
-  private static void fromBlocks(Path dir, int n, double[] g) {
+  private static void fromBlocks(Location dir, int n, double[] g) {
     double[] starts = Npy.readVector(dir.resolve("block_starts.npy"));
     for (int b = 0; b + 1 < starts.length; b++) {
       int s = (int) starts[b];
@@ -114,8 +130,8 @@ public final class ExportJob {
   }
 
   /** Per layer, {@code S ⊗ A} placed by the layer's index map. */
-  private static void fromKroneckerFactors(Path dir, int n, double[] g) {
-    for (int l = 0; Files.exists(dir.resolve("kfac_layer" + l + "_A.npy")); l++) {
+  private static void fromKroneckerFactors(Location dir, int n, double[] g) {
+    for (int l = 0; dir.resolve("kfac_layer" + l + "_A.npy").exists(); l++) {
       Npy.Array a = Npy.readMatrix(dir.resolve("kfac_layer" + l + "_A.npy"));
       Npy.Array s = Npy.readMatrix(dir.resolve("kfac_layer" + l + "_S.npy"));
       Npy.Array idx = Npy.readMatrix(dir.resolve("kfac_layer" + l + "_index.npy"));
@@ -136,7 +152,7 @@ public final class ExportJob {
   }
 
   /** {@code U diag(λ) Uᵀ}. */
-  private static void fromLowRank(Path dir, int n, double[] g) {
+  private static void fromLowRank(Location dir, int n, double[] g) {
     Npy.Array u = Npy.readMatrix(dir.resolve("lowrank_basis.npy"));
     double[] lam = Npy.readVector(dir.resolve("lowrank_eigenvalues.npy"));
     int k = lam.length;
@@ -152,7 +168,7 @@ public final class ExportJob {
   }
 
   /** {@code RᵀR} over the stored (scaled) factor rows. */
-  private static void fromFactorRows(Path dir, int n, double[] g) {
+  private static void fromFactorRows(Location dir, int n, double[] g) {
     Npy.Array r = Npy.readMatrix(dir.resolve("ntk_factor_rows.npy"));
     int m = r.shape()[0];
     requireShape(r, m, n, "ntk_factor_rows.npy");
@@ -166,13 +182,13 @@ public final class ExportJob {
     }
   }
 
-  private static double[] matrix(Path file, int rows, int cols, String name) {
+  private static double[] matrix(Location file, int rows, int cols, String name) {
     Npy.Array a = Npy.readMatrix(file);
     requireShape(a, rows, cols, name);
     return a.data();
   }
 
-  private static double[] vector(Path file, int n) {
+  private static double[] vector(Location file, int n) {
     double[] v = Npy.readVector(file);
     if (v.length != n) throw PullbackException.data(file + " has " + v.length + " values, expected N = " + n);
     return v;

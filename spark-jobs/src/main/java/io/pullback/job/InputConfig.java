@@ -9,7 +9,8 @@ import io.pullback.model.LabelRule;
 import io.pullback.model.Model;
 import io.pullback.model.ModelSpec;
 import io.pullback.model.Models;
-import java.nio.file.Path;
+import io.pullback.io.Location;
+import org.apache.hadoop.conf.Configuration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ import org.apache.spark.sql.SparkSession;
  */
 public record InputConfig(String data, InputFormat format, List<String> labelColumns, String weightColumn, Integer numFeatures,
                           String model, Integer classes, Integer outputs, String basis, int degree, List<Integer> hidden,
-                          String activation, String likelihood, Path params, String init, long seed, Integer partitions, Integer blockRows, String master) {
+                          String activation, String likelihood, String params, String init, long seed, Integer partitions, Integer blockRows, String master) {
 
   /** Target size of one packed factor block (B·r·N doubles). */
   static final long FACTOR_BLOCK_BYTES = 16L << 20;
@@ -99,11 +100,11 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
   }
 
   /** θ from {@code --params} (checked: length N, finite values) or the model's seeded initialisation. */
-  public double[] initialParams(Model m) {
+  public double[] initialParams(Model m, Configuration hadoopConf) {
     if (params == null) return init.equals("zeros") ? new double[m.numParams()] : m.initialParams(seed);
     double[] theta;
     try {
-      theta = Npy.readVector(params);
+      theta = Npy.readVector(Location.of(params, hadoopConf, "params"));
     } catch (PullbackException e) {
       throw new PullbackException(e.exitCode(), "--params: " + e.getMessage(), e);
     }
@@ -133,7 +134,7 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     m.put("hidden", hidden);
     m.put("activation", activation);
     m.put("likelihood", likelihood);
-    m.put("params", params == null ? null : params.toString());
+    m.put("params", params);
     m.put("init", init);
     m.put("seed", seed);
     m.put("partitions", partitions);

@@ -5,6 +5,7 @@ import io.pullback.distributed.SparkBlockData;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
+import io.pullback.io.Location;
 import io.pullback.io.OutputDirectory;
 import io.pullback.io.Plots;
 import io.pullback.linalg.Lanczos;
@@ -17,7 +18,6 @@ import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.RepresentationOptions;
 import io.pullback.metric.representation.Representations;
 import io.pullback.model.Model;
-import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -39,7 +39,7 @@ public final class SpectrumJob {
    * @param lanczosSteps null for {@code 3·top + 20}
    */
   public record Config(InputConfig input, MetricKind metric, int samples, RepresentationKind representation, int denseLimit,
-                       int top, Integer lanczosSteps, RepresentationOptions options, Path out) {
+                       int top, Integer lanczosSteps, RepresentationOptions options, String out) {
     Map<String, Object> toMap() {
       Map<String, Object> config = new LinkedHashMap<>(input.toMap());
       config.put("metric", metric.cliName());
@@ -59,7 +59,7 @@ public final class SpectrumJob {
   public static Result run(RunContext ctx, Config c) {
     InputConfig in = c.input();
     Manifest manifest = Manifest.start("spectrum", c.toMap());
-    try (OutputDirectory dir = OutputDirectory.prepare(c.out())) {
+    try (OutputDirectory dir = OutputDirectory.prepare(Location.of(c.out(), ctx.hadoopConf(), "out"))) {
       FactorRows probe = new FactorRows(in.model(1), c.metric(), c.samples(), in.seed());
       LoadedData data = in.load(ctx.spark(), probe.rowsPerExample());
       try {
@@ -71,7 +71,7 @@ public final class SpectrumJob {
             : MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.PRODUCTS);
         MetricRepresentation g;
         try {
-          g = Representations.build(rk, new SparkBlockData(data, ctx.reduceBudgetBytes()), rows, in.initialParams(model),
+          g = Representations.build(rk, new SparkBlockData(data, ctx.reduceBudgetBytes()), rows, in.initialParams(model, ctx.hadoopConf()),
               c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
         } catch (IllegalArgumentException e) {
           throw io.pullback.PullbackException.usage("--representation " + rk + ": " + e.getMessage());
@@ -81,8 +81,8 @@ public final class SpectrumJob {
         Map<String, Object> summary = summary(c, model, rk, data.examples(), g, eigen);
         summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
         summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
-        write(dir.staging(), c, model, rk, eigen, summary);
-        manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(dir.staging());
+        write(dir.folder(), c, model, rk, eigen, summary);
+        manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(dir.folder());
         dir.publish();
         g.release();
         return new Result(Arrays.copyOf(eigen.descending(), Math.min(c.top(), eigen.descending().length)),
@@ -134,7 +134,7 @@ public final class SpectrumJob {
     return summary;
   }
 
-  private static void write(Path staging, Config c, Model model, RepresentationKind rk, Eigen eigen, Map<String, Object> summary) {
+  private static void write(Location staging, Config c, Model model, RepresentationKind rk, Eigen eigen, Map<String, Object> summary) {
     double[] descending = eigen.descending();
     Npy.writeVector(staging.resolve("eigenvalues.npy"), descending);
     double[] index = new double[descending.length];

@@ -4,7 +4,6 @@ import io.pullback.PullbackException;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.RepresentationOptions;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -17,7 +16,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
                           Double curvatureScale, int refreshEvery, double metricFraction, double batchFraction,
                           double weightDecay, double momentum, double beta1, double beta2, double eps, double xi,
                           double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
-                          int checkpointEvery, boolean resume, Path out) {
+                          int checkpointEvery, boolean resume, String out) {
 
   /**
    * Parses {@code --representation} of train (every representation ngd can precondition with).
@@ -83,7 +82,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     m.put("induced_epsilon", inducedEpsilon);
     m.put("checkpoint_every", checkpointEvery);
     m.put("resume", resume);
-    m.put("out", out.toString());
+    m.put("out", out);
     return m;
   }
 }

@@ -5,7 +5,9 @@ import io.pullback.distributed.LoadedData;
 import io.pullback.distributed.TrainingPass;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
+import io.pullback.io.Location;
 import io.pullback.io.OutputDirectory;
+import io.pullback.io.Publication;
 import io.pullback.loss.Loss;
 import io.pullback.metric.MetricKind;
 import io.pullback.model.Model;
@@ -14,8 +16,6 @@ import io.pullback.optim.Optimizers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.slf4j.Logger;
@@ -57,35 +57,38 @@ public final class TrainJob {
 
   /** As {@link #run(SparkSession, TrainConfig)}, telling {@code listener} about every step. */
   public static void run(RunContext ctx, TrainConfig config, StepListener listener) {
-    Path out = config.out().toAbsolutePath().normalize();
-    boolean created = prepareOut(config, out);
+    Location given = Location.of(config.out(), ctx.hadoopConf(), "out");
+    Location out = given.absolute();
+    boolean created = prepareOut(config, given, out);
     boolean keep = config.resume();
     try {
       keep |= train(ctx, config, out, listener);
     } catch (RuntimeException e) {
-      if (created && !keep && !Files.exists(out.resolve(CHECKPOINT))) OutputDirectory.deleteRecursively(out);
+      if (created && !keep && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
       throw e;
     }
   }
 
   /** Returns whether the folder was created here. */
-  private static boolean prepareOut(TrainConfig config, Path out) {
+  private static boolean prepareOut(TrainConfig config, Location given, Location out) {
     if (config.resume()) {
       // A link such as checkpoint -> /elsewhere would make the fixed names below write outside --out.
       OutputDirectory.requireNoLinkOutside(out);
-      if (!Files.isDirectory(out.resolve(CHECKPOINT))) {
-        throw PullbackException.usage("--resume: no checkpoint in " + config.out() + " (expected " + out.resolve(CHECKPOINT)
-            + "); run without --resume, with --checkpoint-every k");
+      if (!out.resolve(CHECKPOINT).isDirectory()) {
+        throw PullbackException.usage("{resume}: no checkpoint in " + config.out() + " (expected " + out.resolve(CHECKPOINT)
+            + "); run without {resume}, with {checkpointEvery} k");
       }
+      // The folder is being rewritten: on an object store it stops being a published result until the end.
+      if (!out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively();
       return false;
     }
-    OutputDirectory.requireAbsentOrEmpty(config.out(), "choose a new --out, remove it, or add --resume");
-    if (Files.exists(out)) return false;
+    OutputDirectory.requireAbsentOrEmpty(given, "choose a new {out}, remove it, or add {resume}");
+    if (out.exists()) return false;
     try {
-      Files.createDirectories(out);
+      out.mkdirs();
       return true;
-    } catch (IOException e) {
-      throw PullbackException.usage("--out " + config.out() + ": " + e.getMessage());
+    } catch (UncheckedIOException e) {
+      throw PullbackException.usage("{out} " + config.out() + ": " + e.getCause().getMessage());
     }
   }
 
@@ -101,14 +104,14 @@ public final class TrainJob {
     Optimizers.create(optimizerConfig(config, loss, kind));
   }
 
-  private static boolean train(RunContext ctx, TrainConfig config, Path out, StepListener listener) {
+  private static boolean train(RunContext ctx, TrainConfig config, Location out, StepListener listener) {
     Manifest manifest = Manifest.start("train", config.toMap());
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     long t0 = System.nanoTime();
     LoadedData data = config.input().load(ctx.spark(), plan.rowsPerExample(config));
     try {
       manifest.inputs(ctx.hadoopConf(), data.inputPaths());
-      TrainingLoop loop = new TrainingLoop(config, out, plan, data, ctx.reduceBudgetBytes(), listener);
+      TrainingLoop loop = new TrainingLoop(config, out, ctx.hadoopConf(), plan, data, ctx.reduceBudgetBytes(), listener);
       int first = loop.start();
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       LOG.info("Training {} (N = {}) with {} on {} examples ({} partitions), loss {}, {} steps", loop.model().kind(),
@@ -161,11 +164,11 @@ public final class TrainJob {
   }
 
   /** Keeps the history lines of steps ≤ {@code lastStep} (atomically). */
-  static void truncateHistory(Path history, int lastStep) {
-    if (!Files.exists(history)) return;
+  static void truncateHistory(Location history, int lastStep) {
+    if (!history.exists()) return;
     try {
       List<String> kept = new ArrayList<>();
-      for (String line : Files.readAllLines(history, StandardCharsets.UTF_8)) {
+      for (String line : history.readString().split("\n")) {
         if (line.isBlank()) continue;
         if (Json.mapper().readTree(line).path("step").asInt(Integer.MAX_VALUE) <= lastStep) kept.add(line);
       }

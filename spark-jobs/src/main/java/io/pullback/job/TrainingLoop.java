@@ -27,7 +27,9 @@ import io.pullback.optim.Checkpoint;
 import io.pullback.optim.CheckpointData;
 import io.pullback.optim.Optimizer;
 import io.pullback.optim.StepInput;
-import java.nio.file.Path;
+import io.pullback.io.Location;
+import io.pullback.io.Publication;
+import org.apache.hadoop.conf.Configuration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import org.slf4j.Logger;
@@ -60,7 +62,8 @@ final class TrainingLoop {
   }
 
   private final TrainConfig config;
-  private final Path out;
+  private final Location out;
+  private final Configuration hadoopConf;
   private final Plan plan;
   private final LoadedData data;
   private final long budget;
@@ -70,15 +73,16 @@ final class TrainingLoop {
   private final FactorRows factorRows;
   private final RowSampler batch;
   private final RowSampler metricSample;
-  private final Path history;
+  private final Location history;
   private double[] theta;
   private MetricRepresentation representation;
   private long totalPasses;
 
-  TrainingLoop(TrainConfig config, Path out, Plan plan, LoadedData data, long budget, StepListener listener) {
+  TrainingLoop(TrainConfig config, Location out, Configuration hadoopConf, Plan plan, LoadedData data, long budget, StepListener listener) {
     InputConfig input = config.input();
     this.config = config;
     this.out = out;
+    this.hadoopConf = hadoopConf;
     this.plan = plan;
     this.data = data;
     this.budget = budget;
@@ -98,7 +102,7 @@ final class TrainingLoop {
   /** θ to start from — the checkpoint's (history cut back to it) with {@code --resume} — and the first step. */
   int start() {
     if (!config.resume()) {
-      theta = config.input().initialParams(model);
+      theta = config.input().initialParams(model, hadoopConf);
       return 1;
     }
     CheckpointData cp = Checkpoint.read(out.resolve(TrainJob.CHECKPOINT));
@@ -195,6 +199,15 @@ final class TrainingLoop {
     return line;
   }
 
+  /** Writes the object-store commit marker of the finished folder ({@link Publication}). */
+  private static void commit(Location out) {
+    try {
+      Publication.commit(out);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException("cannot commit " + out + ": " + e.getMessage(), e);
+    }
+  }
+
   /** The final loss on all the data, {@code params.npy}, {@code summary.json} and {@code manifest.json}. */
   void finish(RunContext ctx, Manifest manifest, double loadSeconds, double trainSeconds) {
     double finalLoss = TrainingPass.loss(data, lossGradient, theta, RowSampler.all(), 0) + penalty(config.l2(), theta);
@@ -220,6 +233,7 @@ final class TrainingLoop {
     summary.put("driver_heap_peak_bytes", TrainJob.peakHeapBytes());
     Json.writeJson(out.resolve("summary.json"), summary);
     manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out);
+    if (!out.atomicRename()) commit(out);
     LOG.info("Done: final loss {} after {} steps; wrote {}", finalLoss, config.steps(), out);
   }
 

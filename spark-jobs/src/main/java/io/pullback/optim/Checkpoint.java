@@ -11,8 +11,8 @@ import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
+import io.pullback.io.Location;
+import java.io.FileNotFoundException;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -60,6 +60,11 @@ public final class Checkpoint {
 
   /** Writes {@code data} to {@code dir/checkpoint.json} atomically (creating {@code dir}). */
   public static void write(Path dir, CheckpointData data) {
+    write(Location.local(dir), data);
+  }
+
+  /** As {@link #write(Path, CheckpointData)}, on any Hadoop file system (one atomic PUT on an object store). */
+  public static void write(Location dir, CheckpointData data) {
     ObjectNode payload = NODES.objectNode();
     payload.put("step", data.step());
     putScalar(payload, "damping", data.damping());
@@ -83,11 +88,16 @@ public final class Checkpoint {
 
   /** Reads and verifies {@code dir/checkpoint.json}. */
   public static CheckpointData read(Path dir) {
-    Path file = dir.resolve(FILE_NAME);
+    return read(Location.local(dir));
+  }
+
+  /** As {@link #read(Path)}, on any Hadoop file system. */
+  public static CheckpointData read(Location dir) {
+    Location file = dir.resolve(FILE_NAME);
     byte[] bytes;
     try {
-      bytes = Files.readAllBytes(file);
-    } catch (NoSuchFileException e) {
+      bytes = file.readBytes();
+    } catch (FileNotFoundException e) {
       throw PullbackException.data("no checkpoint at " + file + " (file not found)");
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
@@ -179,12 +189,12 @@ public final class Checkpoint {
     return "{\"format\":\"" + FORMAT + "\",\"version\":" + VERSION + ",\"sha256\":\"" + sha256Hex + "\"";
   }
 
-  private static PullbackException corrupt(Path file, String why) {
+  private static PullbackException corrupt(Location file, String why) {
     return PullbackException.data("checkpoint " + file + " is corrupt: " + why + "; the checksum does not match its"
         + " content; restore from another checkpoint");
   }
 
-  private static void expectFields(Path file, JsonNode node, String prefix, Set<String> fields) {
+  private static void expectFields(Location file, JsonNode node, String prefix, Set<String> fields) {
     if (node == null || !node.isObject()) {
       throw corrupt(file, prefix + " is not an object");
     }
@@ -201,7 +211,7 @@ public final class Checkpoint {
     }
   }
 
-  private static long longField(Path file, JsonNode node, String name) {
+  private static long longField(Location file, JsonNode node, String name) {
     JsonNode v = node.get(name);
     if (!v.isIntegralNumber() || !v.canConvertToLong()) {
       throw corrupt(file, "field " + name + " is not an integer: " + v);
@@ -217,7 +227,7 @@ public final class Checkpoint {
     }
   }
 
-  private static double scalar(Path file, JsonNode v, String name) {
+  private static double scalar(Location file, JsonNode v, String name) {
     if (v.isNumber()) {
       return v.asDouble();
     }
@@ -241,7 +251,7 @@ public final class Checkpoint {
     return node;
   }
 
-  private static double[] decodeArray(Path file, JsonNode node, String name) {
+  private static double[] decodeArray(Location file, JsonNode node, String name) {
     if (node == null || !node.isObject() || !node.path("length").isIntegralNumber() || !node.path("float64le").isTextual()
         || node.size() != 2) {
       throw corrupt(file, "array " + name + " must be {\"length\":n,\"float64le\":\"<base64>\"}");

@@ -1,6 +1,5 @@
 package io.pullback.metric.aggregate;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -104,7 +103,7 @@ final class InMemoryTiledGram implements TiledGram {
   @Override public long estimatePasses() { return 1; }
 
   @Override
-  public void write(Path folder) {
+  public void write(io.pullback.io.Location folder) {
     throw new UnsupportedOperationException("in-memory tiles are not written; the blocked metric of Spark data writes its"
         + " tiles as Parquet");
   }

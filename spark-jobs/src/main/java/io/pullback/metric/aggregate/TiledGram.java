@@ -1,6 +1,6 @@
 package io.pullback.metric.aggregate;
 
-import java.nio.file.Path;
+import io.pullback.io.Location;
 
 /**
  * An exact metric {@code G} (N×N) kept as upper-triangle tiles {@code G_IJ} (I ≤ J, side T, the
@@ -38,7 +38,7 @@ public interface TiledGram {
   long estimatePasses();
 
   /** Writes the tiles into {@code folder} (Parquet, one row per upper tile; docs/formats.md). */
-  void write(Path folder);
+  void write(Location folder);
 
   /** Frees the tiles. */
   void release();

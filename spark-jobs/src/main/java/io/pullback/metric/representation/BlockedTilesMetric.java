@@ -2,7 +2,7 @@ package io.pullback.metric.representation;
 
 import io.pullback.linalg.ConjugateGradient;
 import io.pullback.metric.aggregate.TiledGram;
-import java.nio.file.Path;
+import io.pullback.io.Location;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -81,7 +81,7 @@ public final class BlockedTilesMetric implements MetricRepresentation {
 
   /** Writes the tiles as {@code dir/metric/} (Parquet tiles, by the executors that hold them). */
   @Override
-  public List<String> writeTo(Path dir) {
+  public List<String> writeTo(Location dir) {
     tiles.write(dir.resolve("metric"));
     return List.of("metric/");
   }

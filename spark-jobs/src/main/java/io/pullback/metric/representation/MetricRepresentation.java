@@ -2,7 +2,7 @@ package io.pullback.metric.representation;
 
 import io.pullback.io.Npy;
 import io.pullback.linalg.MetricSolver;
-import java.nio.file.Path;
+import io.pullback.io.Location;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -79,7 +79,7 @@ public sealed interface MetricRepresentation extends MetricSolver
    * {@code NAME.npy} (1-D or 2-D float64) — and returns the names written, in the order written.
    * The blocked representation writes its tiles as {@code metric/} (Parquet) instead.
    */
-  default List<String> writeTo(Path dir) {
+  default List<String> writeTo(Location dir) {
     List<String> files = new ArrayList<>();
     for (Map.Entry<String, NpyArray> e : exports().entrySet()) {
       String file = e.getKey() + ".npy";

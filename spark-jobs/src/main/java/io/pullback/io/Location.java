@@ -133,11 +133,20 @@ public final class Location {
     } catch (UnsupportedFileSystemException e) {
       throw noConnector(parameter, text, scheme);
     } catch (IOException | RuntimeException e) {
-      if (e.getMessage() != null && e.getMessage().contains("No FileSystem for scheme")) throw noConnector(parameter, text, scheme);
+      if (missingConnector(e)) throw noConnector(parameter, text, scheme);
       throw PullbackException.usage("{" + parameter + "} " + text + ": cannot open its file system: " + e.getMessage());
     }
     org.apache.hadoop.fs.Path p = fs.makeQualified(new org.apache.hadoop.fs.Path(uri));
     return new Location(fs, p, text, null, parameter);
+  }
+
+  /** Whether {@code e} says the scheme's file-system class is unknown or not on the class path. */
+  private static boolean missingConnector(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+      if (t instanceof UnsupportedFileSystemException || t instanceof ClassNotFoundException || t instanceof NoClassDefFoundError) return true;
+      if (t.getMessage() != null && t.getMessage().contains("No FileSystem for scheme")) return true;
+    }
+    return false;
   }
 
   private static PullbackException noConnector(String parameter, String text, String scheme) {

@@ -87,6 +87,9 @@ class LocationTest {
         .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(2))
         .satisfies(e -> assertThat(((PullbackException) e).template()).startsWith("{out} s3a://bucket/x"))
         .hasMessageContaining("scheme 's3a'").hasMessageContaining("hadoop-aws");
+    // With Hadoop's defaults, s3a maps to S3AFileSystem, a class that is not on this class path.
+    assertThatThrownBy(() -> Location.of("s3a://bucket/x", new Configuration(), "out")).isInstanceOf(PullbackException.class)
+        .hasMessageContaining("scheme 's3a'").hasMessageContaining("hadoop-aws");
     assertThatThrownBy(() -> Location.of("nosuchfs://h/x", conf, "params")).isInstanceOf(PullbackException.class)
         .hasMessageContaining("scheme 'nosuchfs'");
   }

@@ -76,19 +76,32 @@ class HdfsStorageIT extends CliHarness {
     return r;
   }
 
-  /** Every file under an HDFS folder (relative path → bytes), Spark's part-file names and .crc side files left out. */
+  /** Every file under an HDFS folder (relative path → bytes). */
   SortedMap<String, byte[]> hdfsFiles(String uri) throws IOException {
+    return remoteFiles(hdfs, uri);
+  }
+
+  /** Every file under a folder of any Hadoop file system (relative path → bytes). */
+  static SortedMap<String, byte[]> remoteFiles(FileSystem fs, String uri) throws IOException {
     SortedMap<String, byte[]> out = new TreeMap<>();
-    org.apache.hadoop.fs.Path base = hdfs.makeQualified(new org.apache.hadoop.fs.Path(uri));
-    RemoteIterator<LocatedFileStatus> it = hdfs.listFiles(base, true);
+    org.apache.hadoop.fs.Path base = fs.makeQualified(new org.apache.hadoop.fs.Path(uri));
+    RemoteIterator<LocatedFileStatus> it = fs.listFiles(base, true);
     while (it.hasNext()) {
       LocatedFileStatus st = it.next();
       String rel = st.getPath().toUri().getPath().substring(base.toUri().getPath().length() + 1);
-      try (InputStream in = hdfs.open(st.getPath())) {
+      try (InputStream in = fs.open(st.getPath())) {
         out.put(rel, in.readAllBytes());
       }
     }
     return out;
+  }
+
+  /** Deletes a local folder and everything in it (nothing when absent). */
+  static void deleteLocal(Path folder) throws IOException {
+    if (!Files.exists(folder)) return;
+    try (var s = Files.walk(folder)) {
+      for (Path p : s.sorted(java.util.Comparator.reverseOrder()).toList()) Files.delete(p);
+    }
   }
 
   /** Every file under a local folder (relative path → bytes). */

@@ -382,7 +382,7 @@ public final class Location {
   private RuntimeException failure(String what, IOException e) {
     if (unreachable(e)) {
       return new PullbackException(PullbackException.USAGE, (parameter == null ? "" : "{" + parameter + "} ") + shown
-          + ": cannot reach its file system (" + firstLine(e) + "); check the URI and that the namenode or bucket is up", e);
+          + ": cannot reach or use its file system (" + firstLine(e) + "); check the URI, the credentials and that the namenode or bucket is up", e);
     }
     return new UncheckedIOException(what + " " + shown + ": " + e.getMessage(), e);
   }

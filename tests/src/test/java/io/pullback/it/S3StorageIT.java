@@ -213,6 +213,13 @@ class S3StorageIT extends CliHarness {
   }
 
   @Test
+  void theLaunchersClassPathCarriesS3A() throws Exception {
+    // bin/pullback runs with local-runner/target/classpath.txt, and bin/local-cluster links the same jars into spark-home/jars.
+    String cp = Files.readString(Path.of("..", "local-runner", "target", "classpath.txt"));
+    assertThat(cp).contains("hadoop-aws-3.5.0.jar").contains("software/amazon/awssdk/bundle/");
+  }
+
+  @Test
   void anUnreachableEndpointOrMissingBucketFailsFastNamingTheUri() throws Exception {
     for (String out : List.of("s3a://no-such-bucket-pullback/x")) {
       long t0 = System.nanoTime();

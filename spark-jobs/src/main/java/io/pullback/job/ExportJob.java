@@ -55,13 +55,13 @@ public final class ExportJob {
     String representation = stored.representation();
     if (representation.equals("implicit")) {
       throw PullbackException.usage("'" + stored.dir() + "' holds an implicit metric, which stores nothing to export; rerun"
-          + " estimate with --representation dense (or blocked) to store it");
+          + " estimate with {representation} dense (or blocked) to store it");
     }
     long bytes = 8L * n * n;
     long budget = Runtime.getRuntime().maxMemory() / 2;
     if (bytes > budget || (long) n * n > Integer.MAX_VALUE - 8) {
       throw PullbackException.usage("the dense metric (N = " + n + ") needs " + bytes + " bytes, more than half the driver heap ("
-          + budget + " bytes); raise it (bin/pullback --driver-memory, spark-submit --driver-memory) or keep the "
+          + budget + " bytes); raise it (bin/pullback {driverMemory}, spark-submit {driverMemory}) or keep the "
           + representation + " form");
     }
     Path dir = stored.dir();

@@ -48,7 +48,7 @@ public final class BlockedTilesMetric implements MetricRepresentation {
     ConjugateGradient.Result r = ConjugateGradient.solve(tiles::mv, v, lambda, cgTol, cgMaxIter);
     lastSolve = r;
     if (!r.converged()) {
-      LOG.warn("CG on the blocked metric stopped after {} iterations (--cg-max-iter) at best relative residual {} > --cg-tol {}",
+      LOG.warn("CG on the blocked metric stopped after {} iterations (cgMaxIter) at best relative residual {} > cgTol {}",
           r.iterations(), r.relativeResidual(), cgTol);
     }
     return r.x();

@@ -31,8 +31,8 @@ public final class ImplicitMetric implements MetricRepresentation {
   private ConjugateGradient.Result lastSolve;
 
   public ImplicitMetric(GramOperator op, double cgTol, int cgMaxIter) {
-    if (!(cgTol > 0) || !(cgTol < 1)) throw new IllegalArgumentException("--cg-tol must be in (0, 1), got " + cgTol);
-    if (cgMaxIter < 1) throw new IllegalArgumentException("--cg-max-iter must be >= 1, got " + cgMaxIter);
+    if (!(cgTol > 0) || !(cgTol < 1)) throw new IllegalArgumentException("{cgTol} must be in (0, 1), got " + cgTol);
+    if (cgMaxIter < 1) throw new IllegalArgumentException("{cgMaxIter} must be >= 1, got " + cgMaxIter);
     this.op = op;
     this.cgTol = cgTol;
     this.cgMaxIter = cgMaxIter;
@@ -55,7 +55,7 @@ public final class ImplicitMetric implements MetricRepresentation {
     ConjugateGradient.Result r = ConjugateGradient.solve(this::multiply, v, lambda, cgTol, cgMaxIter);
     lastSolve = r;
     if (!r.converged()) {
-      LOG.warn("CG stopped after {} iterations (--cg-max-iter) at best relative residual {} > --cg-tol {}; using that iterate",
+      LOG.warn("CG stopped after {} iterations (cgMaxIter) at best relative residual {} > cgTol {}; using that iterate",
           r.iterations(), r.relativeResidual(), cgTol);
     } else {
       LOG.info("CG converged in {} iterations (relative residual {})", r.iterations(), r.relativeResidual());

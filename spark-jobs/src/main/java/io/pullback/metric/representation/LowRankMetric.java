@@ -39,7 +39,7 @@ public final class LowRankMetric implements MetricRepresentation {
   /** The seeded orthonormal test matrix Ω, column-major N×k (column s at {@code s·N}). */
   static double[][] testMatrix(int n, int k, long seed) {
     if (k < 1 || k > n) {
-      throw new IllegalArgumentException("--rank must be between 1 and N = " + n + ", got " + k);
+      throw new IllegalArgumentException("{rank} must be between 1 and N = " + n + ", got " + k);
     }
     SplittableRandom rng = new SplittableRandom(seed);
     double[] omega = new double[n * k];

@@ -52,7 +52,7 @@ public final class Representations {
       }
       case KFAC -> {
         if (!(model instanceof LayeredModel layered)) {
-          throw new IllegalArgumentException("--representation kfac needs a layered model (logistic, softmax or mlp); "
+          throw new IllegalArgumentException("{representation} kfac needs a layered model (logistic, softmax or mlp); "
               + model.kind() + " has no layers");
         }
         return KfacMetric.fromSum(layered, data.sum(new KfacSum(rows, theta)), w);
@@ -72,7 +72,7 @@ public final class Representations {
         if (m > options.maxDualRows() || m * n > Integer.MAX_VALUE - 8) {
           throw new IllegalArgumentException("ntk-dual gathers all B*r = " + m + " factor rows of length N = " + n
               + " on the driver; the limit is " + options.maxDualRows() + " rows: use a smaller sample"
-              + " (--metric-fraction when training) or another representation");
+              + " ({metricFraction} when training) or another representation");
         }
         List<double[]> parts = data.collect(new FactorRowsByRow(rows, theta));
         double[] all = new double[(int) (m * n)];

@@ -93,6 +93,31 @@ public final class Representations {
     }
   }
 
+  /**
+   * A stored representation, read back from what its {@link MetricRepresentation#exports()} (or, for
+   * blocked, {@link io.pullback.metric.aggregate.TiledGram#write}) stored: the one route back from a
+   * folder, the counterpart of {@link #build}. Each kind reads its own files ({@code read} next to its
+   * {@code exports}); {@code implicit} stores nothing and is refused.
+   *
+   * @param n N, as the folder's summary records it
+   * @param tileSize the stored tile side T (blocked only)
+   * @throws io.pullback.PullbackException (usage) for implicit; (data) for missing or mis-shaped files
+   */
+  public static MetricRepresentation read(RepresentationKind kind, int n, int tileSize, StoredArrays files,
+                                          RepresentationOptions options) {
+    return switch (kind) {
+      case DENSE -> DenseMetric.read(files, n, options.allowJitter());
+      case DIAG -> DiagonalMetric.read(files, n);
+      case BLOCK_DIAG -> BlockDiagonalMetric.read(files, n, options.allowJitter());
+      case KFAC -> KfacMetric.read(files, n);
+      case LOW_RANK -> LowRankMetric.read(files, n);
+      case NTK_DUAL -> NtkDualMetric.read(files, n);
+      case BLOCKED -> BlockedTilesMetric.read(files, n, tileSize, options);
+      case IMPLICIT -> throw io.pullback.PullbackException.usage("an implicit metric stores nothing to read back; rerun"
+          + " estimate with {representation} dense (or blocked) to store it");
+    };
+  }
+
   /** Parameter groups for block-diag: one per layer of a layered model, else the whole vector. */
   public static int[] groupStarts(Model model) {
     if (model instanceof LayeredModel layered && layered.layers() > 1) {

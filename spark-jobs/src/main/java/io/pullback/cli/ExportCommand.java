@@ -22,6 +22,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code metric.npy} is left alone.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Converts a stored metric to a dense metric.npy.",
     description = {"Converts the metric stored by estimate in DIR to a dense DIR/metric.npy (when it fits in memory)."})
 public final class ExportCommand implements Callable<Integer> {
   private static final Logger LOG = LoggerFactory.getLogger(ExportCommand.class);

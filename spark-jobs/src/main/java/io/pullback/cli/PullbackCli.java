@@ -7,7 +7,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -25,8 +24,6 @@ import picocli.CommandLine;
         "Documentation: README.md and docs/ in the source tree."},
     subcommands = {EstimateCommand.class, TrainCommand.class, ExportCommand.class, SpectrumCommand.class})
 public final class PullbackCli implements Runnable {
-  private static final Logger LOG = LoggerFactory.getLogger(PullbackCli.class);
-
   private final SessionProvider sessions;
 
   public PullbackCli(SessionProvider sessions) {
@@ -100,7 +97,7 @@ public final class PullbackCli implements Runnable {
         commandLine.getErr().println("pullback: error: " + Flags.message(known));
         return known.exitCode();
       }
-      LOG.error("internal failure", e);
+      LoggerFactory.getLogger(PullbackCli.class).error("internal failure", e); // not a static field: --help starts no logging
       commandLine.getErr().println("pullback: internal error: " + e);
       return 1;
     });

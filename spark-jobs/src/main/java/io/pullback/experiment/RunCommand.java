@@ -21,7 +21,10 @@ import picocli.CommandLine.ParentCommand;
     description = {"Runs an experiment (conf/experiments/NAME.yaml): each arm is a train run; then writes",
         "report.md, report.html, PNG plots, results.json and manifest.json to --out."})
 public final class RunCommand implements Callable<Integer>, CommandPlugin {
-  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+  /** Not a static field: picocli builds every command for {@code --help}, which must not start logging. */
+  private static Logger log() {
+    return LoggerFactory.getLogger(RunCommand.class);
+  }
 
   @ParentCommand
   private PullbackCli parent;
@@ -86,7 +89,7 @@ public final class RunCommand implements Callable<Integer>, CommandPlugin {
   static final class LogProgress implements ExperimentRunner.Progress {
     @Override
     public void armStarted(int index, int arms, String arm, int steps) {
-      LOG.info("arm {}/{} {}: {} steps", index, arms, arm, steps);
+      log().info("arm {}/{} {}: {} steps", index, arms, arm, steps);
     }
 
     @Override
@@ -96,7 +99,7 @@ public final class RunCommand implements Callable<Integer>, CommandPlugin {
 
     @Override
     public void armDone(String arm) {
-      LOG.info("arm {} done", arm);
+      log().info("arm {} done", arm);
     }
   }
 }

@@ -132,7 +132,7 @@ final class TrainingLoop {
     double[] g = pass.gradient();
     if (config.l2() > 0) for (int i = 0; i < g.length; i++) g[i] += 2 * config.l2() * theta[i];
     if (!Double.isFinite(l)) {
-      throw PullbackException.data("step " + t + ": the loss is " + l + "; lower --lr or raise --damping");
+      throw PullbackException.data("step " + t + ": the loss is " + l + "; lower {learningRate} or raise {damping}");
     }
     long passesBefore = implicitPasses(representation);
     int[] lossPasses = {0};
@@ -239,7 +239,7 @@ final class TrainingLoop {
       return Representations.build(config.representation(), blocks, factorRows, theta.clone(),
           config.representationOptions().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
     } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());
+      throw PullbackException.usage("{representation} " + config.representation() + ": " + e.getMessage());
     }
   }
 

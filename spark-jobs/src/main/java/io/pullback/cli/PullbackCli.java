@@ -25,6 +25,10 @@ public final class PullbackCli implements Runnable {
 
   private final SessionProvider sessions;
 
+  @CommandLine.Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "On an error, also print its stack trace.")
+  boolean verbose;
+
   public PullbackCli(SessionProvider sessions) {
     this.sessions = sessions;
   }
@@ -58,6 +62,7 @@ public final class PullbackCli implements Runnable {
       err.println("pullback: error: " + numerics);
       return PullbackException.USAGE;
     }
+    boolean verbose = java.util.Arrays.asList(args).contains("--verbose");
     PullbackCli root = new PullbackCli(sessions);
     root.out = out;
     CommandLine cli = new CommandLine(root);
@@ -68,6 +73,7 @@ public final class PullbackCli implements Runnable {
       PullbackException known = findPullbackException(e);
       if (known != null) {
         commandLine.getErr().println("pullback: error: " + Flags.message(known));
+        if (verbose) e.printStackTrace(commandLine.getErr());
         return known.exitCode();
       }
       LOG.error("internal failure", e);

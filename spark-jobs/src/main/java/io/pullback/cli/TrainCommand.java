@@ -123,6 +123,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainConfig config = toConfig();
+    io.pullback.job.Preflight.beforeSpark(config.input(), config.resume() ? null : config.out(),
+        "choose a new --out, remove it, or add --resume");
     TrainJob.run(RunContext.of(parent.sessions().session(config.input().master())), config);
     return 0;
   }

@@ -76,6 +76,11 @@ public final class ExportJob {
       case "ntk-dual" -> fromFactorRows(dir, n, g);
       default -> throw PullbackException.data(dir.resolve("summary.json") + ": unknown representation '" + representation + "'");
     }
+    String bad = FiniteResults.firstNonFinite(g, n, "G");
+    if (bad != null) {
+      throw PullbackException.data("'" + dir + "' holds a metric that is not finite: " + bad + "; nothing was exported."
+          + " The stored files hold non-finite values (re-estimate from finite, non-overflowing data).");
+    }
     return g;
   }
 

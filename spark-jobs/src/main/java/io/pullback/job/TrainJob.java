@@ -105,8 +105,22 @@ public final class TrainJob {
     Manifest manifest = Manifest.start("train", config.toMap());
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     long t0 = System.nanoTime();
-    LoadedData data = config.input().load(ctx.spark(), plan.rowsPerExample(config));
+    InputConfig input = config.input();
+    Integer knownDim = input.knownDimension(ctx.hadoopConf());
+    if (knownDim != null) planMemory(ctx, config, plan, knownDim);
+    LoadedData data = input.load(ctx.spark(), plan.rowsPerExample(config));
     try {
+      if (knownDim == null) planMemory(ctx, config, plan, data.dim());
+      double perStep = config.batchFraction() * Math.min(1.0, config.metricFraction()) * data.examples();
+      if (config.batchFraction() < 1 && config.batchFraction() * data.examples() < 1) {
+        throw PullbackException.usage("{batchFraction} " + config.batchFraction() + " of " + data.examples() + " examples selects "
+            + String.format(java.util.Locale.ROOT, "%.3g", config.batchFraction() * data.examples())
+            + " per step on average (less than one); raise it to at least " + Math.min(1.0, 1.0 / data.examples()));
+      }
+      if (config.metricFraction() < 1 && perStep < 1) {
+        throw PullbackException.usage("{metricFraction} " + config.metricFraction() + " of the " + data.examples()
+            + " examples selects less than one per step on average; raise it");
+      }
       manifest.inputs(ctx.hadoopConf(), data.inputPaths());
       TrainingLoop loop = new TrainingLoop(config, out, plan, data, ctx.reduceBudgetBytes(), listener);
       int first = loop.start();
@@ -120,6 +134,15 @@ public final class TrainJob {
     } finally {
       data.release();
     }
+  }
+
+  /** {@code {params}} against N and, for ngd, the representation against the memory plan (before the load when D is known). */
+  private static void planMemory(RunContext ctx, TrainConfig config, TrainingLoop.Plan plan, int dim) {
+    InputConfig input = config.input();
+    input.checkParams(dim);
+    if (!plan.usesMetric()) return;
+    Preflight.plan(ctx, input, input.model(dim), plan.rowsPerExample(config), dim, config.representation(), Integer.MAX_VALUE,
+        io.pullback.metric.representation.MemoryPlan.Purpose.PRODUCTS, config.representationOptions().withTileSize(BLOCKED_TILE_SIZE));
   }
 
   /** Tile side of {@code --representation blocked} in train (the estimate default). */

@@ -74,6 +74,12 @@ final class TrainingLoop {
   private double[] theta;
   private MetricRepresentation representation;
   private long totalPasses;
+  private double bestLoss = Double.POSITIVE_INFINITY;
+  private int bestStep;
+  private boolean warnedDivergence;
+
+  /** Loss growth over the best loss so far past which {@code train} warns that it diverges. */
+  static final double DIVERGENCE_FACTOR = 10;
 
   TrainingLoop(TrainConfig config, Path out, Plan plan, LoadedData data, long budget, StepListener listener) {
     InputConfig input = config.input();
@@ -124,15 +130,17 @@ final class TrainingLoop {
     boolean denseInPass = needMetric && config.representation() == RepresentationKind.DENSE;
     TrainingPass.Result pass = TrainingPass.run(data, lossGradient, theta,
         denseInPass ? new BoundFactorRows(factorRows, theta) : null, batch, metricSample, t, budget);
-    StepMetric metric = denseInPass
-        ? new StepMetric(new DenseMetricSolver(pass.metric(), model.numParams(), config.jitter()), 1)
-        : needMetric ? representationFor(t) : new StepMetric(null, 1);
+    if (pass.examples() == 0) {
+      throw PullbackException.usage("step " + t + ": {batchFraction} " + config.batchFraction() + " selected no example of the "
+          + data.examples() + "; raise {batchFraction} (at least " + Math.min(1.0, 1.0 / data.examples()) + ")");
+    }
     double l = pass.loss() + penalty(config.l2(), theta);
     double[] g = pass.gradient();
     if (config.l2() > 0) for (int i = 0; i < g.length; i++) g[i] += 2 * config.l2() * theta[i];
-    if (!Double.isFinite(l)) {
-      throw PullbackException.data("step " + t + ": the loss is " + l + "; lower --lr or raise --damping");
-    }
+    requireFiniteStep(t, l, g);
+    StepMetric metric = denseInPass
+        ? new StepMetric(new DenseMetricSolver(pass.metric(), model.numParams(), config.jitter()), 1)
+        : needMetric ? representationFor(t) : new StepMetric(null, 1);
     long passesBefore = implicitPasses(representation);
     int[] lossPasses = {0};
     double[] next = optimizer.acceptedStep(new StepInput(t, theta, l, g, metric.metric()), candidate -> {
@@ -141,12 +149,50 @@ final class TrainingLoop {
     });
     int passes = metric.passes() + lossPasses[0] + (int) (implicitPasses(representation) - passesBefore);
     totalPasses += passes;
+    for (int i = 0; i < next.length; i++) {
+      if (!Double.isFinite(next[i])) {
+        throw PullbackException.data("step " + t + ": the update is not finite (θ[" + i + "] = " + next[i]
+            + "); lower {learningRate} or raise {damping}");
+      }
+    }
     Json.appendJsonLine(history, historyLine(t, l, g, next, pass.examples(), needMetric, passes, stepStart));
+    warnIfDiverging(t, l);
     theta = next;
     listener.stepDone(t, config.steps(), l, (System.nanoTime() - stepStart) / 1e9);
     if (config.checkpointEvery() > 0 && (t % config.checkpointEvery() == 0 || t == config.steps())) {
       Checkpoint.write(out.resolve(TrainJob.CHECKPOINT),
           new CheckpointData(t, theta, optimizer.state(), config.input().seed(), t, optimizer.damping()));
+    }
+  }
+
+  /**
+   * Stops on a non-finite loss or gradient (exit 3), naming the step and the first bad entry: the
+   * step before overshot, or the data overflow.
+   */
+  private static void requireFiniteStep(int t, double loss, double[] gradient) {
+    if (!Double.isFinite(loss)) {
+      throw PullbackException.data("step " + t + ": the loss is " + loss + "; lower {learningRate} or raise {damping}");
+    }
+    for (int i = 0; i < gradient.length; i++) {
+      if (!Double.isFinite(gradient[i])) {
+        throw PullbackException.data("step " + t + ": gradient entry " + i + " is " + gradient[i] + " (loss " + loss
+            + "); lower {learningRate} or raise {damping}, or rescale features that overflow");
+      }
+    }
+  }
+
+  /**
+   * Warns once (one WARN line) when the loss exceeds {@value #DIVERGENCE_FACTOR} times the best loss
+   * so far: the run is diverging (the step is too long for the curvature).
+   */
+  private void warnIfDiverging(int t, double loss) {
+    if (loss < bestLoss) {
+      bestLoss = loss;
+      bestStep = t;
+    } else if (!warnedDivergence && bestLoss > 0 && loss > DIVERGENCE_FACTOR * bestLoss) {
+      warnedDivergence = true;
+      LOG.warn("step {}: loss {} is more than {}x the best loss {} (step {}): training is diverging; lower --lr or raise --damping",
+          t, String.format("%.4g", loss), (int) DIVERGENCE_FACTOR, String.format("%.4g", bestLoss), bestStep);
     }
   }
 

@@ -133,7 +133,7 @@ class DataLoaderTest extends SharedSpark {
     Files.writeString(csv, "x,label\n1,0.5\n2,0.25\n3,NaN\n4,Inf\n");
     assertThatThrownBy(() -> load(csv.toString(), 2, 2, REGRESSION, null))
         .isInstanceOf(PullbackException.class)
-        .hasMessageContaining("row 2").hasMessageContaining("label value 0 is NaN")
+        .hasMessageContaining("bad.csv").hasMessageContaining("line 4").hasMessageContaining("label value 0 is NaN")
         .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(3));
   }
 
@@ -142,7 +142,7 @@ class DataLoaderTest extends SharedSpark {
     Path csv = dir.resolve("w.csv");
     Files.writeString(csv, "x,label,w\n1,0.5,1\n2,0.25,-2\n");
     assertThatThrownBy(() -> load(csv.toString(), null, 2, REGRESSION, "w"))
-        .isInstanceOf(PullbackException.class).hasMessageContaining("row 1").hasMessageContaining("weight -2.0");
+        .isInstanceOf(PullbackException.class).hasMessageContaining("line 3").hasMessageContaining("weight -2.0");
   }
 
   @Test
@@ -150,7 +150,8 @@ class DataLoaderTest extends SharedSpark {
     Path csv = dir.resolve("nw.csv");
     Files.writeString(csv, "x,label\n1,0.5\n");
     assertThatThrownBy(() -> load(csv.toString(), null, 2, REGRESSION, "weight"))
-        .isInstanceOf(PullbackException.class).hasMessageContaining("--weight-col").hasMessageContaining("[x, label]")
+        .isInstanceOf(PullbackException.class).hasMessageContaining("[x, label]")
+        .satisfies(e -> assertThat(io.pullback.cli.Flags.message((PullbackException) e)).startsWith("--weight-col: column 'weight'"))
         .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(2));
   }
 

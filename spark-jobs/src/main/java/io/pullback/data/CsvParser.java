@@ -102,7 +102,10 @@ public final class CsvParser {
     while (true) {
       int start = i;
       int end;
-      if (i < to && line[i] == '"') {
+      int q = i;
+      while (q < to && line[q] == ' ') q++;
+      if (q < to && line[q] == '"') {
+        i = q;
         int close = closingQuote(line, i + 1, to);
         if (close < 0) return error("unterminated quote in field " + (field + 1));
         start = i + 1;

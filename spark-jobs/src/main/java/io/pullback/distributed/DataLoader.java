@@ -249,7 +249,7 @@ public final class DataLoader {
       weightSum += countAndWeight[1];
     }
     if (packed != m) throw new IllegalStateException("packed " + packed + " examples but validated " + m);
-    if (!(weightSum > 0)) {
+    if (!(weightSum > 0) || Double.isInfinite(weightSum)) {
       blocks.unpersist(false);
       throw PullbackException.data(Double.isInfinite(weightSum)
           ? "the weights in '" + source + "' sum to " + weightSum + " (they overflow); rescale {weightColumn}"

@@ -98,6 +98,8 @@ public final class EstimateJob {
             factorRows, theta, config.options().withTileSize(config.tileSize())
                 // estimate's dense size is bounded by --dense-limit and MAX_DENSE_N (chooseRepresentation), not the 2 GiB default
                 .withDenseLimitBytes(Long.MAX_VALUE));
+      } catch (io.pullback.PullbackException e) {
+        throw FiniteResults.withCause(e, data);
       } catch (IllegalArgumentException e) {
         throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
       }

@@ -32,6 +32,13 @@ final class FiniteResults {
     throw PullbackException.data("the metric is not finite: " + bad + "; nothing was written. " + likelyCause(data));
   }
 
+  /** A data error raised while building the metric (a non-finite entry), with the likely cause added. */
+  static PullbackException withCause(PullbackException e, LoadedData data) {
+    if (e.exitCode() != PullbackException.DATA) return e;
+    return new PullbackException(PullbackException.DATA, "the metric is not finite: " + e.template() + "; nothing was written. "
+        + likelyCause(data), e);
+  }
+
   /** Refuses non-finite values of a published vector (eigenvalues, a summary figure). */
   static void requireFinite(double[] values, String name, LoadedData data) {
     for (int i = 0; i < values.length; i++) {

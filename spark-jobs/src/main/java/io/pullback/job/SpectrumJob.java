@@ -80,6 +80,8 @@ public final class SpectrumJob {
         try {
           g = Representations.build(rk, new SparkBlockData(data, ctx.reduceBudgetBytes()), rows, in.initialParams(model),
               c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
+        } catch (io.pullback.PullbackException e) {
+          throw FiniteResults.withCause(e, data);
         } catch (IllegalArgumentException e) {
           throw io.pullback.PullbackException.usage("--representation " + rk + ": " + e.getMessage());
         }

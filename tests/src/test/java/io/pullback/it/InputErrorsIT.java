@@ -36,6 +36,7 @@ class InputErrorsIT extends CliHarness {
   static Path dir;
 
   static final List<LogEvent> LOGGED_FAILURES = new ArrayList<>();
+  static final List<String> DIVERGENCE_WARNINGS = new ArrayList<>();
   static AbstractAppender appender;
   final AtomicInteger jobs = new AtomicInteger();
 
@@ -47,6 +48,12 @@ class InputErrorsIT extends CliHarness {
         if (event.getThrown() != null) {
           synchronized (LOGGED_FAILURES) {
             LOGGED_FAILURES.add(event.toImmutable());
+          }
+        }
+        String text = event.getMessage().getFormattedMessage();
+        if (event.getLevel() == org.apache.logging.log4j.Level.WARN && text.contains("diverging")) {
+          synchronized (DIVERGENCE_WARNINGS) {
+            DIVERGENCE_WARNINGS.add(text);
           }
         }
       }
@@ -285,6 +292,23 @@ class InputErrorsIT extends CliHarness {
   void overflowingWeightsAreRefused() throws IOException {
     Path f = write("heavy.csv", "x0,label,w\n1.0,0,1e308\n2.0,1,1e308\n");
     refused(3, List.of("heavy.csv", "sum to Infinity", "--weight-col"), args(estimate(f.toString(), "--weight-col", "w")));
+  }
+
+  @Test
+  void divergingTrainingWarnsOnceThenStopsOnTheFirstNonFiniteLoss() throws IOException {
+    Path f = write("reg.csv", "x0,label\n0.5,1.0\n-0.5,-1.0\n0.9,2.0\n-0.2,0.1\n");
+    synchronized (DIVERGENCE_WARNINGS) {
+      DIVERGENCE_WARNINGS.clear();
+    }
+    // gd with η = 1e4 multiplies the residual by ~1e4 a step: the loss passes 10x its best at step 2,
+    // then overflows to Infinity within ~40 steps (1e8 a step from ~1).
+    String err = refused(3, List.of("step ", "Infinity", "--lr"), "train", "--data", f.toString(), "--model", "linear-basis",
+        "--optimizer", "gd", "--lr", "1e4", "--steps", "200");
+    synchronized (DIVERGENCE_WARNINGS) {
+      assertThat(DIVERGENCE_WARNINGS).as("one divergence warning").hasSize(1);
+      assertThat(DIVERGENCE_WARNINGS.get(0)).contains("step 2:", "10x the best loss");
+    }
+    assertThat(err).doesNotContain("NaN");
   }
 
   int jobsSoFar() {

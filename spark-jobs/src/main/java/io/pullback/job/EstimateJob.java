@@ -101,7 +101,7 @@ public final class EstimateJob {
       } catch (io.pullback.PullbackException e) {
         throw FiniteResults.withCause(e, data);
       } catch (IllegalArgumentException e) {
-        throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
+        throw PullbackException.usage("{representation} " + representation + ": " + e.getMessage());
       }
       double[] diagonal = g.diagonal();
       double frobenius = g.frobeniusNorm();
@@ -137,7 +137,7 @@ public final class EstimateJob {
   private static RepresentationKind plan(RunContext ctx, EstimateConfig c, Model model, int rowsPerExample, int dim) {
     int n = model.numParams();
     if (c.representation() == RepresentationKind.DENSE && n > MAX_DENSE_N) {
-      throw PullbackException.usage("--representation dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use --representation blocked");
+      throw PullbackException.usage("{representation} dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use {representation} blocked");
     }
     return Preflight.plan(ctx, c.input(), model, rowsPerExample, dim, c.representation(), c.denseLimit(),
         MemoryPlan.Purpose.STORE, c.options().withTileSize(c.tileSize()));

@@ -83,7 +83,7 @@ public final class SpectrumJob {
         } catch (io.pullback.PullbackException e) {
           throw FiniteResults.withCause(e, data);
         } catch (IllegalArgumentException e) {
-          throw io.pullback.PullbackException.usage("--representation " + rk + ": " + e.getMessage());
+          throw io.pullback.PullbackException.usage("{representation} " + rk + ": " + e.getMessage());
         }
         long t0 = System.nanoTime();
         Eigen eigen = eigenvalues(g, n, c, in.seed(), data);

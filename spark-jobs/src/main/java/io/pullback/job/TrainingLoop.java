@@ -281,7 +281,7 @@ final class TrainingLoop {
       return Representations.build(config.representation(), blocks, factorRows, theta.clone(),
           config.representationOptions().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
     } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());
+      throw PullbackException.usage("{representation} " + config.representation() + ": " + e.getMessage());
     }
   }
 

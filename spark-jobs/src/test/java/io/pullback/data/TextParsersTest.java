@@ -21,7 +21,7 @@ class TextParsersTest {
     System.out.println("seed " + seed);
     SplittableRandom rnd = new SplittableRandom(seed);
     DecimalParser p = new DecimalParser();
-    for (int i = 0; i < 200_000; i++) {
+    for (int i = 0; i < 50_000; i++) {
       double v = switch (i % 4) {
         case 0 -> rnd.nextDouble(-1, 1);
         case 1 -> Math.scalb(rnd.nextDouble(), rnd.nextInt(-1070, 1020));

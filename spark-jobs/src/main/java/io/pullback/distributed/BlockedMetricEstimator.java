@@ -139,7 +139,7 @@ public final class BlockedMetricEstimator {
    */
   public record Options(int tileSize, long taskMemoryBytes, StorageLevel storage) implements Serializable {
     public Options {
-      if (tileSize < 1) throw PullbackException.usage("tile size must be >= 1 (--tile-size), got " + tileSize);
+      if (tileSize < 1) throw PullbackException.usage("tile size must be >= 1 ({tileSize}), got " + tileSize);
       if ((long) tileSize * tileSize > Integer.MAX_VALUE - 8) {
         throw PullbackException.usage("tile size " + tileSize + " is too large (a tile of T² values must fit in one array; use T ≤ 46340, e.g. 1024)");
       }
@@ -198,11 +198,11 @@ public final class BlockedMetricEstimator {
      */
     public static BandPlan plan(int n, int tileSize, long factorBlockBytes, long taskMemoryBytes) {
       if (n < 1) throw new IllegalArgumentException("N must be >= 1, got " + n);
-      if (tileSize < 1) throw PullbackException.usage("tile size must be >= 1 (--tile-size), got " + tileSize);
+      if (tileSize < 1) throw PullbackException.usage("tile size must be >= 1 ({tileSize}), got " + tileSize);
       int nt = BlockedMetricEstimator.tileCols(n, tileSize);
       if (nt >= (1 << INDEX_BITS)) {
         throw PullbackException.usage("N = " + n + " with tile size " + tileSize + " gives " + nt
-            + " tile columns; at most " + ((1 << INDEX_BITS) - 1) + " are supported: raise --tile-size");
+            + " tile columns; at most " + ((1 << INDEX_BITS) - 1) + " are supported: raise {tileSize}");
       }
       long budget = taskMemoryBytes - factorBlockBytes;
       List<Band> bands = new ArrayList<>();
@@ -214,8 +214,8 @@ public final class BlockedMetricEstimator {
           long need = col + factorBlockBytes;
           throw PullbackException.usage(String.format(Locale.ROOT,
               "blocked metric: the per-task memory budget of %s cannot hold tile column %d (%s of tiles for N = %d, tile size %d)"
-                  + " plus one factor block (%s); raise the budget to at least %s (%d bytes), or lower the tile size (--tile-size)"
-                  + " or the examples per block (--block-rows)",
+                  + " plus one factor block (%s); raise the budget to at least %s (%d bytes), or lower the tile size ({tileSize})"
+                  + " or the examples per block ({blockRows})",
               mib(taskMemoryBytes), j, mib(col), n, tileSize, mib(factorBlockBytes), mib(need), need));
         }
         if (j > j0 && bytes + col > budget) {
@@ -346,7 +346,7 @@ public final class BlockedMetricEstimator {
     int r = source.rowsPerExample();
     int tileSize = options.tileSize();
     if (data.partitions() >= (1 << INDEX_BITS)) {
-      throw PullbackException.usage("the blocked metric supports fewer than " + (1 << INDEX_BITS) + " partitions, got " + data.partitions() + " (--partitions)");
+      throw PullbackException.usage("the blocked metric supports fewer than " + (1 << INDEX_BITS) + " partitions, got " + data.partitions() + " ({partitions})");
     }
     double weight = data.weightSum();
     if (!(weight > 0)) {
@@ -355,7 +355,7 @@ public final class BlockedMetricEstimator {
     long factorValues = (long) data.blockRows() * r * n;
     if (factorValues > Integer.MAX_VALUE - 8) {
       throw PullbackException.usage("a block of factor rows (" + data.blockRows() + " examples × " + r + " rows × N = " + n
-          + " = " + factorValues + " values) does not fit in one array; use fewer examples per block (--block-rows)");
+          + " = " + factorValues + " values) does not fit in one array; use fewer examples per block ({blockRows})");
     }
     long factorBlockBytes = 8L * factorValues;
     BandPlan plan = BandPlan.plan(n, tileSize, factorBlockBytes, options.taskMemoryBytes());
@@ -440,7 +440,8 @@ public final class BlockedMetricEstimator {
     long perReducer = Math.max(1, plan.taskMemoryBytes() - plan.factorBlockBytes());
     long wanted = Math.max(parallelism, (input + perReducer - 1) / perReducer);
     int reducers = (int) Math.max(1, Math.min(bandTiles, wanted));
-    Partitioner partitioner = new TilePartitioner(band.firstOrdinal(), bandTiles, reducers);
+    // Contiguous ordinal ranges per reducer: the band's tiles come out ordered by column, then row.
+    Partitioner partitioner = new ContiguousRangePartitioner(reducers, band.firstOrdinal(), bandTiles, TILE_ORDINAL);
     return partial.repartitionAndSortWithinPartitions(partitioner)
         .mapPartitions(sorted -> new SumInPartitionOrder(sorted, n, tileSize, weight));
   }
@@ -554,47 +555,11 @@ public final class BlockedMetricEstimator {
     }
   }
 
-  /**
-   * Sends tile {@code (I, J)} of a band to reducer {@code ⌊(ordinal − first)·reducers / count⌋}, with
-   * the column-major upper ordinal {@code J(J+1)/2 + I}: contiguous ranges, so the band's tiles come
-   * out ordered by column then row.
-   */
-  static final class TilePartitioner extends Partitioner {
-    private static final long serialVersionUID = 1L;
-    private final long first;
-    private final long count;
-    private final int reducers;
-
-    TilePartitioner(long first, long count, int reducers) {
-      this.first = first;
-      this.count = count;
-      this.reducers = reducers;
-    }
-
-    @Override
-    public int numPartitions() {
-      return reducers;
-    }
-
-    @Override
-    public int getPartition(Object key) {
-      long tile = ((Long) key) >>> INDEX_BITS;
-      int jj = (int) (tile >>> INDEX_BITS);
-      int ii = (int) (tile & ((1L << INDEX_BITS) - 1));
-      long o = ordinal(ii, jj) - first;
-      return (int) (o * reducers / count);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof TilePartitioner p && p.first == first && p.count == count && p.reducers == reducers;
-    }
-
-    @Override
-    public int hashCode() {
-      return Long.hashCode(first) * 31 + Long.hashCode(count) * 17 + reducers;
-    }
-  }
+  /** A partial tile's key to the column-major upper ordinal {@code J(J+1)/2 + I} of its tile. */
+  private static final ContiguousRangePartitioner.KeyOrdinal TILE_ORDINAL = key -> {
+    long tile = ((Long) key) >>> INDEX_BITS;
+    return ordinal((int) (tile & ((1L << INDEX_BITS) - 1)), (int) (tile >>> INDEX_BITS));
+  };
 
   /** {@code ⌈N/T⌉}. */
   static int tileCols(int n, int tileSize) {

@@ -3,6 +3,7 @@ package io.pullback.distributed;
 import io.pullback.PullbackException;
 import io.pullback.distributed.BlockedMetricEstimator.BlockedMetric;
 import io.pullback.distributed.BlockedMetricEstimator.Tile;
+import io.pullback.linalg.ConjugateGradient;
 import io.pullback.metric.aggregate.TileProducts;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -10,7 +11,6 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.NoSuchElementException;
-import org.apache.spark.Partitioner;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.broadcast.Broadcast;
 import org.slf4j.Logger;
@@ -128,7 +128,7 @@ public final class BlockedMetricOps {
             }
             return out.iterator();
           })
-          .repartitionAndSortWithinPartitions(new BlockRowPartitioner(nt, reducers))
+          .repartitionAndSortWithinPartitions(new ContiguousRangePartitioner(reducers, 0, nt, OUTPUT_BLOCK))
           .mapPartitions(SumByBlock::new)
           .collect();
       double[] y = new double[n];
@@ -173,9 +173,9 @@ public final class BlockedMetricOps {
   }
 
   /**
-   * {@code (G + λI)⁻¹v} by conjugate gradients from {@code x₀ = 0}, one {@link #mv} per iteration,
-   * until {@code ||r_k|| ≤ tol·||v||}; the residual is then recomputed from x (one more pass) and CG
-   * restarts from x if rounding left it above the tolerance. Converges for any symmetric positive
+   * {@code (G + λI)⁻¹v} by {@link ConjugateGradient#solveVerified} on {@link #mv} (one pass per
+   * iteration, from {@code x₀ = 0}, until the true residual {@code ||v − (G + λI)x|| ≤ tol·||v||},
+   * restarting from x if rounding left it above the tolerance), with this class's failure contract. Converges for any symmetric positive
    * definite {@code G + λI} (λ > 0 makes it so); iterations grow like {@code √κ}, κ = condition number.
    *
    * @param v right-hand side, length N
@@ -188,66 +188,28 @@ public final class BlockedMetricOps {
    */
   public CgResult solve(double[] v, double lambda, double tol, int maxIter) {
     checkLength(v, "v");
-    if (!(lambda >= 0) || Double.isInfinite(lambda)) throw PullbackException.usage("damping λ must be finite and >= 0 (--damping), got " + lambda);
-    if (!(tol > 0) || tol >= 1) throw PullbackException.usage("CG tolerance must be in (0, 1) (--cg-tol), got " + tol);
-    if (maxIter < 1) throw PullbackException.usage("CG iteration cap must be >= 1 (--cg-max-iter), got " + maxIter);
+    if (!(lambda >= 0) || Double.isInfinite(lambda)) throw PullbackException.usage("damping λ must be finite and >= 0 ({damping}), got " + lambda);
+    if (!(tol > 0) || tol >= 1) throw PullbackException.usage("CG tolerance must be in (0, 1) ({cgTol}), got " + tol);
+    if (maxIter < 1) throw PullbackException.usage("CG iteration cap must be >= 1 ({cgMaxIter}), got " + maxIter);
     long start = System.nanoTime();
     long passes0 = passes;
-    double bnorm = Math.sqrt(dot(v, v));
-    double[] x = new double[n];
-    if (bnorm == 0) return new CgResult(x, 0, 0, 0, 0);
-    double[] r = v.clone();
-    double[] p = r.clone();
-    double rr = dot(r, r);
-    int k = 0;
-    double rel = 1;
-    while (true) {
-      boolean converged = false;
-      while (k < maxIter) {
-        double[] ap = mv(p);
-        for (int i = 0; i < n; i++) ap[i] += lambda * p[i];
-        double pap = dot(p, ap);
-        if (!(pap > 0)) {
-          throw PullbackException.usage(String.format(Locale.ROOT,
-              "CG: G + λI is not positive definite (pᵀ(G + λI)p = %.3e at iteration %d, λ = %.3e); use a damping λ > 0 (--damping)",
-              pap, k + 1, lambda));
-        }
-        double alpha = rr / pap;
-        for (int i = 0; i < n; i++) {
-          x[i] += alpha * p[i];
-          r[i] -= alpha * ap[i];
-        }
-        k++;
-        double rrNew = dot(r, r);
-        LOG.debug("CG iteration {}: relative residual {}", k, Math.sqrt(rrNew) / bnorm);
-        if (Math.sqrt(rrNew) <= tol * bnorm) {
-          converged = true;
-          break;
-        }
-        double beta = rrNew / rr;
-        for (int i = 0; i < n; i++) p[i] = r[i] + beta * p[i];
-        rr = rrNew;
-      }
-      // The recursive residual drifts from the true one by rounding: recompute it from x.
-      double[] gx = mv(x);
-      for (int i = 0; i < n; i++) r[i] = v[i] - gx[i] - lambda * x[i];
-      rr = dot(r, r);
-      rel = Math.sqrt(rr) / bnorm;
-      if (rel <= tol) break;
-      if (k >= maxIter) {
-        CgResult partial = new CgResult(x, k, rel, (int) (passes - passes0), (System.nanoTime() - start) / 1e9);
-        throw new NotConvergedException(String.format(Locale.ROOT,
-            "CG did not converge: relative residual %.3e after %d iterations, above the tolerance %.3e;"
-                + " raise the iteration cap (--cg-max-iter, now %d), loosen the tolerance (--cg-tol) or raise the damping (--damping, now %.3e)",
-            rel, k, tol, maxIter, lambda), partial);
-      }
-      if (converged) LOG.debug("CG: true relative residual {} above {} after {} iterations; restarting from x", rel, tol, k);
-      System.arraycopy(r, 0, p, 0, n);
-    }
+    ConjugateGradient.Result r = ConjugateGradient.solveVerified(this::mv, v, lambda, tol, maxIter);
     double seconds = (System.nanoTime() - start) / 1e9;
-    LOG.info("CG solve (N = {}, λ = {}): {} iterations, relative residual {}, {} passes, {} s", n, lambda, k,
-        String.format(Locale.ROOT, "%.3e", rel), passes - passes0, String.format(Locale.ROOT, "%.2f", seconds));
-    return new CgResult(x, k, rel, (int) (passes - passes0), seconds);
+    CgResult result = new CgResult(r.x(), r.iterations(), r.relativeResidual(), (int) (passes - passes0), seconds);
+    if (r.indefinite()) {
+      throw PullbackException.usage(String.format(Locale.ROOT,
+          "CG: G + λI is not positive definite (pᵀ(G + λI)p = %.3e at iteration %d, λ = %.3e); use a damping λ > 0 ({damping})",
+          r.curvature(), r.iterations(), lambda));
+    }
+    if (!r.converged()) {
+      throw new NotConvergedException(String.format(Locale.ROOT,
+          "CG did not converge: relative residual %.3e after %d iterations, above the tolerance %.3e;"
+              + " raise the iteration cap ({cgMaxIter}, now %d), loosen the tolerance ({cgTol}) or raise the damping ({damping}, now %.3e)",
+          r.relativeResidual(), r.iterations(), tol, maxIter, lambda), result);
+    }
+    LOG.info("CG solve (N = {}, λ = {}): {} iterations, relative residual {}, {} passes, {} s", n, lambda, r.iterations(),
+        String.format(Locale.ROOT, "%.3e", r.relativeResidual()), passes - passes0, String.format(Locale.ROOT, "%.2f", seconds));
+    return result;
   }
 
   /** {@code tr G}, from the diagonal computed with the estimate (no pass). */
@@ -294,7 +256,7 @@ public final class BlockedMetricOps {
     if (bytes > maxBytes) {
       throw PullbackException.usage(String.format(Locale.ROOT,
           "the dense metric needs 8·N² = %s (N = %d), more than the limit of %s (by default half the driver heap, which is %s;"
-              + " raise it with --driver-memory); keep it blocked (products and solves work on the tiles)",
+              + " raise it with {driverMemory}); keep it blocked (products and solves work on the tiles)",
           gb(bytes), n, gb(maxBytes), gb(Runtime.getRuntime().maxMemory())));
     }
     double[] g = new double[(int) entries];
@@ -331,12 +293,6 @@ public final class BlockedMetricOps {
     }
   }
 
-  private static double dot(double[] a, double[] b) {
-    double s = 0;
-    for (int i = 0; i < a.length; i++) s += a[i] * b[i];
-    return s;
-  }
-
   private static String gb(long bytes) {
     return String.format(Locale.ROOT, "%.2f GB", bytes / 1e9);
   }
@@ -346,38 +302,8 @@ public final class BlockedMetricOps {
     return ((long) k << 32) | l;
   }
 
-  /** Output block K to reducer {@code ⌊K·reducers / nt⌋}: contiguous ranges. */
-  static final class BlockRowPartitioner extends Partitioner {
-    private static final long serialVersionUID = 1L;
-    private final int blocks;
-    private final int reducers;
-
-    BlockRowPartitioner(int blocks, int reducers) {
-      this.blocks = blocks;
-      this.reducers = reducers;
-    }
-
-    @Override
-    public int numPartitions() {
-      return reducers;
-    }
-
-    @Override
-    public int getPartition(Object key) {
-      long k = ((Long) key) >>> 32;
-      return (int) (k * reducers / blocks);
-    }
-
-    @Override
-    public boolean equals(Object o) {
-      return o instanceof BlockRowPartitioner p && p.blocks == blocks && p.reducers == reducers;
-    }
-
-    @Override
-    public int hashCode() {
-      return blocks * 31 + reducers;
-    }
-  }
+  /** A product key's output block K (its high bits). */
+  private static final ContiguousRangePartitioner.KeyOrdinal OUTPUT_BLOCK = key -> ((Long) key) >>> 32;
 
   /** Sums consecutive contributions to the same output block (sorted by K, then L) in increasing L. */
   private static final class SumByBlock implements Iterator<Tuple2<Integer, double[]>> {

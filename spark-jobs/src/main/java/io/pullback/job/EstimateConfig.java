@@ -26,16 +26,16 @@ public record EstimateConfig(InputConfig input, MetricKind metric, int samples, 
     try {
       return RepresentationKind.parse(name);
     } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--representation: unknown representation '" + name + "'; valid: auto, "
+      throw PullbackException.usage("{representation}: unknown representation '" + name + "'; valid: auto, "
           + RepresentationKind.validNames());
     }
   }
 
   public EstimateConfig {
-    if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
-    if (denseLimit < 1) throw PullbackException.usage("--dense-limit must be >= 1, got " + denseLimit);
-    if (tileSize < 1) throw PullbackException.usage("--tile-size must be >= 1, got " + tileSize);
-    if (out == null) throw PullbackException.usage("--out is required");
+    if (samples < 1) throw PullbackException.usage("{samples} must be >= 1, got " + samples);
+    if (denseLimit < 1) throw PullbackException.usage("{denseLimit} must be >= 1, got " + denseLimit);
+    if (tileSize < 1) throw PullbackException.usage("{tileSize} must be >= 1, got " + tileSize);
+    if (out == null) throw PullbackException.usage("{out} is required");
   }
 
   /** The configuration as a plain map, for manifests. */

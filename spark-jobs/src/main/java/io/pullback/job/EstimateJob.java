@@ -88,7 +88,7 @@ public final class EstimateJob {
                 // estimate's dense size is bounded by --dense-limit and MAX_DENSE_N (chooseRepresentation), not the 2 GiB default
                 .withDenseLimitBytes(Long.MAX_VALUE));
       } catch (IllegalArgumentException e) {
-        throw PullbackException.usage("--representation " + representation + ": " + e.getMessage());
+        throw PullbackException.usage("{representation} " + representation + ": " + e.getMessage());
       }
       double[] diagonal = g.diagonal();
       double frobenius = g.frobeniusNorm();
@@ -123,7 +123,7 @@ public final class EstimateJob {
     RepresentationKind r = c.representation();
     if (r == null) return MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.STORE);
     if (r == RepresentationKind.DENSE && n > MAX_DENSE_N) {
-      throw PullbackException.usage("--representation dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use --representation blocked");
+      throw PullbackException.usage("{representation} dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use {representation} blocked");
     }
     return r;
   }

@@ -74,7 +74,7 @@ public final class SpectrumJob {
           g = Representations.build(rk, new SparkBlockData(data, ctx.reduceBudgetBytes()), rows, in.initialParams(model),
               c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
         } catch (IllegalArgumentException e) {
-          throw io.pullback.PullbackException.usage("--representation " + rk + ": " + e.getMessage());
+          throw io.pullback.PullbackException.usage("{representation} " + rk + ": " + e.getMessage());
         }
         long t0 = System.nanoTime();
         Eigen eigen = eigenvalues(g, n, c, in.seed());

@@ -28,25 +28,25 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     try {
       return RepresentationKind.parse(name);
     } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--representation: unknown representation '" + name + "' for train; valid: "
+      throw PullbackException.usage("{representation}: unknown representation '" + name + "' for train; valid: "
           + RepresentationKind.validNames());
     }
   }
 
   public TrainConfig {
-    if (steps < 1) throw PullbackException.usage("--steps must be >= 1, got " + steps);
-    if (!(l2 >= 0) || Double.isInfinite(l2)) throw PullbackException.usage("--l2 must be finite and >= 0, got " + l2);
-    if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
-    if (representation == null) throw PullbackException.usage("--representation is required");
+    if (steps < 1) throw PullbackException.usage("{steps} must be >= 1, got " + steps);
+    if (!(l2 >= 0) || Double.isInfinite(l2)) throw PullbackException.usage("{l2} must be finite and >= 0, got " + l2);
+    if (samples < 1) throw PullbackException.usage("{samples} must be >= 1, got " + samples);
+    if (representation == null) throw PullbackException.usage("{representation} is required");
     if (representation == RepresentationKind.BLOCKED && (metricFraction < 1 || batchFraction < 1)) {
-      throw PullbackException.usage("--representation blocked estimates its tiles on the whole data; use --metric-fraction 1"
-          + " and --batch-fraction 1 (or implicit, which samples)");
+      throw PullbackException.usage("{representation} blocked estimates its tiles on the whole data; use {metricFraction} 1"
+          + " and {batchFraction} 1 (or implicit, which samples)");
     }
-    if (!(metricFraction > 0 && metricFraction <= 1)) throw PullbackException.usage("--metric-fraction must be in (0, 1], got " + metricFraction);
-    if (!(batchFraction > 0 && batchFraction <= 1)) throw PullbackException.usage("--batch-fraction must be in (0, 1], got " + batchFraction);
-    if (checkpointEvery < 0) throw PullbackException.usage("--checkpoint-every must be >= 0, got " + checkpointEvery);
-    if (refreshEvery < 1) throw PullbackException.usage("--refresh-every must be >= 1, got " + refreshEvery);
-    if (out == null) throw PullbackException.usage("--out is required");
+    if (!(metricFraction > 0 && metricFraction <= 1)) throw PullbackException.usage("{metricFraction} must be in (0, 1], got " + metricFraction);
+    if (!(batchFraction > 0 && batchFraction <= 1)) throw PullbackException.usage("{batchFraction} must be in (0, 1], got " + batchFraction);
+    if (checkpointEvery < 0) throw PullbackException.usage("{checkpointEvery} must be >= 0, got " + checkpointEvery);
+    if (refreshEvery < 1) throw PullbackException.usage("{refreshEvery} must be >= 1, got " + refreshEvery);
+    if (out == null) throw PullbackException.usage("{out} is required");
   }
 
   /** As a plain map, for manifests. */

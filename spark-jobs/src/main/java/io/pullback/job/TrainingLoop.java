@@ -145,7 +145,7 @@ final class TrainingLoop {
     double[] g = pass.gradient();
     penalty.addGradient(theta, g);
     if (!Double.isFinite(l)) {
-      throw PullbackException.data("step " + t + ": the loss is " + l + "; lower --lr or raise --damping");
+      throw PullbackException.data("step " + t + ": the loss is " + l + "; lower {learningRate} or raise {damping}");
     }
     long passesBefore = implicitPasses(representation);
     int[] lossPasses = {0};
@@ -248,7 +248,7 @@ final class TrainingLoop {
       return Representations.build(config.representation(), blocks, factorRows, theta.clone(),
           config.representationOptions().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
     } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--representation " + config.representation() + ": " + e.getMessage());
+      throw PullbackException.usage("{representation} " + config.representation() + ": " + e.getMessage());
     }
   }
 

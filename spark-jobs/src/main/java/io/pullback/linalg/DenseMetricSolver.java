@@ -124,8 +124,8 @@ public final class DenseMetricSolver implements MetricSolver {
     }
     if (!allowJitter) {
       throw PullbackException.usage("the metric G + λI (λ = " + lambda + ", N = " + n + ") is not positive definite"
-          + " (Cholesky failed at leading minor " + minor + "); add --damping > 0 (e.g. --damping 1e-6 times the mean"
-          + " diagonal " + meanDiag + ") or --allow-jitter");
+          + " (Cholesky failed at leading minor " + minor + "); add {damping} > 0 (e.g. {damping} 1e-6 times the mean"
+          + " diagonal " + meanDiag + ") or {allowJitter}");
     }
     double eps = FIRST_JITTER;
     for (int attempt = 1; attempt <= MAX_JITTER_TRIES; attempt++, eps *= 10) {
@@ -140,7 +140,7 @@ public final class DenseMetricSolver implements MetricSolver {
     }
     throw PullbackException.usage("the metric G + λI (λ = " + lambda + ", N = " + n + ") is not positive definite"
         + " even with jitter " + jitter + " (" + MAX_JITTER_TRIES + " tries); is the metric symmetric positive"
-        + " semi-definite? Add a larger --damping");
+        + " semi-definite? Add a larger {damping}");
   }
 
   private double[] work;

@@ -63,6 +63,22 @@ public record L2Penalty(double coefficient, int[] unpenalised) {
     return unpenalised.clone();
   }
 
+  /** Equal when λ₂ and the unpenalised indices are equal (by value, not by array identity). */
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof L2Penalty p && Double.compare(p.coefficient, coefficient) == 0 && Arrays.equals(p.unpenalised, unpenalised);
+  }
+
+  @Override
+  public int hashCode() {
+    return 31 * Double.hashCode(coefficient) + Arrays.hashCode(unpenalised);
+  }
+
+  @Override
+  public String toString() {
+    return "L2Penalty[coefficient=" + coefficient + ", unpenalised=" + Arrays.toString(unpenalised) + "]";
+  }
+
   /** Whether the term is identically zero (λ₂ = 0). */
   public boolean isZero() {
     return coefficient == 0;

@@ -44,17 +44,17 @@ public enum Loss {
         return l;
       }
     }
-    throw PullbackException.usage("--loss: unknown loss '" + name + "'; valid: mse, cross-entropy");
+    throw PullbackException.usage("{loss}: unknown loss '" + name + "'; valid: mse, cross-entropy");
   }
 
   /** Refuses a loss the model's outputs cannot define. */
   public void requireCompatible(Model model) {
     boolean gaussian = model.distribution() == OutputDistribution.GAUSSIAN;
     if (this == MSE && !gaussian) {
-      throw PullbackException.usage("--loss mse needs real-valued outputs; the " + model.kind() + " model is trained with --loss cross-entropy");
+      throw PullbackException.usage("{loss} mse needs real-valued outputs; the " + model.kind() + " model is trained with {loss} cross-entropy");
     }
     if (this == CROSS_ENTROPY && gaussian) {
-      throw PullbackException.usage("--loss cross-entropy needs a logistic or softmax model; the " + model.kind() + " model is trained with --loss mse");
+      throw PullbackException.usage("{loss} cross-entropy needs a logistic or softmax model; the " + model.kind() + " model is trained with {loss} mse");
     }
   }
 

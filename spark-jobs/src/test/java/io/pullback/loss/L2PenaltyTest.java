@@ -61,6 +61,12 @@ class L2PenaltyTest {
   }
 
   @Test
+  void equalByValue() {
+    assertThat(new L2Penalty(0.5, new int[] {1, 3})).isEqualTo(new L2Penalty(0.5, new int[] {1, 3}))
+        .hasSameHashCodeAs(new L2Penalty(0.5, new int[] {1, 3})).isNotEqualTo(new L2Penalty(0.5, new int[] {1}));
+  }
+
+  @Test
   void refusesBadArguments() {
     assertThatThrownBy(() -> L2Penalty.all(-1)).isInstanceOf(IllegalArgumentException.class).hasMessageContaining("-1.0");
     assertThatThrownBy(() -> new L2Penalty(1, new int[] {3, 2})).isInstanceOf(IllegalArgumentException.class);

@@ -86,17 +86,7 @@ final class InMemoryTiledGram implements TiledGram {
   public double[] toDense(long maxBytes) {
     if (8L * n * n > maxBytes) throw new IllegalStateException("the dense metric needs 8·N² = " + (8L * n * n) + " bytes, above " + maxBytes);
     double[] g = new double[n * n];
-    for (Tile t : upper) {
-      for (int a = 0; a < t.rows(); a++) {
-        for (int b = 0; b < t.cols(); b++) {
-          double x = t.values()[a * t.cols() + b];
-          int r = t.i() * tileSize + a;
-          int c = t.j() * tileSize + b;
-          g[r * n + c] = x;
-          g[c * n + r] = x;
-        }
-      }
-    }
+    for (Tile t : upper) TileProducts.placeSymmetric(t.values(), t.rows(), t.cols(), t.i() * tileSize, t.j() * tileSize, g, n);
     return g;
   }
 

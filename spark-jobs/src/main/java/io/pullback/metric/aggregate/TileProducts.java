@@ -28,4 +28,18 @@ public final class TileProducts {
     blas.dgemv("N", cols, rows, 1.0, tile, 0, cols, x, xOffset, 1, 0.0, y, 0, 1);
     return y;
   }
+
+  /**
+   * Places an upper tile (row-major {@code rows × cols}, first global row {@code rowOffset}, column
+   * {@code colOffset}) into a dense symmetric row-major N×N matrix, mirrored into the lower triangle.
+   */
+  public static void placeSymmetric(double[] tile, int rows, int cols, int rowOffset, int colOffset, double[] g, int n) {
+    for (int a = 0; a < rows; a++) {
+      for (int b = 0; b < cols; b++) {
+        double x = tile[a * cols + b];
+        g[(rowOffset + a) * n + colOffset + b] = x;
+        g[(colOffset + b) * n + rowOffset + a] = x;
+      }
+    }
+  }
 }

@@ -124,4 +124,31 @@ public final class BlockDiagonalMetric implements MetricRepresentation {
   public Map<String, Object> details() {
     return Map.of("groups", blocks.length);
   }
+
+  /**
+   * A stored block-diagonal metric: {@code block_starts} (the group starts and N) and one
+   * {@code block_g} (m×m) per group. Cost: reading the blocks, one Cholesky per block on first solve.
+   *
+   * @throws io.pullback.PullbackException (data) for missing, mis-shaped or inconsistent files
+   */
+  static BlockDiagonalMetric read(StoredArrays files, int n, boolean allowJitter) {
+    double[] s = files.read("block_starts").data();
+    if (s.length < 2 || s[0] != 0 || s[s.length - 1] != n) {
+      throw io.pullback.PullbackException.data(files.location("block_starts") + " must run from 0 to N = " + n + ", got "
+          + java.util.Arrays.toString(s));
+    }
+    int[] starts = new int[s.length];
+    double[][] blocks = new double[s.length - 1][];
+    for (int g = 0; g < s.length; g++) {
+      starts[g] = (int) s[g];
+      if (g > 0 && !(starts[g] > starts[g - 1])) {
+        throw io.pullback.PullbackException.data(files.location("block_starts") + " must increase, got " + java.util.Arrays.toString(s));
+      }
+    }
+    for (int g = 0; g < blocks.length; g++) {
+      int m = starts[g + 1] - starts[g];
+      blocks[g] = files.matrix("block_" + g, m, m);
+    }
+    return new BlockDiagonalMetric(starts, blocks, allowJitter);
+  }
 }

@@ -6,8 +6,6 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The exact metric kept distributed as upper-triangle tiles (the {@code blocked} regime): no N×N
@@ -18,17 +16,13 @@ import org.slf4j.LoggerFactory;
  * {@code 2·N²} flops spread over the executors, {@code O(N)} driver memory.
  */
 public final class BlockedTilesMetric implements MetricRepresentation {
-  private static final Logger LOG = LoggerFactory.getLogger(BlockedTilesMetric.class);
 
   private final TiledGram tiles;
-  private final double cgTol;
-  private final int cgMaxIter;
-  private ConjugateGradient.Result lastSolve;
+  private final TruncatedCg cg;
 
   public BlockedTilesMetric(TiledGram tiles, double cgTol, int cgMaxIter) {
     this.tiles = tiles;
-    this.cgTol = cgTol;
-    this.cgMaxIter = cgMaxIter;
+    this.cg = new TruncatedCg("blocked", cgTol, cgMaxIter);
   }
 
   @Override public RepresentationKind kind() { return RepresentationKind.BLOCKED; }
@@ -43,15 +37,7 @@ public final class BlockedTilesMetric implements MetricRepresentation {
 
   @Override
   public double[] solve(double[] v, double lambda) {
-    Checks.length(v, n());
-    Checks.lambda(lambda);
-    ConjugateGradient.Result r = ConjugateGradient.solve(tiles::mv, v, lambda, cgTol, cgMaxIter);
-    lastSolve = r;
-    if (!r.converged()) {
-      LOG.warn("CG on the blocked metric stopped after {} iterations (--cg-max-iter) at best relative residual {} > --cg-tol {}",
-          r.iterations(), r.relativeResidual(), cgTol);
-    }
-    return r.x();
+    return cg.solve(tiles::mv, v, lambda, n());
   }
 
   /** Data passes the estimate of the tiles took. */
@@ -61,7 +47,7 @@ public final class BlockedTilesMetric implements MetricRepresentation {
 
   /** The last solve's iterations, residual and convergence (null before the first solve). */
   public ConjugateGradient.Result lastSolve() {
-    return lastSolve;
+    return cg.last();
   }
 
   @Override public double trace() { return tiles.trace(); }
@@ -92,16 +78,17 @@ public final class BlockedTilesMetric implements MetricRepresentation {
     d.put("tile_size", tiles.tileSize());
     d.put("tile_passes", tiles.passes());
     d.put("estimate_data_passes", tiles.estimatePasses());
-    if (lastSolve != null) {
-      d.put("cg_iterations", lastSolve.iterations());
-      d.put("cg_relative_residual", lastSolve.relativeResidual());
-      d.put("cg_converged", lastSolve.converged());
-    }
+    cg.putDetails(d);
     return d;
   }
 
   @Override
   public void release() {
     tiles.release();
+  }
+
+  /** A stored blocked metric: its tiles ({@code metric/}, side T as stored). */
+  static BlockedTilesMetric read(StoredArrays files, int n, int tileSize, RepresentationOptions options) {
+    return new BlockedTilesMetric(files.tiles(n, tileSize), options.cgTol(), options.cgMaxIter());
   }
 }

@@ -78,4 +78,9 @@ public final class DenseMetric implements MetricRepresentation {
   public Map<String, NpyArray> exports() {
     return Map.of("metric", new NpyArray(g, new long[] {n, n}));
   }
+
+  /** A stored dense metric: {@code metric} (N×N). Cost: reading {@code 8·N²} bytes. */
+  static DenseMetric read(StoredArrays files, int n, boolean allowJitter) {
+    return new DenseMetric(files.matrix("metric", n, n), n, allowJitter);
+  }
 }

@@ -69,4 +69,9 @@ public final class DiagonalMetric implements MetricRepresentation {
   public Map<String, NpyArray> exports() {
     return Map.of("diagonal", new NpyArray(d, new long[] {d.length}));
   }
+
+  /** A stored diagonal metric: {@code diagonal} (length N). */
+  static DiagonalMetric read(StoredArrays files, int n) {
+    return new DiagonalMetric(files.vector("diagonal", n));
+  }
 }

@@ -5,8 +5,6 @@ import io.pullback.linalg.DenseOps;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The metric never formed: every {@code G·v} is one data pass computing {@code Σ Rᵀ(R v)/Σw} with
@@ -21,21 +19,15 @@ import org.slf4j.LoggerFactory;
  * vectors); per product about {@code 10·M·N} flops for an MLP and {@code 8·N·P} shuffled bytes.
  */
 public final class ImplicitMetric implements MetricRepresentation {
-  private static final Logger LOG = LoggerFactory.getLogger(ImplicitMetric.class);
   static final int PROBES = 8;
 
   private final GramOperator op;
-  private final double cgTol;
-  private final int cgMaxIter;
+  private final TruncatedCg cg;
   private double[] diagonal;
-  private ConjugateGradient.Result lastSolve;
 
   public ImplicitMetric(GramOperator op, double cgTol, int cgMaxIter) {
-    if (!(cgTol > 0) || !(cgTol < 1)) throw new IllegalArgumentException("--cg-tol must be in (0, 1), got " + cgTol);
-    if (cgMaxIter < 1) throw new IllegalArgumentException("--cg-max-iter must be >= 1, got " + cgMaxIter);
+    this.cg = new TruncatedCg("implicit", cgTol, cgMaxIter);
     this.op = op;
-    this.cgTol = cgTol;
-    this.cgMaxIter = cgMaxIter;
   }
 
   @Override public RepresentationKind kind() { return RepresentationKind.IMPLICIT; }
@@ -50,22 +42,12 @@ public final class ImplicitMetric implements MetricRepresentation {
 
   @Override
   public double[] solve(double[] v, double lambda) {
-    Checks.length(v, n());
-    Checks.lambda(lambda);
-    ConjugateGradient.Result r = ConjugateGradient.solve(this::multiply, v, lambda, cgTol, cgMaxIter);
-    lastSolve = r;
-    if (!r.converged()) {
-      LOG.warn("CG stopped after {} iterations (--cg-max-iter) at best relative residual {} > --cg-tol {}; using that iterate",
-          r.iterations(), r.relativeResidual(), cgTol);
-    } else {
-      LOG.info("CG converged in {} iterations (relative residual {})", r.iterations(), r.relativeResidual());
-    }
-    return r.x();
+    return cg.solve(this::multiply, v, lambda, n());
   }
 
   /** The last solve's iterations, residual and convergence (null before the first solve). */
   public ConjugateGradient.Result lastSolve() {
-    return lastSolve;
+    return cg.last();
   }
 
   @Override
@@ -113,16 +95,12 @@ public final class ImplicitMetric implements MetricRepresentation {
   @Override
   public Map<String, Object> details() {
     Map<String, Object> d = new LinkedHashMap<>();
-    d.put("cg_tol", cgTol);
-    d.put("cg_max_iter", cgMaxIter);
+    d.put("cg_tol", cg.tol());
+    d.put("cg_max_iter", cg.maxIter());
     d.put("data_passes", op.passes());
     d.put("gv_pass_seconds_mean", op.passes() == 0 ? 0.0 : op.passSeconds() / op.passes());
     d.put("frobenius_norm_estimated_with_probes", PROBES);
-    if (lastSolve != null) {
-      d.put("cg_iterations", lastSolve.iterations());
-      d.put("cg_relative_residual", lastSolve.relativeResidual());
-      d.put("cg_converged", lastSolve.converged());
-    }
+    cg.putDetails(d);
     return d;
   }
 }

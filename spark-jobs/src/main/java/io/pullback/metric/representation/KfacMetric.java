@@ -30,7 +30,10 @@ import java.util.Map;
  */
 public final class KfacMetric implements MetricRepresentation {
   private final int n;
-  private final LayeredModel model;
+  /** Per layer, the θ index of entry (o, i): row-major q × p. */
+  private final int[][] index;
+  private final int[] inputs;
+  private final int[] outputs;
   private final double[][] a;
   private final double[][] s;
 
@@ -39,10 +42,75 @@ public final class KfacMetric implements MetricRepresentation {
    * @param s per layer {@code S_l}, row-major {@code q × q} (kept)
    */
   public KfacMetric(LayeredModel model, double[][] a, double[][] s) {
-    this.model = model;
-    this.n = model.numParams();
+    this(model.numParams(), indexMaps(model), a, s);
+  }
+
+  /**
+   * From the factors and the index maps alone (no model): what {@link #exports()} stores, so a
+   * stored K-FAC metric reads back through {@link #read}.
+   *
+   * @param index per layer the θ index of entry (o, i), row-major {@code q × p} (kept)
+   */
+  KfacMetric(int n, int[][] index, double[][] a, double[][] s) {
+    this.n = n;
+    this.index = index;
     this.a = a;
     this.s = s;
+    this.inputs = new int[a.length];
+    this.outputs = new int[a.length];
+    for (int l = 0; l < a.length; l++) {
+      inputs[l] = (int) Math.round(Math.sqrt(a[l].length));
+      outputs[l] = (int) Math.round(Math.sqrt(s[l].length));
+      if (index[l].length != inputs[l] * outputs[l]) {
+        throw new IllegalArgumentException("layer " + l + ": index map of " + index[l].length + " entries for factors "
+            + inputs[l] + " and " + outputs[l]);
+      }
+    }
+  }
+
+  /** The model's θ index of every layer entry (o, i). */
+  private static int[][] indexMaps(LayeredModel model) {
+    int[][] index = new int[model.layers()][];
+    for (int l = 0; l < index.length; l++) {
+      int p = model.layerInputs(l) + 1;
+      int q = model.layerOutputs(l);
+      index[l] = new int[q * p];
+      for (int o = 0; o < q; o++) {
+        for (int i = 0; i < p; i++) index[l][o * p + i] = model.paramIndex(l, o, i);
+      }
+    }
+    return index;
+  }
+
+  /**
+   * A stored K-FAC metric: per layer {@code kfac_layer{l}_A}, {@code _S} and {@code _index}, layers
+   * counted from 0 while {@code _A} exists. Cost: reading the factors, {@code O(Σ p² + q²)} memory.
+   *
+   * @throws io.pullback.PullbackException (data) for missing or mis-shaped files
+   */
+  static KfacMetric read(StoredArrays files, int n) {
+    java.util.List<double[]> as = new java.util.ArrayList<>();
+    java.util.List<double[]> ss = new java.util.ArrayList<>();
+    java.util.List<int[]> maps = new java.util.ArrayList<>();
+    for (int l = 0; files.has("kfac_layer" + l + "_A"); l++) {
+      NpyArray a = files.square("kfac_layer" + l + "_A");
+      NpyArray s = files.square("kfac_layer" + l + "_S");
+      int p = (int) a.shape()[0];
+      int q = (int) s.shape()[0];
+      double[] idx = files.matrix("kfac_layer" + l + "_index", q, p);
+      int[] map = new int[idx.length];
+      for (int k = 0; k < map.length; k++) {
+        map[k] = (int) idx[k];
+        if (map[k] != idx[k] || map[k] < 0 || map[k] >= n) {
+          throw io.pullback.PullbackException.data(files.location("kfac_layer" + l + "_index") + ": entry " + k + " is " + idx[k]
+              + ", not a parameter index in [0, " + n + ")");
+        }
+      }
+      as.add(a.data());
+      ss.add(s.data());
+      maps.add(map);
+    }
+    return new KfacMetric(n, maps.toArray(int[][]::new), as.toArray(double[][]::new), ss.toArray(double[][]::new));
   }
 
   /** From the summed factors of {@link KfacSum}, divided by the weight total. */
@@ -66,8 +134,8 @@ public final class KfacMetric implements MetricRepresentation {
   @Override public boolean exact() { return false; }
   @Override public int n() { return n; }
 
-  private int p(int l) { return model.layerInputs(l) + 1; }
-  private int q(int l) { return model.layerOutputs(l); }
+  private int p(int l) { return inputs[l]; }
+  private int q(int l) { return outputs[l]; }
 
   /** Layer l's part of v as row-major q × p. */
   private double[] gather(double[] v, int l) {
@@ -75,7 +143,7 @@ public final class KfacMetric implements MetricRepresentation {
     int q = q(l);
     double[] m = new double[q * p];
     for (int o = 0; o < q; o++) {
-      for (int i = 0; i < p; i++) m[o * p + i] = v[model.paramIndex(l, o, i)];
+      for (int i = 0; i < p; i++) m[o * p + i] = v[index[l][o * p + i]];
     }
     return m;
   }
@@ -84,7 +152,7 @@ public final class KfacMetric implements MetricRepresentation {
     int p = p(l);
     int q = q(l);
     for (int o = 0; o < q; o++) {
-      for (int i = 0; i < p; i++) out[model.paramIndex(l, o, i)] = m[o * p + i];
+      for (int i = 0; i < p; i++) out[index[l][o * p + i]] = m[o * p + i];
     }
   }
 
@@ -175,7 +243,7 @@ public final class KfacMetric implements MetricRepresentation {
       int p = p(l);
       int q = q(l);
       for (int o = 0; o < q; o++) {
-        for (int i = 0; i < p; i++) d[model.paramIndex(l, o, i)] = s[l][o * q + o] * a[l][i * p + i];
+        for (int i = 0; i < p; i++) d[index[l][o * p + i]] = s[l][o * q + o] * a[l][i * p + i];
       }
     }
     return d;
@@ -200,10 +268,10 @@ public final class KfacMetric implements MetricRepresentation {
       int q = q(l);
       for (int o = 0; o < q; o++) {
         for (int i = 0; i < p; i++) {
-          int row = model.paramIndex(l, o, i);
+          int row = index[l][o * p + i];
           for (int o2 = 0; o2 < q; o2++) {
             for (int i2 = 0; i2 < p; i2++) {
-              g[row * n + model.paramIndex(l, o2, i2)] = s[l][o * q + o2] * a[l][i * p + i2];
+              g[row * n + index[l][o2 * p + i2]] = s[l][o * q + o2] * a[l][i * p + i2];
             }
           }
         }
@@ -218,11 +286,11 @@ public final class KfacMetric implements MetricRepresentation {
     for (int l = 0; l < a.length; l++) {
       out.put("kfac_layer" + l + "_A", new NpyArray(a[l], new long[] {p(l), p(l)}));
       out.put("kfac_layer" + l + "_S", new NpyArray(s[l], new long[] {q(l), q(l)}));
-      double[] index = new double[q(l) * p(l)];
+      double[] stored = new double[q(l) * p(l)];
       for (int o = 0; o < q(l); o++) {
-        for (int i = 0; i < p(l); i++) index[o * p(l) + i] = model.paramIndex(l, o, i);
+        for (int i = 0; i < p(l); i++) stored[o * p(l) + i] = index[l][o * p(l) + i];
       }
-      out.put("kfac_layer" + l + "_index", new NpyArray(index, new long[] {q(l), p(l)}));
+      out.put("kfac_layer" + l + "_index", new NpyArray(stored, new long[] {q(l), p(l)}));
     }
     return out;
   }

@@ -39,7 +39,7 @@ public final class LowRankMetric implements MetricRepresentation {
   /** The seeded orthonormal test matrix Ω, column-major N×k (column s at {@code s·N}). */
   static double[][] testMatrix(int n, int k, long seed) {
     if (k < 1 || k > n) {
-      throw new IllegalArgumentException("--rank must be between 1 and N = " + n + ", got " + k);
+      throw new IllegalArgumentException("{rank} must be between 1 and N = " + n + ", got " + k);
     }
     SplittableRandom rng = new SplittableRandom(seed);
     double[] omega = new double[n * k];
@@ -210,5 +210,21 @@ public final class LowRankMetric implements MetricRepresentation {
   @Override
   public Map<String, Object> details() {
     return Map.of("rank", k, "nystrom_shift", shift);
+  }
+
+  /**
+   * A stored low-rank metric: {@code lowrank_basis} (N×k, row-major, columns the eigenvectors) and
+   * {@code lowrank_eigenvalues} (k); the Nyström shift from the summary ({@code nystrom_shift}, 0 if
+   * absent). Cost: reading {@code 8·N·k} bytes.
+   */
+  static LowRankMetric read(StoredArrays files, int n) {
+    double[] lambdas = files.read("lowrank_eigenvalues").data();
+    int k = lambdas.length;
+    double[] rowMajor = files.matrix("lowrank_basis", n, k);
+    double[] u = new double[n * k];
+    for (int s = 0; s < k; s++) {
+      for (int i = 0; i < n; i++) u[s * n + i] = rowMajor[i * k + s];
+    }
+    return new LowRankMetric(n, k, u, lambdas, files.summaryNumber("nystrom_shift", 0));
   }
 }

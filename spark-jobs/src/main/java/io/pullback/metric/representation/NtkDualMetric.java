@@ -152,4 +152,15 @@ public final class NtkDualMetric implements MetricRepresentation {
   public Map<String, Object> details() {
     return Map.of("dual_rows", m);
   }
+
+  /**
+   * A stored NTK-dual metric from its {@code ntk_factor_rows} (m×N, already scaled by
+   * {@code 1/√Σw}, so the weight total is 1). Cost: reading {@code 8·m·N} bytes, the m×m kernel and
+   * its eigendecomposition ({@code m²N + m³}).
+   */
+  static NtkDualMetric read(StoredArrays files, int n) {
+    NpyArray rows = files.read("ntk_factor_rows");
+    int m = rows.shape().length == 2 ? (int) rows.shape()[0] : -1;
+    return new NtkDualMetric(files.matrix("ntk_factor_rows", m, n), m, n, 1.0);
+  }
 }

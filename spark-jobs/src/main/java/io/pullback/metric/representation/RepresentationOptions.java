@@ -24,11 +24,11 @@ public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long 
   public static final int DEFAULT_TILE_SIZE = 1024;
 
   public RepresentationOptions {
-    if (rank < 1) throw new IllegalArgumentException("--rank must be >= 1, got " + rank);
-    if (!(cgTol > 0) || !(cgTol < 1)) throw new IllegalArgumentException("--cg-tol must be in (0, 1), got " + cgTol);
-    if (cgMaxIter < 1) throw new IllegalArgumentException("--cg-max-iter must be >= 1, got " + cgMaxIter);
+    if (rank < 1) throw new IllegalArgumentException("{rank} must be >= 1, got " + rank);
+    if (!(cgTol > 0) || !(cgTol < 1)) throw new IllegalArgumentException("{cgTol} must be in (0, 1), got " + cgTol);
+    if (cgMaxIter < 1) throw new IllegalArgumentException("{cgMaxIter} must be >= 1, got " + cgMaxIter);
     if (maxDualRows < 1) throw new IllegalArgumentException("maxDualRows must be >= 1, got " + maxDualRows);
-    if (tileSize < 1) throw new IllegalArgumentException("--tile-size must be >= 1, got " + tileSize);
+    if (tileSize < 1) throw new IllegalArgumentException("{tileSize} must be >= 1, got " + tileSize);
     if (denseLimitBytes < 1) throw new IllegalArgumentException("denseLimitBytes must be >= 1, got " + denseLimitBytes);
   }
 

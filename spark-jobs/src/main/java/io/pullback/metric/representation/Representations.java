@@ -52,7 +52,7 @@ public final class Representations {
       }
       case KFAC -> {
         if (!(model instanceof LayeredModel layered)) {
-          throw new IllegalArgumentException("--representation kfac needs a layered model (logistic, softmax or mlp); "
+          throw new IllegalArgumentException("{representation} kfac needs a layered model (logistic, softmax or mlp); "
               + model.kind() + " has no layers");
         }
         return KfacMetric.fromSum(layered, data.sum(new KfacSum(rows, theta)), w);
@@ -72,7 +72,7 @@ public final class Representations {
         if (m > options.maxDualRows() || m * n > Integer.MAX_VALUE - 8) {
           throw new IllegalArgumentException("ntk-dual gathers all B*r = " + m + " factor rows of length N = " + n
               + " on the driver; the limit is " + options.maxDualRows() + " rows: use a smaller sample"
-              + " (--metric-fraction when training) or another representation");
+              + " ({metricFraction} when training) or another representation");
         }
         List<double[]> parts = data.collect(new FactorRowsByRow(rows, theta));
         double[] all = new double[(int) (m * n)];
@@ -91,6 +91,31 @@ public final class Representations {
       }
       default -> throw new AssertionError(kind);
     }
+  }
+
+  /**
+   * A stored representation, read back from what its {@link MetricRepresentation#exports()} (or, for
+   * blocked, {@link io.pullback.metric.aggregate.TiledGram#write}) stored: the one route back from a
+   * folder, the counterpart of {@link #build}. Each kind reads its own files ({@code read} next to its
+   * {@code exports}); {@code implicit} stores nothing and is refused.
+   *
+   * @param n N, as the folder's summary records it
+   * @param tileSize the stored tile side T (blocked only)
+   * @throws io.pullback.PullbackException (usage) for implicit; (data) for missing or mis-shaped files
+   */
+  public static MetricRepresentation read(RepresentationKind kind, int n, int tileSize, StoredArrays files,
+                                          RepresentationOptions options) {
+    return switch (kind) {
+      case DENSE -> DenseMetric.read(files, n, options.allowJitter());
+      case DIAG -> DiagonalMetric.read(files, n);
+      case BLOCK_DIAG -> BlockDiagonalMetric.read(files, n, options.allowJitter());
+      case KFAC -> KfacMetric.read(files, n);
+      case LOW_RANK -> LowRankMetric.read(files, n);
+      case NTK_DUAL -> NtkDualMetric.read(files, n);
+      case BLOCKED -> BlockedTilesMetric.read(files, n, tileSize, options);
+      case IMPLICIT -> throw io.pullback.PullbackException.usage("an implicit metric stores nothing to read back; rerun"
+          + " estimate with {representation} dense (or blocked) to store it");
+    };
   }
 
   /** Parameter groups for block-diag: one per layer of a layered model, else the whole vector. */

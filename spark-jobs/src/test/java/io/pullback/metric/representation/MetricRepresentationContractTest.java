@@ -242,9 +242,9 @@ class MetricRepresentationContractTest {
     List<ExampleBlock> blocks = data(model, 10, 3);
     FactorRows rows = new FactorRows(model, MetricKind.FISHER, 1, 0);
     double[] theta = new double[model.numParams()];
-    assertThatThrownBy(() -> new RepresentationOptions(0, 1e-6, 10, 0, false, 10)).hasMessageContaining("--rank");
-    assertThatThrownBy(() -> new RepresentationOptions(4, 2, 10, 0, false, 10)).hasMessageContaining("--cg-tol");
-    assertThatThrownBy(() -> new RepresentationOptions(4, 1e-6, 0, 0, false, 10)).hasMessageContaining("--cg-max-iter");
+    assertThatThrownBy(() -> new RepresentationOptions(0, 1e-6, 10, 0, false, 10)).hasMessageContaining("{rank}");
+    assertThatThrownBy(() -> new RepresentationOptions(4, 2, 10, 0, false, 10)).hasMessageContaining("{cgTol}");
+    assertThatThrownBy(() -> new RepresentationOptions(4, 1e-6, 0, 0, false, 10)).hasMessageContaining("{cgMaxIter}");
     assertThatThrownBy(() -> RepresentationKind.parse("sparse")).hasMessageContaining("valid: dense, blocked");
     RepresentationOptions few = new RepresentationOptions(4, 1e-6, 10, 0, false, 5);
     assertThatThrownBy(() -> Representations.build(RepresentationKind.NTK_DUAL, BlockData.of(blocks), rows, theta, few))

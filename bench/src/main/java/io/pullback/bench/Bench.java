@@ -34,6 +34,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Supplier;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.mllib.linalg.Matrix;
 import org.apache.spark.mllib.linalg.Vector;
@@ -97,6 +98,9 @@ public final class Bench {
       return c;
     }
   }
+
+  /** Labels of the logistic (pure Gram) data sets: one Bernoulli output. */
+  private static final LabelRule LOGISTIC_LABELS = new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic");
 
   private final Config config;
   private final PrintWriter console;
@@ -170,119 +174,115 @@ public final class Bench {
 
   // ---------------------------------------------------------------- (a) kernel
 
-  private void kernel() throws IOException, InterruptedException {
-    List<Map<String, Object>> providers = new ArrayList<>();
-    String inUse = Blas.selection().implementation();
-    boolean inUseNative = Blas.isNative();
-    String inUseLibrary = Blas.selection().library();
-    List<Integer> ns = config.kernelNs();
-    int nMax = ns.stream().mapToInt(Integer::intValue).max().orElse(1024);
-    String nativeRows = config.quick() ? "512,2048" : "512,2048";
-    String[][] plan = {
-        // name, pullback.blas, vector module, N list, rows list, tiles
-        {"openblas-jar", "openblas-jar", "true", csv(ns), nativeRows, "128,256"},
-        {"system", "system", "true", csv(ns), nativeRows, "128,256"},
-        {"java-vector", "java", "true", String.valueOf(Math.min(1024, ns.get(0))), "256,1024", "64,128,256"},
-        {"java-plain", "java", "false", "512", "256", "128"},
-    };
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("OPENBLAS_NUM_THREADS", "1");
-    int rounds = config.quick() ? 2 : 3;
-    String minSeconds = config.quick() ? "0.15" : "0.4";
-    Map<Integer, Double> bestDgemm = new LinkedHashMap<>();
-    Map<String, JsonNode> byName = new LinkedHashMap<>();
-    for (String[] p : plan) {
-      Map<String, Object> entry = new LinkedHashMap<>();
-      entry.put("provider", p[0]);
-      if (p[0].equals("openblas-jar") && Blas.extractOpenBlasJar() == null) {
-        entry.put("available", false);
-        entry.put("note", "org.bytedeco:openblas (linux-x86_64) is not on the class path");
-        providers.add(entry);
-        continue;
-      }
-      List<String> jvm = new ArrayList<>(ChildJvm.jvmFlags(p[2].equals("true")));
-      jvm.add("-Dpullback.blas=" + p[1]);
-      jvm.add("-Xmx2g");
-      boolean nativeProvider = p[0].equals("openblas-jar") || p[0].equals("system");
-      ChildJvm.Result r = ChildJvm.run(KernelBench.class.getName(), jvm,
-          List.of(p[3], p[4], p[5], String.valueOf(rounds), minSeconds, nativeProvider ? "native-only" : "any"),
-          env, work.resolve("kernel-" + p[0] + ".log"), 900);
-      String payload = r.line("KERNEL-JSON");
-      if (r.exitCode() != 0 || payload == null) {
-        entry.put("available", false);
-        entry.put("note", "child JVM failed (exit " + r.exitCode() + "): " + tail(r.output()));
-        providers.add(entry);
-        continue;
-      }
-      JsonNode node = Json.mapper().readTree(payload);
-      boolean isNative = node.path("native").asBoolean();
-      if ((p[0].equals("openblas-jar") || p[0].equals("system")) && !isNative) {
-        entry.put("available", false);
-        entry.put("note", p[0].equals("system") ? "no system libblas.so.3 loads through JNI (install libopenblas0-pthread to measure it)"
-            : "the jar's OpenBLAS did not load");
-        providers.add(entry);
-        continue;
-      }
-      if (p[0].equals("system") && node.path("blas").asText().contains("openblas-jar")) {
-        entry.put("available", false);
-        entry.put("note", "dev.ludovic.netlib.blas.nativeLibPath points at the jar's OpenBLAS");
-        providers.add(entry);
-        continue;
-      }
-      entry.put("available", true);
-      entry.put("blas", node.path("blas").asText());
-      List<Map<String, Object>> points = new ArrayList<>();
-      for (JsonNode pt : node.path("points")) {
-        points.add(Json.mapper().convertValue(pt, Map.class));
-        int n = pt.path("n").asInt();
-        bestDgemm.merge(n, pt.path("dgemm_gflops").asDouble(), Math::max);
-      }
-      entry.put("points", points);
-      entry.put("best", bestPerKernel(node));
-      providers.add(entry);
-      byName.put(p[0], node);
-      console.println("  kernel " + p[0] + ": " + node.path("blas").asText() + " done");
+  /** One kernel child JVM: provider name, {@code pullback.blas} value, vector module, and the N, rows and tile lists it measures. */
+  private record KernelProvider(String name, String blas, boolean vectorModule, String ns, String rows, String tiles) {
+    boolean isNative() {
+      return name.equals("openblas-jar") || name.equals("system");
     }
+  }
+
+  /** What the kernel child JVMs measured: the section's provider entries, the best dgemm of any BLAS per N, the payload per provider. */
+  private record KernelRuns(List<Map<String, Object>> providers, Map<Integer, Double> bestDgemm, Map<String, JsonNode> byName) {}
+
+  private void kernel() throws IOException, InterruptedException {
+    KernelRuns runs = new KernelRuns(new ArrayList<>(), new LinkedHashMap<>(), new LinkedHashMap<>());
+    for (KernelProvider p : kernelProviders()) runs.providers().add(measureKernel(p, runs));
     Map<String, Object> section = new LinkedHashMap<>();
-    section.put("providers", providers);
-    section.put("best_dgemm_gflops", bestDgemm);
+    section.put("providers", runs.providers());
+    section.put("best_dgemm_gflops", runs.bestDgemm());
     section.put("flop_convention", "kernel: rows*N*(N+1) (the symmetric result); dgemm: 2*rows*N^2");
     section.put("threads", "one (OPENBLAS_NUM_THREADS=1)");
     // The kernel in use: the provider this JVM selected, with the accumulator's default kernel.
-    String providerInUse = inUseNative ? (inUseLibrary != null && inUseLibrary.startsWith("openblas-jar") ? "openblas-jar" : "system")
+    String inUseLibrary = Blas.selection().library();
+    String providerInUse = Blas.isNative() ? (inUseLibrary != null && inUseLibrary.startsWith("openblas-jar") ? "openblas-jar" : "system")
         : "java-vector";
-    JsonNode used = byName.get(providerInUse);
     GramAccumulator.Kernel defaultKernel = GramAccumulator.Kernel.forCurrentBlas();
-    section.put("in_use", Map.of("provider", providerInUse, "blas", inUse, "kernel", defaultKernel.name().toLowerCase(Locale.ROOT),
-        "tile", GramAccumulator.DEFAULT_TILE));
+    section.put("in_use", Map.of("provider", providerInUse, "blas", Blas.selection().implementation(),
+        "kernel", defaultKernel.name().toLowerCase(Locale.ROOT), "tile", GramAccumulator.DEFAULT_TILE));
     sections.put("kernel", section);
+    JsonNode used = runs.byName().get(providerInUse);
     if (used == null) {
       add(Figure.skipped("kernel_vs_best_dgemm", "the BLAS in use (" + providerInUse + ") was not measured"));
       return;
     }
-    // At the largest N measured: the default kernel's best point (rows per call), its ratio to the same
-    // BLAS's dgemm measured in the same interleaved rounds (median), times how far that BLAS's dgemm is
-    // from the best dgemm of any BLAS (1 when it is the best). Side-by-side ratios, because the machine
-    // is shared: a lucky quiet second in one measurement must not decide the verdict.
-    int nFig = -1;
-    JsonNode bestPoint = null;
-    Map<Integer, Double> ownDgemm = new LinkedHashMap<>();
-    for (JsonNode pt : used.path("points")) ownDgemm.merge(pt.path("n").asInt(), pt.path("dgemm_gflops").asDouble(), Math::max);
-    for (JsonNode pt : used.path("points")) {
-      boolean isDefault = pt.path("kernel").asText().equals(defaultKernel.name().toLowerCase(Locale.ROOT))
-          && (defaultKernel != GramAccumulator.Kernel.GEMM_TILES || pt.path("tile").asInt() == GramAccumulator.DEFAULT_TILE);
-      int n = pt.path("n").asInt();
-      if (!isDefault) continue;
-      if (n > nFig) {
-        nFig = n;
-        bestPoint = null;
-      }
-      if (n == nFig && (bestPoint == null || pt.path("kernel_gflops").asDouble() > bestPoint.path("kernel_gflops").asDouble())) bestPoint = pt;
+    kernelFigure(section, used, runs.bestDgemm(), providerInUse, defaultKernel);
+  }
+
+  private List<KernelProvider> kernelProviders() {
+    List<Integer> ns = config.kernelNs();
+    String nativeRows = "512,2048";
+    return List.of(
+        new KernelProvider("openblas-jar", "openblas-jar", true, csv(ns), nativeRows, "128,256"),
+        new KernelProvider("system", "system", true, csv(ns), nativeRows, "128,256"),
+        new KernelProvider("java-vector", "java", true, String.valueOf(Math.min(1024, ns.get(0))), "256,1024", "64,128,256"),
+        new KernelProvider("java-plain", "java", false, "512", "256", "128"));
+  }
+
+  /** Runs one provider's child JVM; its section entry, with its points merged into {@code runs} when it was available. */
+  private Map<String, Object> measureKernel(KernelProvider p, KernelRuns runs) throws IOException, InterruptedException {
+    Map<String, Object> entry = new LinkedHashMap<>();
+    entry.put("provider", p.name());
+    if (p.name().equals("openblas-jar") && Blas.extractOpenBlasJar() == null) {
+      return unavailable(entry, "org.bytedeco:openblas (linux-x86_64) is not on the class path");
     }
+    ChildJvm.Result r = runKernelChild(p);
+    String payload = r.line("KERNEL-JSON");
+    if (r.exitCode() != 0 || payload == null) return unavailable(entry, "child JVM failed (exit " + r.exitCode() + "): " + tail(r.output()));
+    JsonNode node = Json.mapper().readTree(payload);
+    if (p.isNative() && !node.path("native").asBoolean()) {
+      return unavailable(entry, p.name().equals("system") ? "no system libblas.so.3 loads through JNI (install libopenblas0-pthread to measure it)"
+          : "the jar's OpenBLAS did not load");
+    }
+    if (p.name().equals("system") && node.path("blas").asText().contains("openblas-jar")) {
+      return unavailable(entry, "dev.ludovic.netlib.blas.nativeLibPath points at the jar's OpenBLAS");
+    }
+    entry.put("available", true);
+    entry.put("blas", node.path("blas").asText());
+    List<Map<String, Object>> points = new ArrayList<>();
+    for (JsonNode pt : node.path("points")) {
+      points.add(Json.mapper().convertValue(pt, Map.class));
+      runs.bestDgemm().merge(pt.path("n").asInt(), pt.path("dgemm_gflops").asDouble(), Math::max);
+    }
+    entry.put("points", points);
+    entry.put("best", bestPerKernel(node));
+    runs.byName().put(p.name(), node);
+    console.println("  kernel " + p.name() + ": " + node.path("blas").asText() + " done");
+    return entry;
+  }
+
+  private static Map<String, Object> unavailable(Map<String, Object> entry, String note) {
+    entry.put("available", false);
+    entry.put("note", note);
+    return entry;
+  }
+
+  private ChildJvm.Result runKernelChild(KernelProvider p) throws IOException, InterruptedException {
+    List<String> jvm = new ArrayList<>(ChildJvm.jvmFlags(p.vectorModule()));
+    jvm.add("-Dpullback.blas=" + p.blas());
+    jvm.add("-Xmx2g");
+    int rounds = config.quick() ? 2 : 3;
+    String minSeconds = config.quick() ? "0.15" : "0.4";
+    return ChildJvm.run(KernelBench.class.getName(), jvm,
+        List.of(p.ns(), p.rows(), p.tiles(), String.valueOf(rounds), minSeconds, p.isNative() ? "native-only" : "any"),
+        Map.of("OPENBLAS_NUM_THREADS", "1"), work.resolve("kernel-" + p.name() + ".log"), 900);
+  }
+
+  /**
+   * The figure at the largest N measured: the default kernel's best point (rows per call), its ratio to the same
+   * BLAS's dgemm measured in the same interleaved rounds (median), times how far that BLAS's dgemm is from the
+   * best dgemm of any BLAS (1 when it is the best). Side-by-side ratios, because the machine is shared: a lucky
+   * quiet second in one measurement must not decide the verdict.
+   */
+  private void kernelFigure(Map<String, Object> section, JsonNode used, Map<Integer, Double> bestDgemm, String providerInUse,
+                            GramAccumulator.Kernel defaultKernel) {
+    JsonNode bestPoint = defaultKernelPoint(used, defaultKernel);
     if (bestPoint == null) {
       add(Figure.skipped("kernel_vs_best_dgemm", "the default kernel was not among the measured points"));
       return;
     }
+    int nFig = bestPoint.path("n").asInt();
+    Map<Integer, Double> ownDgemm = new LinkedHashMap<>();
+    for (JsonNode pt : used.path("points")) ownDgemm.merge(pt.path("n").asInt(), pt.path("dgemm_gflops").asDouble(), Math::max);
     double best = bestDgemm.getOrDefault(nFig, Double.NaN);
     double own = ownDgemm.getOrDefault(nFig, Double.NaN);
     double providerFactor = Math.min(1.0, own / best);
@@ -294,7 +294,26 @@ public final class Bench {
         String.format(Locale.ROOT, "kernel/own dgemm %.2f (median of interleaved rounds, %d rows per call; best %.1f vs %.1f GFLOP/s), "
             + "own dgemm/best dgemm of any BLAS %.2f (%.1f vs %.1f GFLOP/s); single thread", ratio, bestPoint.path("rows").asInt(),
             bestPoint.path("kernel_gflops").asDouble(), bestPoint.path("dgemm_gflops").asDouble(), providerFactor, own, best)));
+    int nMax = config.kernelNs().stream().mapToInt(Integer::intValue).max().orElse(1024);
     if (nMax != nFig) LOG.info("kernel figure taken at N = {}", nFig);
+  }
+
+  /** The default kernel's fastest point (kernel GFLOP/s) at the largest N it was measured at, or null. */
+  private static JsonNode defaultKernelPoint(JsonNode used, GramAccumulator.Kernel defaultKernel) {
+    int nFig = -1;
+    JsonNode bestPoint = null;
+    for (JsonNode pt : used.path("points")) {
+      boolean isDefault = pt.path("kernel").asText().equals(defaultKernel.name().toLowerCase(Locale.ROOT))
+          && (defaultKernel != GramAccumulator.Kernel.GEMM_TILES || pt.path("tile").asInt() == GramAccumulator.DEFAULT_TILE);
+      int n = pt.path("n").asInt();
+      if (!isDefault) continue;
+      if (n > nFig) {
+        nFig = n;
+        bestPoint = null;
+      }
+      if (n == nFig && (bestPoint == null || pt.path("kernel_gflops").asDouble() > bestPoint.path("kernel_gflops").asDouble())) bestPoint = pt;
+    }
+    return bestPoint;
   }
 
   private static Map<String, Object> bestPerKernel(JsonNode node) {
@@ -317,89 +336,87 @@ public final class Bench {
 
   // ---------------------------------------------------------------- (b) MLlib
 
+  /** One N of the MLlib comparison: both Grams' best times on the same cached rows, their difference, and the BLAS limit. */
+  record MllibRow(int n, long rows, int partitions, int blockRows, double pullbackSeconds, double mllibSeconds, double speedup,
+                  double pullbackGflops, double maxRelativeDifference, int repeats, int blasLimitThreads, double blasLimitGflops,
+                  double blasLimitSeconds, double pullbackOverBlasLimit, double speedupCeiling) {
+    static MllibRow of(LoadedData data, long m, int n, double ours, double theirs, double relativeDifference, int repeats, int threads,
+                       double limitGflops) {
+      double limitSeconds = (double) m * n * (n + 1) / limitGflops / 1e9;
+      return new MllibRow(n, m, data.partitions(), data.blockRows(), ours, theirs, theirs / ours, (double) m * n * (n + 1) / ours / 1e9,
+          relativeDifference, repeats, threads, limitGflops, limitSeconds, ours / limitSeconds, theirs / limitSeconds);
+    }
+  }
+
   private void mllib(SparkSession spark, Map<Integer, Double> estimateSeconds) throws InterruptedException {
-    List<Map<String, Object>> rowsOut = new ArrayList<>();
+    List<MllibRow> rowsOut = new ArrayList<>();
+    for (int n : config.ns()) {
+      console.println("  estimate vs MLlib: M = " + config.rows() + ", N = " + n);
+      MllibRow row = mllibRow(spark, n);
+      estimateSeconds.put(n, row.pullbackSeconds());
+      rowsOut.add(row);
+    }
+    sections.put("mllib", Map.of("results", rowsOut.stream().map(RecordMaps::of).toList(),
+        "what", "dense function estimate of logistic (J = [x, 1]) vs RowMatrix.computeGramianMatrix, same cached rows, compute only"));
+    mllibFigures(rowsOut);
+  }
+
+  private MllibRow mllibRow(SparkSession spark, int n) throws InterruptedException {
     long m = config.rows();
     int p = spark.sparkContext().defaultParallelism();
-    long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
-    for (int n : config.ns()) {
-      console.println("  estimate vs MLlib: M = " + m + ", N = " + n);
-      LogisticModel model = new LogisticModel(n - 1);
-      LoadedData data = loadGaussian(spark, m, n - 1, 2, p, InputConfig.blockRowsFor(n, 1),
-          new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic"));
-      try {
-        BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
-        // Best of two at N <= 1024 (cheap there): one noisy second on a shared VM must not decide a ratio.
-        int repeats = n <= 1024 ? 2 : 1;
-        double ours = Double.POSITIVE_INFINITY;
-        DenseMetricEstimator.DenseMetric g = null;
-        for (int r = 0; r < repeats; r++) {
-          long t = System.nanoTime();
-          g = DenseMetricEstimator.estimate(data, source, reduceBudget);
-          ours = Math.min(ours, seconds(t));
-        }
-        JavaRDD<Vector> rows = data.blocks().flatMap(b -> rowsOf(b).iterator());
-        rows.persist(StorageLevel.MEMORY_AND_DISK());
-        rows.count();
-        double theirs = Double.POSITIVE_INFINITY;
-        Matrix gm = null;
-        for (int r = 0; r < repeats; r++) {
-          long t = System.nanoTime();
-          gm = new RowMatrix(rows.rdd(), m, n).computeGramianMatrix();
-          theirs = Math.min(theirs, seconds(t));
-        }
-        rows.unpersist(true);
-        double maxAbs = 0;
-        double maxDiff = 0;
-        for (int i = 0; i < n; i++) {
-          for (int j = 0; j < n; j++) {
-            double a = g.values()[i * n + j] * m;
-            maxAbs = Math.max(maxAbs, Math.abs(a));
-            maxDiff = Math.max(maxDiff, Math.abs(a - gm.apply(i, j)));
-          }
-        }
-        estimateSeconds.put(n, ours);
-        // The BLAS limit: p kernels at once on this shape, no Spark; the most any Gram can get here.
-        double limitGflops = KernelBench.concurrentRate(GramAccumulator.Kernel.forCurrentBlas(), n, data.blockRows(), p,
-            config.quick() ? 0.5 : 1.5);
-        double limitSeconds = (double) m * n * (n + 1) / limitGflops / 1e9;
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("n", n);
-        row.put("rows", m);
-        row.put("partitions", data.partitions());
-        row.put("block_rows", data.blockRows());
-        row.put("pullback_seconds", ours);
-        row.put("mllib_seconds", theirs);
-        row.put("speedup", theirs / ours);
-        row.put("pullback_gflops", (double) m * n * (n + 1) / ours / 1e9);
-        row.put("max_relative_difference", maxDiff / maxAbs);
-        row.put("repeats", repeats);
-        row.put("blas_limit_threads", p);
-        row.put("blas_limit_gflops", limitGflops);
-        row.put("blas_limit_seconds", limitSeconds);
-        row.put("pullback_over_blas_limit", ours / limitSeconds);
-        row.put("speedup_ceiling", theirs / limitSeconds);
-        rowsOut.add(row);
-        console.println(String.format(Locale.ROOT, "    pullback %.3f s, MLlib %.3f s, speedup %.1fx, max rel diff %.1e; BLAS limit %.3f s "
-            + "(%d kernels at once, %.1f GFLOP/s) so speedup ceiling %.1fx", ours, theirs, theirs / ours, maxDiff / maxAbs, limitSeconds, p,
-            limitGflops, theirs / limitSeconds));
-      } finally {
-        data.release();
+    LogisticModel model = new LogisticModel(n - 1);
+    LoadedData data = loadGaussian(spark, m, n - 1, 2, p, InputConfig.blockRowsFor(n, 1), LOGISTIC_LABELS);
+    try {
+      // Best of two at N <= 1024 (cheap there): one noisy second on a shared VM must not decide a ratio.
+      int repeats = n <= 1024 ? 2 : 1;
+      BoundFactorRows source = boundRows(model, MetricKind.FUNCTION);
+      long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
+      Timed<DenseMetricEstimator.DenseMetric> ours = best(repeats, () -> DenseMetricEstimator.estimate(data, source, reduceBudget));
+      JavaRDD<Vector> rows = data.blocks().flatMap(b -> rowsOf(b).iterator());
+      rows.persist(StorageLevel.MEMORY_AND_DISK());
+      rows.count();
+      Timed<Matrix> theirs = best(repeats, () -> new RowMatrix(rows.rdd(), m, n).computeGramianMatrix());
+      rows.unpersist(true);
+      double relativeDifference = maxRelativeDifference(ours.value(), theirs.value(), m, n);
+      // The BLAS limit: p kernels at once on this shape, no Spark; the most any Gram can get here.
+      double limitGflops = KernelBench.concurrentRate(GramAccumulator.Kernel.forCurrentBlas(), n, data.blockRows(), p,
+          config.quick() ? 0.5 : 1.5);
+      MllibRow row = MllibRow.of(data, m, n, ours.seconds(), theirs.seconds(), relativeDifference, repeats, p, limitGflops);
+      console.println(String.format(Locale.ROOT, "    pullback %.3f s, MLlib %.3f s, speedup %.1fx, max rel diff %.1e; BLAS limit %.3f s "
+          + "(%d kernels at once, %.1f GFLOP/s) so speedup ceiling %.1fx", row.pullbackSeconds(), row.mllibSeconds(), row.speedup(),
+          relativeDifference, row.blasLimitSeconds(), p, limitGflops, row.speedupCeiling()));
+      return row;
+    } finally {
+      data.release();
+    }
+  }
+
+  /** max |M·G − Gram| over max |M·G|: Pullback's G is the mean over the M rows, MLlib's Gramian the sum. */
+  private static double maxRelativeDifference(DenseMetricEstimator.DenseMetric g, Matrix gm, long m, int n) {
+    double maxAbs = 0;
+    double maxDiff = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        double a = g.values()[i * n + j] * m;
+        maxAbs = Math.max(maxAbs, Math.abs(a));
+        maxDiff = Math.max(maxDiff, Math.abs(a - gm.apply(i, j)));
       }
     }
-    sections.put("mllib", Map.of("results", rowsOut, "what", "dense function estimate of logistic (J = [x, 1]) vs RowMatrix.computeGramianMatrix, same cached rows, compute only"));
+    return maxDiff / maxAbs;
+  }
+
+  private void mllibFigures(List<MllibRow> rowsOut) {
     for (int target : new int[] {1024, 2048}) {
       String id = "estimate_vs_mllib_n" + target;
-      Map<String, Object> r = rowsOut.stream().filter(x -> (int) x.get("n") == target).findFirst().orElse(null);
+      MllibRow r = rowsOut.stream().filter(x -> x.n() == target).findFirst().orElse(null);
       if (r == null) {
         add(Figure.skipped(id, "N = " + target + " not measured (--n)"));
         continue;
       }
-      add(Figure.atLeast(id, "MLlib computeGramianMatrix time / Pullback estimate time, N = " + target + ", M = " + m,
-          (double) r.get("speedup"), target == 1024 ? 4 : 10,
+      add(Figure.atLeast(id, "MLlib computeGramianMatrix time / Pullback estimate time, N = " + target + ", M = " + config.rows(),
+          r.speedup(), target == 1024 ? 4 : 10,
           String.format(Locale.ROOT, "Pullback %.2f s, MLlib %.2f s; BLAS limit %.2f s (%d kernels at once, %.1f GFLOP/s): ceiling %.2f",
-              (double) r.get("pullback_seconds"), (double) r.get("mllib_seconds"), (double) r.get("blas_limit_seconds"),
-              (int) r.get("blas_limit_threads"), (double) r.get("blas_limit_gflops"), (double) r.get("speedup_ceiling"))));
+              r.pullbackSeconds(), r.mllibSeconds(), r.blasLimitSeconds(), r.blasLimitThreads(), r.blasLimitGflops(), r.speedupCeiling())));
     }
   }
 
@@ -422,49 +439,35 @@ public final class Bench {
 
   // ---------------------------------------------------------------- (c) numpy
 
+  /** {@code J.T @ J} per N in python3, best of two at N <= 512; prints {@code NUMPY-JSON {...}}. */
+  private static final String NUMPY_SCRIPT = String.join("\n",
+      "import json, sys, time",
+      "import numpy as np",
+      "M = int(sys.argv[1]); ns = [int(x) for x in sys.argv[2].split(',')]",
+      "try:",
+      "    from threadpoolctl import threadpool_info; info = threadpool_info()",
+      "except Exception as e:",
+      "    info = 'threadpoolctl not importable'",
+      "rng = np.random.default_rng(1)",
+      "w = rng.standard_normal((4000, 256)); w.T @ w",
+      "out = []",
+      "for n in ns:",
+      "    J = rng.standard_normal((M, n)); J[:, -1] = 1.0",
+      "    best = float('inf')",
+      "    for r in range(2 if n <= 512 else 1):",
+      "        t = time.perf_counter(); G = J.T @ J; best = min(best, time.perf_counter() - t)",
+      "    out.append({'n': n, 'seconds': best}); del J, G",
+      "print('NUMPY-JSON ' + json.dumps({'numpy': np.__version__, 'threadpools': info, 'results': out}))");
+
   private void numpy(SparkSession spark, Map<Integer, Double> estimateSeconds) throws IOException, InterruptedException {
     Map<String, Object> section = new LinkedHashMap<>();
     sections.put("numpy", section);
-    String script = String.join("\n",
-        "import json, sys, time",
-        "import numpy as np",
-        "M = int(sys.argv[1]); ns = [int(x) for x in sys.argv[2].split(',')]",
-        "try:",
-        "    from threadpoolctl import threadpool_info; info = threadpool_info()",
-        "except Exception as e:",
-        "    info = 'threadpoolctl not importable'",
-        "rng = np.random.default_rng(1)",
-        "w = rng.standard_normal((4000, 256)); w.T @ w",
-        "out = []",
-        "for n in ns:",
-        "    J = rng.standard_normal((M, n)); J[:, -1] = 1.0",
-        "    best = float('inf')",
-        "    for r in range(2 if n <= 512 else 1):",
-        "        t = time.perf_counter(); G = J.T @ J; best = min(best, time.perf_counter() - t)",
-        "    out.append({'n': n, 'seconds': best}); del J, G",
-        "print('NUMPY-JSON ' + json.dumps({'numpy': np.__version__, 'threadpools': info, 'results': out}))");
-    Path py = work.resolve("numpy_gram.py");
-    Files.writeString(py, script + "\n");
     List<Integer> ns = estimateSeconds.isEmpty() ? config.ns() : new ArrayList<>(estimateSeconds.keySet());
-    ProcessBuilder pb = new ProcessBuilder("python3", py.toString(), String.valueOf(config.rows()), csv(ns)).redirectErrorStream(true);
-    // numpy gets every core and picks its own kernel: the thread and core-type overrides of this
-    // environment (OPENBLAS_NUM_THREADS=1 for the JVM; OPENBLAS_CORETYPE/L2_SIZE for old OpenBLAS builds) are removed.
-    for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MKL_NUM_THREADS")) pb.environment().remove(v);
     section.put("environment", "OPENBLAS_NUM_THREADS, OMP_NUM_THREADS, OPENBLAS_CORETYPE, OPENBLAS_L2_SIZE unset for the python3 process");
-    String output;
-    int exit;
-    try {
-      Process proc = pb.start();
-      output = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-      exit = proc.waitFor();
-    } catch (IOException e) {
-      output = e.getMessage();
-      exit = -1;
-    }
-    String payload = null;
-    for (String l : output.split("\n")) if (l.startsWith("NUMPY-JSON ")) payload = l.substring(11);
-    if (exit != 0 || payload == null) {
-      section.put("skipped", "python3 with numpy not available: " + tail(output));
+    ChildJvm.Result r = runNumpy(ns);
+    String payload = r.line("NUMPY-JSON ");
+    if (r.exitCode() != 0 || payload == null) {
+      section.put("skipped", "python3 with numpy not available: " + tail(r.output()));
       add(Figure.skipped("estimate_vs_numpy", "python3 with numpy is not available on this machine"));
       return;
     }
@@ -472,35 +475,51 @@ public final class Bench {
     section.put("numpy_version", node.path("numpy").asText());
     section.put("threadpools", Json.mapper().convertValue(node.path("threadpools"), Object.class));
     List<Map<String, Object>> rows = new ArrayList<>();
-    int nFig = -1;
-    double ratioFig = Double.NaN;
-    String detail = "";
-    for (JsonNode r : node.path("results")) {
-      int n = r.path("n").asInt();
-      double np = r.path("seconds").asDouble();
+    for (JsonNode nr : node.path("results")) {
       Map<String, Object> row = new LinkedHashMap<>();
-      row.put("n", n);
+      row.put("n", nr.path("n").asInt());
       row.put("rows", config.rows());
-      row.put("numpy_seconds", np);
-      Double ours = estimateSeconds.get(n);
+      row.put("numpy_seconds", nr.path("seconds").asDouble());
+      Double ours = estimateSeconds.get(nr.path("n").asInt());
       row.put("pullback_seconds", ours);
-      if (ours != null) {
-        row.put("pullback_over_numpy", ours / np);
-        if (n > nFig) {
-          nFig = n;
-          ratioFig = ours / np;
-          detail = String.format(Locale.ROOT, "Pullback %.2f s (local, %d tasks), numpy %.2f s", ours, spark.sparkContext().defaultParallelism(), np);
-        }
-      }
+      if (ours != null) row.put("pullback_over_numpy", ours / nr.path("seconds").asDouble());
       rows.add(row);
     }
     section.put("results", rows);
-    if (nFig < 0) {
-      add(Figure.skipped("estimate_vs_numpy", "no Pullback estimate at the same shape (the mllib section was skipped)"));
-    } else {
-      add(Figure.atMost("estimate_vs_numpy", "Pullback estimate time / numpy J.T @ J time, N = " + nFig + ", M = " + config.rows(),
-          ratioFig, 1.25, detail));
+    numpyFigure(rows, spark.sparkContext().defaultParallelism());
+  }
+
+  /** Runs {@link #NUMPY_SCRIPT} on M = {@code --rows} and {@code ns}; exit -1 with the message when python3 cannot start. */
+  private ChildJvm.Result runNumpy(List<Integer> ns) throws IOException, InterruptedException {
+    Path py = work.resolve("numpy_gram.py");
+    Files.writeString(py, NUMPY_SCRIPT + "\n");
+    ProcessBuilder pb = new ProcessBuilder("python3", py.toString(), String.valueOf(config.rows()), csv(ns)).redirectErrorStream(true);
+    // numpy gets every core and picks its own kernel: the thread and core-type overrides of this
+    // environment (OPENBLAS_NUM_THREADS=1 for the JVM; OPENBLAS_CORETYPE/L2_SIZE for old OpenBLAS builds) are removed.
+    for (String v : List.of("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "MKL_NUM_THREADS")) pb.environment().remove(v);
+    try {
+      Process proc = pb.start();
+      String output = new String(proc.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      return new ChildJvm.Result(proc.waitFor(), output);
+    } catch (IOException e) {
+      return new ChildJvm.Result(-1, e.getMessage());
     }
+  }
+
+  /** The figure at the largest N with both a numpy and a Pullback time. */
+  private void numpyFigure(List<Map<String, Object>> rows, int tasks) {
+    Map<String, Object> fig = null;
+    for (Map<String, Object> row : rows) {
+      if (row.get("pullback_seconds") != null && (fig == null || (int) row.get("n") > (int) fig.get("n"))) fig = row;
+    }
+    if (fig == null) {
+      add(Figure.skipped("estimate_vs_numpy", "no Pullback estimate at the same shape (the mllib section was skipped)"));
+      return;
+    }
+    double ours = (double) fig.get("pullback_seconds");
+    double np = (double) fig.get("numpy_seconds");
+    add(Figure.atMost("estimate_vs_numpy", "Pullback estimate time / numpy J.T @ J time, N = " + fig.get("n") + ", M = " + config.rows(),
+        ours / np, 1.25, String.format(Locale.ROOT, "Pullback %.2f s (local, %d tasks), numpy %.2f s", ours, tasks, np)));
   }
 
   // ---------------------------------------------------------------- (d) scaling
@@ -509,46 +528,50 @@ public final class Bench {
     Map<String, Object> section = new LinkedHashMap<>();
     sections.put("scaling", section);
     int n = config.scalingN();
-    int p = spark.sparkContext().defaultParallelism();
-    List<Map<String, Object>> byRows = new ArrayList<>();
-    LogisticModel model = new LogisticModel(n - 1);
-    BoundFactorRows source = new BoundFactorRows(new FactorRows(model, MetricKind.FUNCTION, 1, 0), model.initialParams(1));
-    long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
-    for (long m : new long[] {config.scalingRows() / 4, config.scalingRows() / 2, config.scalingRows()}) {
-      LoadedData data = loadGaussian(spark, m, n - 1, 2, p, InputConfig.blockRowsFor(n, 1), new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic"));
-      try {
-        double best = Double.POSITIVE_INFINITY;
-        for (int r = 0; r < 2; r++) {
-          long t = System.nanoTime();
-          DenseMetricEstimator.estimate(data, source, reduceBudget);
-          best = Math.min(best, seconds(t));
-        }
-        Map<String, Object> row = new LinkedHashMap<>();
-        row.put("rows", m);
-        row.put("n", n);
-        row.put("seconds", best);
-        row.put("microseconds_per_row", best / m * 1e6);
-        byRows.add(row);
-        console.println(String.format(Locale.ROOT, "  scaling: M = %d, N = %d: %.3f s", m, n, best));
-      } finally {
-        data.release();
-      }
-    }
-    section.put("rows", byRows);
-
-    Path home = ChildJvm.sparkHome(work.resolve("spark-home"));
-    long dataMb = config.scalingRows() * n * 8 / (1 << 20);
-    int mem = (int) Math.max(1024, 2 * dataMb + 512);
-    List<Map<String, Object>> byExecutors = new ArrayList<>();
-    Map<String, String> env = new LinkedHashMap<>();
-    env.put("SPARK_HOME", home.toString());
-    env.put("SPARK_SCALA_VERSION", "2.13");
-    env.put("SPARK_LOCAL_IP", "127.0.0.1");
-    env.put("OPENBLAS_NUM_THREADS", "1");
+    section.put("rows", scalingByRows(spark, n));
     // The machine's own ceiling for two executors: two Gram kernels at once against one, same shape,
     // measured before and after the cluster runs (the two vCPUs of a VM may share FP units).
     double kernelSeconds = config.quick() ? 0.5 : 1.0;
     double parallelBefore = parallelKernelSpeedup(n, kernelSeconds);
+    long dataMb = config.scalingRows() * n * 8 / (1 << 20);
+    int mem = (int) Math.max(1024, 2 * dataMb + 512);
+    List<Map<String, Object>> byExecutors = scalingByExecutors(n, mem);
+    double parallelAfter = parallelKernelSpeedup(n, kernelSeconds);
+    double parallel = (parallelBefore + parallelAfter) / 2;
+    section.put("two_kernels_over_one", Map.of("before", parallelBefore, "after", parallelAfter, "mean", parallel));
+    console.println(String.format(Locale.ROOT, "  scaling: two Gram kernels at once run %.2fx (before) and %.2fx (after) one kernel's rate",
+        parallelBefore, parallelAfter));
+    section.put("executors", byExecutors);
+    section.put("executor_memory_mb", mem);
+    executorsFigure(byExecutors, n, parallel);
+  }
+
+  /** Estimate time against M (M/4, M/2, M of {@code --scaling-rows}) in this session, data cached. */
+  private List<Map<String, Object>> scalingByRows(SparkSession spark, int n) {
+    int p = spark.sparkContext().defaultParallelism();
+    LogisticModel model = new LogisticModel(n - 1);
+    List<Map<String, Object>> byRows = new ArrayList<>();
+    for (long m : new long[] {config.scalingRows() / 4, config.scalingRows() / 2, config.scalingRows()}) {
+      double best = timeEstimate(spark, model, MetricKind.FUNCTION, loadGaussian(spark, m, n - 1, 2, p, InputConfig.blockRowsFor(n, 1), LOGISTIC_LABELS));
+      Map<String, Object> row = new LinkedHashMap<>();
+      row.put("rows", m);
+      row.put("n", n);
+      row.put("seconds", best);
+      row.put("microseconds_per_row", best / m * 1e6);
+      byRows.add(row);
+      console.println(String.format(Locale.ROOT, "  scaling: M = %d, N = %d: %.3f s", m, n, best));
+    }
+    return byRows;
+  }
+
+  /** One {@link ScalingProbe} driver JVM per executor count (1 and 2 executors of one core, {@code mem} MiB each). */
+  private List<Map<String, Object>> scalingByExecutors(int n, int mem) throws IOException, InterruptedException {
+    Map<String, String> env = new LinkedHashMap<>();
+    env.put("SPARK_HOME", ChildJvm.sparkHome(work.resolve("spark-home")).toString());
+    env.put("SPARK_SCALA_VERSION", "2.13");
+    env.put("SPARK_LOCAL_IP", "127.0.0.1");
+    env.put("OPENBLAS_NUM_THREADS", "1");
+    List<Map<String, Object>> byExecutors = new ArrayList<>();
     for (int e : new int[] {1, 2}) {
       String master = "local-cluster[" + e + ",1," + mem + "]";
       List<String> jvm = new ArrayList<>(ChildJvm.jvmFlags(true));
@@ -573,13 +596,10 @@ public final class Bench {
           ((Number) row.get("estimate_seconds")).doubleValue(), ((Number) row.get("shuffle_write_bytes")).longValue(),
           ((Number) row.get("driver_peak_heap_bytes")).longValue() >> 20));
     }
-    double parallelAfter = parallelKernelSpeedup(n, kernelSeconds);
-    double parallel = (parallelBefore + parallelAfter) / 2;
-    section.put("two_kernels_over_one", Map.of("before", parallelBefore, "after", parallelAfter, "mean", parallel));
-    console.println(String.format(Locale.ROOT, "  scaling: two Gram kernels at once run %.2fx (before) and %.2fx (after) one kernel's rate",
-        parallelBefore, parallelAfter));
-    section.put("executors", byExecutors);
-    section.put("executor_memory_mb", mem);
+    return byExecutors;
+  }
+
+  private void executorsFigure(List<Map<String, Object>> byExecutors, int n, double parallel) {
     Double t1 = null;
     Double t2 = null;
     for (Map<String, Object> r : byExecutors) {
@@ -607,17 +627,9 @@ public final class Bench {
 
   // ---------------------------------------------------------------- (e) training
 
-  private void training(SparkSession spark) throws IOException {
-    Map<String, Object> section = new LinkedHashMap<>();
-    sections.put("training", section);
-    Path data = config.dataset().toAbsolutePath();
-    if (!Files.isRegularFile(data)) {
-      section.put("skipped", data + " is absent (scripts/fetch-datasets.sh fetches it)");
-      add(Figure.skipped("ngd_passes_vs_mllib", data + " is absent; run scripts/fetch-datasets.sh"));
-      return;
-    }
-    Path yaml = work.resolve("logistic-vs-mllib.yaml");
-    AtomicFiles.writeString(yaml, String.join("\n",
+  /** The experiment of the training comparison: ngd (exact Fisher, η = 1) and MLlib L-BFGS on {@code data}. */
+  private static String trainingExperiment(Path data) {
+    return String.join("\n",
         "name: bench-logistic-vs-mllib",
         "description: ngd (exact Fisher, lr 1) against MLlib L-BFGS on a real binary data set",
         "train:",
@@ -634,7 +646,61 @@ public final class Bench {
         "    steps: 15",
         "  - name: mllib-lbfgs",
         "    optimizer: mllib-lbfgs",
-        "    steps: 1000", ""));
+        "    steps: 1000", "");
+  }
+
+  /** Data passes and seconds of ngd up to the step that first reached the target loss ({@code passes} -1: never). */
+  private record NgdToTarget(long passes, double seconds) {}
+
+  /** MLlib's objective history: iterations, the first iteration at the target (-1: never), and the passes estimated to there. */
+  private record MllibToTarget(int iterations, int iterationsToTarget, long totalPasses, double passesToTarget) {}
+
+  private void training(SparkSession spark) throws IOException {
+    Map<String, Object> section = new LinkedHashMap<>();
+    sections.put("training", section);
+    Path data = config.dataset().toAbsolutePath();
+    if (!Files.isRegularFile(data)) {
+      section.put("skipped", data + " is absent (scripts/fetch-datasets.sh fetches it)");
+      add(Figure.skipped("ngd_passes_vs_mllib", data + " is absent; run scripts/fetch-datasets.sh"));
+      return;
+    }
+    Path out = runTrainingExperiment(spark, data);
+    JsonNode results = Json.readTree(out.resolve("results.json"));
+    JsonNode ngd = arm(results, "ngd-fisher");
+    JsonNode lbfgs = arm(results, "mllib-lbfgs");
+    double mllibLoss = lbfgs.path("final_loss").asDouble();
+    double target = mllibLoss * (1 + 1e-6);
+    NgdToTarget ngdRun = ngdToTarget(out.resolve("arms/ngd-fisher/history.jsonl"), ngd, target);
+    MllibToTarget mllibRun = mllibToTarget(lbfgs, target);
+    section.put("dataset", data.toString());
+    section.put("mllib_final_loss", mllibLoss);
+    section.put("ngd_final_loss", ngd.path("final_loss").asDouble());
+    section.put("relative_loss_difference", Math.abs(ngd.path("final_loss").asDouble() - mllibLoss) / mllibLoss);
+    section.put("ngd_passes_to_target", ngdRun.passes());
+    section.put("ngd_seconds_to_target", ngdRun.seconds());
+    section.put("ngd_total_passes", ngd.path("passes").asLong());
+    section.put("mllib_total_passes", mllibRun.totalPasses());
+    section.put("mllib_iterations", mllibRun.iterations() - 1);
+    section.put("mllib_iterations_to_target", mllibRun.iterationsToTarget());
+    section.put("mllib_passes_to_target_estimate", mllibRun.passesToTarget());
+    section.put("mllib_seconds", lbfgs.path("train_seconds").asDouble());
+    section.put("ngd_train_seconds", ngd.path("train_seconds").asDouble());
+    section.put("arms", Json.mapper().convertValue(results.path("arms"), Object.class));
+    if (ngdRun.passes() < 0) {
+      add(new Figure("ngd_passes_vs_mllib", "ngd data passes to MLlib's final loss (1e-6 relative) / MLlib's", Double.NaN, "<= 0.333", false,
+          "ngd never reached MLlib's final loss " + mllibLoss));
+    } else {
+      add(Figure.atMost("ngd_passes_vs_mllib", "ngd data passes to MLlib's final loss (1e-6 relative) / MLlib's passes to it",
+          ngdRun.passes() / mllibRun.passesToTarget(), 1.0 / 3,
+          String.format(Locale.ROOT, "ngd %d passes (%.2f s), MLlib ~%.0f of its %d passes (%.2f s)", ngdRun.passes(), ngdRun.seconds(),
+              mllibRun.passesToTarget(), mllibRun.totalPasses(), lbfgs.path("train_seconds").asDouble())));
+    }
+  }
+
+  /** Runs {@link #trainingExperiment} through the product's experiment runner; the folder it wrote. */
+  private Path runTrainingExperiment(SparkSession spark, Path data) throws IOException {
+    Path yaml = work.resolve("logistic-vs-mllib.yaml");
+    AtomicFiles.writeString(yaml, trainingExperiment(data));
     Path out = work.resolve("training");
     ExperimentRunner.run(spark, new ExperimentRunner.Options(yaml, List.of(), out, null), new ExperimentRunner.Progress() {
       @Override public void armStarted(int index, int arms, String arm, int steps) {
@@ -643,67 +709,45 @@ public final class Bench {
       @Override public void step(String arm, int step, int steps, double loss, double seconds) {}
       @Override public void armDone(String arm) {}
     });
-    JsonNode results = Json.readTree(out.resolve("results.json"));
-    JsonNode ngd = null;
-    JsonNode lbfgs = null;
-    for (JsonNode a : results.path("arms")) {
-      if (a.path("name").asText().equals("ngd-fisher")) ngd = a;
-      if (a.path("name").asText().equals("mllib-lbfgs")) lbfgs = a;
-    }
-    double mllibLoss = lbfgs.path("final_loss").asDouble();
-    double target = mllibLoss * (1 + 1e-6);
-    // ngd: passes up to and including the step whose loss first reaches the target.
-    List<String> history = Files.readAllLines(out.resolve("arms/ngd-fisher/history.jsonl"));
-    long ngdPasses = -1;
-    double ngdSeconds = 0;
+    return out;
+  }
+
+  /** The last arm of {@code results.json} named {@code name}, or null. */
+  private static JsonNode arm(JsonNode results, String name) {
+    JsonNode found = null;
+    for (JsonNode a : results.path("arms")) if (a.path("name").asText().equals(name)) found = a;
+    return found;
+  }
+
+  /** ngd: passes up to and including the step whose loss first reaches the target (from its history). */
+  private static NgdToTarget ngdToTarget(Path history, JsonNode ngd, double target) throws IOException {
+    double seconds = 0;
     long cumulative = 0;
-    for (String line : history) {
+    for (String line : Files.readAllLines(history)) {
       if (line.isBlank()) continue;
       JsonNode h = Json.mapper().readTree(line);
       cumulative += h.path("passes").asLong(1);
-      ngdSeconds += h.path("seconds").asDouble();
-      if (h.path("loss").asDouble() <= target) {
-        ngdPasses = cumulative;
-        break;
-      }
+      seconds += h.path("seconds").asDouble();
+      if (h.path("loss").asDouble() <= target) return new NgdToTarget(cumulative, seconds);
     }
-    if (ngdPasses < 0 && ngd.path("final_loss").asDouble() <= target) {
-      ngdPasses = ngd.path("passes").asLong();
-      ngdSeconds = ngd.path("train_seconds").asDouble();
-    }
-    // MLlib: its objective history gives the iteration that first reached the target; passes to there
-    // are estimated as total passes × (iterations to target / iterations).
+    if (ngd.path("final_loss").asDouble() <= target) return new NgdToTarget(ngd.path("passes").asLong(), ngd.path("train_seconds").asDouble());
+    return new NgdToTarget(-1, seconds);
+  }
+
+  /**
+   * MLlib: its objective history gives the iteration that first reached the target; passes to there
+   * are estimated as total passes × (iterations to target / iterations).
+   */
+  private static MllibToTarget mllibToTarget(JsonNode lbfgs, double target) {
     int iters = 0;
     int itersToTarget = -1;
     for (JsonNode l : lbfgs.path("loss")) {
       if (itersToTarget < 0 && l.asDouble() <= target) itersToTarget = iters;
       iters++;
     }
-    long mllibPasses = lbfgs.path("passes").asLong();
-    double mllibPassesToTarget = itersToTarget < 0 ? mllibPasses : (double) mllibPasses * Math.max(1, itersToTarget) / Math.max(1, iters - 1);
-    section.put("dataset", data.toString());
-    section.put("mllib_final_loss", mllibLoss);
-    section.put("ngd_final_loss", ngd.path("final_loss").asDouble());
-    section.put("relative_loss_difference", Math.abs(ngd.path("final_loss").asDouble() - mllibLoss) / mllibLoss);
-    section.put("ngd_passes_to_target", ngdPasses);
-    section.put("ngd_seconds_to_target", ngdSeconds);
-    section.put("ngd_total_passes", ngd.path("passes").asLong());
-    section.put("mllib_total_passes", mllibPasses);
-    section.put("mllib_iterations", iters - 1);
-    section.put("mllib_iterations_to_target", itersToTarget);
-    section.put("mllib_passes_to_target_estimate", mllibPassesToTarget);
-    section.put("mllib_seconds", lbfgs.path("train_seconds").asDouble());
-    section.put("ngd_train_seconds", ngd.path("train_seconds").asDouble());
-    section.put("arms", Json.mapper().convertValue(results.path("arms"), Object.class));
-    if (ngdPasses < 0) {
-      add(new Figure("ngd_passes_vs_mllib", "ngd data passes to MLlib's final loss (1e-6 relative) / MLlib's", Double.NaN, "<= 0.333", false,
-          "ngd never reached MLlib's final loss " + mllibLoss));
-    } else {
-      add(Figure.atMost("ngd_passes_vs_mllib", "ngd data passes to MLlib's final loss (1e-6 relative) / MLlib's passes to it",
-          ngdPasses / mllibPassesToTarget, 1.0 / 3,
-          String.format(Locale.ROOT, "ngd %d passes (%.2f s), MLlib ~%.0f of its %d passes (%.2f s)", ngdPasses, ngdSeconds, mllibPassesToTarget,
-              mllibPasses, lbfgs.path("train_seconds").asDouble())));
-    }
+    long passes = lbfgs.path("passes").asLong();
+    double toTarget = itersToTarget < 0 ? passes : (double) passes * Math.max(1, itersToTarget) / Math.max(1, iters - 1);
+    return new MllibToTarget(iters, itersToTarget, passes, toTarget);
   }
 
   // ---------------------------------------------------------------- (f) softmax fisher
@@ -720,7 +764,7 @@ public final class Bench {
         new LabelRule(OutputDistribution.CATEGORICAL_SOFTMAX, k, "softmax")));
     LogisticModel gramModel = new LogisticModel(n - 1);
     double gram = timeEstimate(spark, gramModel, MetricKind.FUNCTION, loadGaussian(spark, m * k, n - 1, 2, p, InputConfig.blockRowsFor(n, 1),
-        new LabelRule(OutputDistribution.BERNOULLI_LOGIT, 1, "logistic")));
+        LOGISTIC_LABELS));
     Map<String, Object> section = new LinkedHashMap<>();
     section.put("classes", k);
     section.put("features", d);
@@ -734,20 +778,35 @@ public final class Bench {
         fisher / gram, 2.0, String.format(Locale.ROOT, "fisher %.2f s, pure Gram %.2f s", fisher, gram)));
   }
 
+  /** Best of two dense estimates (the product's {@link DenseMetricEstimator}) of {@code kind} at θ₀ on {@code data}, which it then releases. */
   private static double timeEstimate(SparkSession spark, Model model, MetricKind kind, LoadedData data) {
     try {
-      BoundFactorRows source = new BoundFactorRows(new FactorRows(model, kind, 1, 0), model.initialParams(1));
+      BoundFactorRows source = boundRows(model, kind);
       long reduceBudget = RunContext.of(spark).reduceBudgetBytes();
-      double best = Double.POSITIVE_INFINITY;
-      for (int r = 0; r < 2; r++) {
-        long t = System.nanoTime();
-        DenseMetricEstimator.estimate(data, source, reduceBudget);
-        best = Math.min(best, seconds(t));
-      }
-      return best;
+      return best(2, () -> DenseMetricEstimator.estimate(data, source, reduceBudget)).seconds();
     } finally {
       data.release();
     }
+  }
+
+  /** The factor rows of {@code kind} (one output sample, seed 0) bound to the model's initial parameters (seed 1). */
+  static BoundFactorRows boundRows(Model model, MetricKind kind) {
+    return new BoundFactorRows(new FactorRows(model, kind, 1, 0), model.initialParams(1));
+  }
+
+  /** A result and the best wall time of the repeats that produced it (the value is the last repeat's). */
+  private record Timed<T>(T value, double seconds) {}
+
+  /** Runs {@code op} {@code repeats} times; the last result with the shortest time. */
+  private static <T> Timed<T> best(int repeats, Supplier<T> op) {
+    double best = Double.POSITIVE_INFINITY;
+    T value = null;
+    for (int r = 0; r < repeats; r++) {
+      long t = System.nanoTime();
+      value = op.get();
+      best = Math.min(best, seconds(t));
+    }
+    return new Timed<>(value, best);
   }
 
   // ---------------------------------------------------------------- provenance

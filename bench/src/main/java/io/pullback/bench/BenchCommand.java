@@ -18,6 +18,7 @@ import picocli.CommandLine.Spec;
  * {@code OUT/REPORT.md} (with PNG plots). See {@link Bench} for what is measured and how.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Benchmarks the kernels and estimates against BLAS, MLlib and numpy.",
     description = {"Measures the Gram kernel against each BLAS's dgemm, estimates against MLlib's",
         "RowMatrix.computeGramianMatrix and numpy, scaling in rows and executors, ngd against MLlib's",
         "LogisticRegression, and softmax fisher against a pure Gram; writes OUT/results/latest.json and OUT/REPORT.md."})

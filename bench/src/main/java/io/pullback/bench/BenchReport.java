@@ -82,10 +82,23 @@ final class BenchReport {
     return value instanceof Number v ? String.format(Locale.ROOT, format, v.doubleValue()) : "–";
   }
 
-  @SuppressWarnings("unchecked")
+  /** Writes {@code OUT/REPORT.md} (and its plots under {@code OUT/results}) from the values {@code latest.json} holds. */
   static void write(Path out, Map<String, Object> all, List<Figure> figures, Map<String, Object> sections) {
     Path results = out.resolve("results");
     StringBuilder md = new StringBuilder();
+    header(md, all);
+    targets(md, figures, sections);
+    kernelTable(md, sections);
+    estimateTables(md, sections, results);
+    softmaxTable(md, sections);
+    scalingTables(md, sections, results);
+    trainingTable(md, sections);
+    Bench.writeText(out.resolve("REPORT.md"), md.toString());
+  }
+
+  /** Title, provenance (command, commit, machine, versions) and the BLAS in use. */
+  @SuppressWarnings("unchecked")
+  private static void header(StringBuilder md, Map<String, Object> all) {
     md.append("# Pullback benchmark\n\n");
     md.append("Produced by `").append(all.get("command")).append("` (git commit `").append(all.get("git_commit")).append("`), ")
         .append(all.get("started")).append(" to ").append(all.get("finished"))
@@ -104,7 +117,10 @@ final class BenchReport {
         .append(".\n\n");
     md.append("Every target is a ratio of two timings taken in this run on this machine (the machine is shared, so absolute times "
         + "vary from run to run; the ratios are what the targets constrain).\n\n");
+  }
 
+  /** Every figure with its target and result; why each missed one missed. */
+  private static void targets(StringBuilder md, List<Figure> figures, Map<String, Object> sections) {
     md.append("## Targets\n\n| figure | value | target | result | measured |\n|---|---|---|---|---|\n");
     for (Figure f : figures) {
       md.append("| ").append(f.title()).append(" | ").append(Figure.fmt(f.value())).append(" | ").append(f.target().isEmpty() ? "–" : f.target())
@@ -118,7 +134,11 @@ final class BenchReport {
           .append("): ").append(WHY_MISSED.getOrDefault(f.id(), "")).append(thisRun(f.id(), sections)).append("\n");
       md.append('\n');
     }
+  }
 
+  /** (a): every kernel point of every BLAS. */
+  @SuppressWarnings("unchecked")
+  private static void kernelTable(StringBuilder md, Map<String, Object> sections) {
     Object kernel = sections.get("kernel");
     if (kernel instanceof Map<?, ?> k && k.get("providers") instanceof List<?> providers) {
       md.append("## (a) Gram kernel against each BLAS's own dgemm (single thread)\n\n")
@@ -139,7 +159,11 @@ final class BenchReport {
       }
       md.append("\nIn use: ").append(k.get("in_use")).append(". Tuning: the fastest (kernel, tile, rows) per BLAS is in `sections.kernel.providers[].best`.\n\n");
     }
+  }
 
+  /** (b, c): the estimate against MLlib and numpy per N, with its plot. */
+  @SuppressWarnings("unchecked")
+  private static void estimateTables(StringBuilder md, Map<String, Object> sections, Path results) {
     Object mllib = sections.get("mllib");
     Object numpy = sections.get("numpy");
     List<Plot> est = new ArrayList<>();
@@ -184,7 +208,10 @@ final class BenchReport {
       md.append("numpy: ").append(n.containsKey("skipped") ? n.get("skipped") : "version " + n.get("numpy_version") + "; " + n.get("environment"))
           .append(".\n\n");
     }
+  }
 
+  /** Softmax fisher against the pure Gram. */
+  private static void softmaxTable(StringBuilder md, Map<String, Object> sections) {
     Object softmax = sections.get("softmax");
     if (softmax instanceof Map<?, ?> s && s.containsKey("fisher_seconds")) {
       md.append("## Softmax fisher against a pure Gram\n\n| K | D | N | examples | factor rows | fisher s | pure Gram s | ratio |\n|---|---|---|---|---|---|---|---|\n")
@@ -193,7 +220,11 @@ final class BenchReport {
           .append(String.format(Locale.ROOT, "%.3f | %.3f | %s |\n\n", num(s.get("fisher_seconds")), num(s.get("pure_gram_seconds")),
               Figure.fmt(num(s.get("fisher_seconds")) / num(s.get("pure_gram_seconds")))));
     }
+  }
 
+  /** (d): time against M (with its plot) and against executors. */
+  @SuppressWarnings("unchecked")
+  private static void scalingTables(StringBuilder md, Map<String, Object> sections, Path results) {
     Object scaling = sections.get("scaling");
     if (scaling instanceof Map<?, ?> sc && sc.get("rows") instanceof List<?> byRows) {
       md.append("## (d) Scaling\n\nAgainst M (local mode, data cached):\n\n| M | N | seconds | µs per row |\n|---|---|---|---|\n");
@@ -225,7 +256,10 @@ final class BenchReport {
         md.append('\n');
       }
     }
+  }
 
+  /** (e): ngd against MLlib L-BFGS, data passes to MLlib's final loss. */
+  private static void trainingTable(StringBuilder md, Map<String, Object> sections) {
     Object training = sections.get("training");
     if (training instanceof Map<?, ?> t) {
       md.append("## (e) Training: ngd against MLlib LogisticRegression (L-BFGS)\n\n");
@@ -243,7 +277,6 @@ final class BenchReport {
             .append("MLlib's passes to the target are estimated from its objective history (total Spark jobs × iterations to target / iterations).\n\n");
       }
     }
-    Bench.writeText(out.resolve("REPORT.md"), md.toString());
   }
 
   private static Double numpySeconds(Object numpy, int n) {

@@ -63,24 +63,96 @@ import org.apache.spark.storage.StorageLevel;
  */
 public final class BlockedScaleBenchmark {
 
+  /** Every key with its default value, in the order the report lists them (the keys are the only ones accepted). */
+  static final String DEFAULTS = "rows=2000 features=5 hidden=2857 partitions=2 block-rows=256 tile=1024 task-memory-mb=256"
+      + " storage=DISK_ONLY lambda-rel=1 cg-tol=1e-6 cg-max-iter=200 master=local[2] seed=1 scratch=" + Path.of("target", "blocked-bench");
+
+  /** The run's settings, parsed from the {@code key=value} arguments ({@code resolved}: every key with its value). */
+  record Settings(Map<String, String> resolved, int rows, int features, int hidden, int partitions, int blockRows, int tile,
+                  long taskMemory, StorageLevel storage, double lambdaRel, double cgTol, int cgMaxIter, long seed) {
+    static Settings of(Map<String, String> a) {
+      return new Settings(a, Integer.parseInt(a.get("rows")), Integer.parseInt(a.get("features")), Integer.parseInt(a.get("hidden")),
+          Integer.parseInt(a.get("partitions")), Integer.parseInt(a.get("block-rows")), Integer.parseInt(a.get("tile")),
+          Long.parseLong(a.get("task-memory-mb")) << 20, StorageLevel.fromString(a.get("storage")), Double.parseDouble(a.get("lambda-rel")),
+          Double.parseDouble(a.get("cg-tol")), Integer.parseInt(a.get("cg-max-iter")), Long.parseLong(a.get("seed")));
+    }
+
+    String master() {
+      return resolved.get("master");
+    }
+
+    /** The synthetic data source of the run. */
+    String data() {
+      return "synthetic:gaussian?rows=" + rows + "&features=" + features + "&seed=" + seed + "&outputs=1";
+    }
+  }
+
+  /** The metric being benchmarked: the MLP's {@code function} factor rows at θ₀. */
+  record Problem(Model model, FactorRows factorRows, double[] theta, FactorSource source, LabelRule rule) {
+    static Problem of(Settings s) {
+      Model model = Models.create(ModelSpec.mlp(s.features(), new int[] {s.hidden()}, 1, "tanh"));
+      FactorRows factorRows = new FactorRows(model, MetricKind.FUNCTION, 1, 0);
+      double[] theta = model.initialParams(s.seed());
+      return new Problem(model, factorRows, theta, new BoundFactorRows(factorRows, theta),
+          new LabelRule(model.distribution(), model.outputDim(), model.kind()));
+    }
+
+    int n() {
+      return model.numParams();
+    }
+  }
+
+  /** What the estimate measured: timings, the driver's heap, Spark's task and storage totals, and the scratch folder's size. */
+  record EstimateRun(BlockedMetric metric, double loadSeconds, double seconds, double cpuSeconds, long peakHeap, long peakLive,
+                     long shuffleWrite, long shuffleRead, long spilled, long memBytes, long diskBytes, int cachedPartitions,
+                     long scratchBytes) {}
+
   private BlockedScaleBenchmark() {}
 
   public static void main(String[] args) throws Exception {
+    Settings s = Settings.of(arguments(args));
+    // A fresh folder inside the given one, for Spark's shuffle files and spilled tiles; deleted at the end.
+    Path parent = Path.of(s.resolved().get("scratch")).toAbsolutePath();
+    Files.createDirectories(parent);
+    Path scratch = Files.createTempDirectory(parent, "run-");
+
+    HeapSampler heap = new HeapSampler();
+    heap.start();
+    long wall0 = System.nanoTime();
+    SparkSession spark = session(s.master(), scratch);
+    TaskTotals totals = new TaskTotals();
+    spark.sparkContext().addSparkListener(totals);
+    Problem problem = Problem.of(s);
+
+    Report out = new Report();
+    settingsTable(out, s, problem.n(), spark);
+    int blockRows = s.blockRows();
+    long t0 = System.nanoTime();
+    LoadedData loaded = DataLoader.load(spark, new DataLoader.Options(s.data(), null, null, null, null, s.partitions(), d -> blockRows,
+        problem.rule()));
+    double loadSeconds = seconds(t0);
+    EstimateRun run = estimate(spark, s, problem.source(), loaded, loadSeconds, heap, totals, scratch);
+    estimateTable(out, s, run);
+    BlockedMetricOps ops = new BlockedMetricOps(run.metric());
+    operations(out, spark, s, problem, loaded, ops, heap);
+
+    String peakStore = statusStorePeakHeap(spark);
+    out.line("");
+    out.line("Whole run: %s s wall, %s s CPU of this JVM; peak heap used %s of %s (sampled), Spark status store peak JVM heap: %s;"
+        + " machine load at the end %s.",
+        fmt(seconds(wall0)), fmt(cpuSeconds()), gib(heap.peakEver()), gib(Runtime.getRuntime().maxMemory()), peakStore, loadAverage());
+    ops.release();
+    loaded.release();
+    spark.stop();
+    heap.interrupt();
+    OutputDirectory.deleteRecursively(scratch);
+    System.out.print(out);
+    System.out.flush();
+  }
+  /** {@link #DEFAULTS} with the {@code key=value} arguments applied; an unknown key exits 2 with the valid keys. */
+  static Map<String, String> arguments(String[] args) {
     Map<String, String> a = new LinkedHashMap<>();
-    a.put("rows", "2000");
-    a.put("features", "5");
-    a.put("hidden", "2857");
-    a.put("partitions", "2");
-    a.put("block-rows", "256");
-    a.put("tile", "1024");
-    a.put("task-memory-mb", "256");
-    a.put("storage", "DISK_ONLY");
-    a.put("lambda-rel", "1");
-    a.put("cg-tol", "1e-6");
-    a.put("cg-max-iter", "200");
-    a.put("master", "local[2]");
-    a.put("seed", "1");
-    a.put("scratch", Path.of("target", "blocked-bench").toString());
+    for (String kv : DEFAULTS.split(" ")) a.put(kv.substring(0, kv.indexOf('=')), kv.substring(kv.indexOf('=') + 1));
     for (String arg : args) {
       int eq = arg.indexOf('=');
       if (eq < 1 || !a.containsKey(arg.substring(0, eq))) {
@@ -89,28 +161,12 @@ public final class BlockedScaleBenchmark {
       }
       a.put(arg.substring(0, eq), arg.substring(eq + 1));
     }
-    int rows = Integer.parseInt(a.get("rows"));
-    int features = Integer.parseInt(a.get("features"));
-    int hidden = Integer.parseInt(a.get("hidden"));
-    int partitions = Integer.parseInt(a.get("partitions"));
-    int blockRows = Integer.parseInt(a.get("block-rows"));
-    int tile = Integer.parseInt(a.get("tile"));
-    long taskMemory = Long.parseLong(a.get("task-memory-mb")) << 20;
-    StorageLevel storage = StorageLevel.fromString(a.get("storage"));
-    double lambdaRel = Double.parseDouble(a.get("lambda-rel"));
-    double cgTol = Double.parseDouble(a.get("cg-tol"));
-    int cgMaxIter = Integer.parseInt(a.get("cg-max-iter"));
-    long seed = Long.parseLong(a.get("seed"));
-    // A fresh folder inside the given one, for Spark's shuffle files and spilled tiles; deleted at the end.
-    Path parent = Path.of(a.get("scratch")).toAbsolutePath();
-    Files.createDirectories(parent);
-    Path scratch = Files.createTempDirectory(parent, "run-");
+    return a;
+  }
 
-    HeapSampler heap = new HeapSampler();
-    heap.start();
-    long wall0 = System.nanoTime();
+  private static SparkSession session(String master, Path scratch) {
     SparkSession spark = SparkSession.builder()
-        .master(a.get("master"))
+        .master(master)
         .appName("blocked-scale-benchmark")
         .config("spark.ui.enabled", "false")
         .config("spark.driver.host", "127.0.0.1")
@@ -119,23 +175,15 @@ public final class BlockedScaleBenchmark {
         .config("spark.driver.maxResultSize", "1g")
         .getOrCreate();
     spark.sparkContext().setLogLevel("WARN");
-    TaskTotals totals = new TaskTotals();
-    spark.sparkContext().addSparkListener(totals);
+    return spark;
+  }
 
-    ModelSpec spec = ModelSpec.mlp(features, new int[] {hidden}, 1, "tanh");
-    Model model = Models.create(spec);
-    int n = model.numParams();
-    FactorRows factorRows = new FactorRows(model, MetricKind.FUNCTION, 1, 0);
-    double[] theta = model.initialParams(seed);
-    FactorSource source = new BoundFactorRows(factorRows, theta);
-    String data = "synthetic:gaussian?rows=" + rows + "&features=" + features + "&seed=" + seed + "&outputs=1";
-    LabelRule rule = new LabelRule(model.distribution(), model.outputDim(), model.kind());
-
-    Report out = new Report();
+  /** The report's title, command line and settings table. */
+  private static void settingsTable(Report out, Settings s, int n, SparkSession spark) {
     out.line("# Blocked metric at N = %,d (benchmark)", n);
     out.line("");
     StringBuilder resolved = new StringBuilder();
-    a.forEach((k, val) -> resolved.append(resolved.length() == 0 ? "" : " ").append(k).append('=').append(val));
+    s.resolved().forEach((k, val) -> resolved.append(resolved.length() == 0 ? "" : " ").append(k).append('=').append(val));
     String command = System.getProperty("bench.command");
     if (command != null) out.line("Command (repository root): `%s`", command);
     out.line("");
@@ -143,34 +191,31 @@ public final class BlockedScaleBenchmark {
     out.line("");
     out.line("| setting | value |");
     out.line("|---|---|");
-    out.row("model", String.format(Locale.ROOT, "MLP %d → %d (tanh) → 1, N = %,d parameters", features, hidden, n));
+    out.row("model", String.format(Locale.ROOT, "MLP %d → %d (tanh) → 1, N = %,d parameters", s.features(), s.hidden(), n));
     out.row("metric", "`function` (G = Σ J(x)ᵀJ(x) / M), r = 1 factor row per example");
-    out.row("data", "`" + data + "`");
-    out.row("Spark", spark.version() + ", master `" + a.get("master") + "`, " + partitions + " partitions, " + blockRows + " examples per block");
+    out.row("data", "`" + s.data() + "`");
+    out.row("Spark", spark.version() + ", master `" + s.master() + "`, " + s.partitions() + " partitions, " + s.blockRows() + " examples per block");
     out.row("JVM", System.getProperty("java.vm.name") + " " + System.getProperty("java.version") + ", max heap (-Xmx) "
         + gib(Runtime.getRuntime().maxMemory()) + ", " + Runtime.getRuntime().availableProcessors() + " cores visible");
     out.row("BLAS", Blas.implementationName());
     out.row("machine load at start (/proc/loadavg: 1, 5, 15 min)", loadAverage());
     out.row("dense metric would need", String.format(Locale.ROOT, "8·N² = %.2f GB (%s) — %.1f× the whole heap", 8.0 * n * n / 1e9,
         gib(8L * n * n), 8.0 * n * n / Runtime.getRuntime().maxMemory()));
-    out.row("tiles", String.format(Locale.ROOT, "T = %d, storage %s, per-task budget %s", tile, a.get("storage"), mib(taskMemory)));
+    out.row("tiles", String.format(Locale.ROOT, "T = %d, storage %s, per-task budget %s", s.tile(), s.resolved().get("storage"), mib(s.taskMemory())));
+  }
 
-    long t0 = System.nanoTime();
-    LoadedData loaded = DataLoader.load(spark, new DataLoader.Options(data, null, null, null, null, partitions, d -> blockRows, rule));
-    double loadSeconds = seconds(t0);
-
+  /** Times the product's blocked estimate ({@link BlockedMetricEstimator#estimate}) with the heap, task and storage totals it caused. */
+  private static EstimateRun estimate(SparkSession spark, Settings s, FactorSource source, LoadedData loaded, double loadSeconds,
+                                      HeapSampler heap, TaskTotals totals, Path scratch) {
     heap.resetPeak();
     totals.reset();
     double cpu1 = cpuSeconds();
     long t1 = System.nanoTime();
-    BlockedMetric metric = BlockedMetricEstimator.estimate(loaded, source, new Options(tile, taskMemory, storage));
+    BlockedMetric metric = BlockedMetricEstimator.estimate(loaded, source, new Options(s.tile(), s.taskMemory(), s.storage()));
     double estimateSeconds = seconds(t1);
     double estimateCpu = cpuSeconds() - cpu1;
     long estimatePeak = heap.peakUsed();
     long estimateLive = heap.peakLiveAfterGc();
-    long shuffleWrite = totals.shuffleWrite.get();
-    long shuffleRead = totals.shuffleRead.get();
-    long spilled = totals.diskSpilled.get();
     long memBytes = 0;
     long diskBytes = 0;
     int cachedPartitions = 0;
@@ -181,16 +226,20 @@ public final class BlockedScaleBenchmark {
         cachedPartitions += info.numCachedPartitions();
       }
     }
-    long scratchBytes = du(scratch);
-    var plan = metric.plan();
-    double flops = 2.0 * rows * plan.tileBytes() / 8;
+    return new EstimateRun(metric, loadSeconds, estimateSeconds, estimateCpu, estimatePeak, estimateLive, totals.shuffleWrite.get(),
+        totals.shuffleRead.get(), totals.diskSpilled.get(), memBytes, diskBytes, cachedPartitions, du(scratch));
+  }
 
+  private static void estimateTable(Report out, Settings s, EstimateRun run) {
+    BlockedMetric metric = run.metric();
+    var plan = metric.plan();
+    double flops = 2.0 * s.rows() * plan.tileBytes() / 8;
     out.line("");
     out.line("## Estimate");
     out.line("");
     out.line("| figure | value |");
     out.line("|---|---|");
-    out.row("load + pack (cached blocks)", fmt(loadSeconds) + " s");
+    out.row("load + pack (cached blocks)", fmt(run.loadSeconds()) + " s");
     out.row("band plan", plan.describe());
     out.row("passes over the data", String.valueOf(plan.passes()));
     StringBuilder perPass = new StringBuilder();
@@ -201,19 +250,27 @@ public final class BlockedScaleBenchmark {
     }
     out.row("seconds per pass (tile columns)", perPass.toString());
     out.row("estimate total", String.format(Locale.ROOT, "%.1f s wall, %.1f s CPU of this JVM (%.2e flops in the tile products: %.1f GFLOP/s per wall second)",
-        estimateSeconds, estimateCpu, flops, flops / estimateSeconds / 1e9));
-    out.row("upper tiles", String.format(Locale.ROOT, "%d tiles of ≤ %d×%d, %s", plan.tileCount(), tile, tile, gib(plan.tileBytes())));
+        run.seconds(), run.cpuSeconds(), flops, flops / run.seconds() / 1e9));
+    out.row("upper tiles", String.format(Locale.ROOT, "%d tiles of ≤ %d×%d, %s", plan.tileCount(), s.tile(), s.tile(), gib(plan.tileBytes())));
     out.row("persisted tiles (Spark storage)", String.format(Locale.ROOT, "%s in memory + %s on disk, %d partitions",
-        gib(memBytes), gib(diskBytes), cachedPartitions));
-    out.row("shuffle written / read", gib(shuffleWrite) + " / " + gib(shuffleRead) + (spilled > 0 ? ", spilled to disk " + gib(spilled) : ""));
-    out.row("scratch folder on disk (`spark.local.dir`: shuffle + persisted tiles)", gib(scratchBytes));
-    out.row("peak heap used during the estimate (sampled every 50 ms)", gib(estimatePeak));
-    out.row("peak live heap after a GC", gib(estimateLive));
+        gib(run.memBytes()), gib(run.diskBytes()), run.cachedPartitions()));
+    out.row("shuffle written / read", gib(run.shuffleWrite()) + " / " + gib(run.shuffleRead())
+        + (run.spilled() > 0 ? ", spilled to disk " + gib(run.spilled()) : ""));
+    out.row("scratch folder on disk (`spark.local.dir`: shuffle + persisted tiles)", gib(run.scratchBytes()));
+    out.row("peak heap used during the estimate (sampled every 50 ms)", gib(run.peakHeap()));
+    out.row("peak live heap after a GC", gib(run.peakLive()));
     out.row("trace / Frobenius norm", String.format(Locale.ROOT, "%.6e / %.6e", metric.trace(), metric.frobeniusNorm()));
+  }
 
-    BlockedMetricOps ops = new BlockedMetricOps(metric);
+  /**
+   * G·v twice, vᵀGv, the check against the implicit representation's matrix-free G·v, the CG solve and
+   * the refused {@code toDense()}, each through the product's own {@link BlockedMetricOps} and {@link Representations}.
+   */
+  private static void operations(Report out, SparkSession spark, Settings s, Problem problem, LoadedData loaded, BlockedMetricOps ops,
+                                 HeapSampler heap) {
+    int n = problem.n();
     double[] v = new double[n];
-    Random rnd = new Random(seed);
+    Random rnd = new Random(s.seed());
     for (int i = 0; i < n; i++) v[i] = rnd.nextGaussian();
 
     heap.resetPeak();
@@ -228,7 +285,7 @@ public final class BlockedScaleBenchmark {
     double qSeconds = seconds(t4);
     long t5 = System.nanoTime();
     MetricRepresentation implicitMetric = Representations.build(RepresentationKind.IMPLICIT,
-        new SparkBlockData(loaded, RunContext.of(spark).reduceBudgetBytes()), factorRows, theta, RepresentationOptions.defaults());
+        new SparkBlockData(loaded, RunContext.of(spark).reduceBudgetBytes()), problem.factorRows(), problem.theta(), RepresentationOptions.defaults());
     double[] implicit = implicitMetric.multiply(v);
     double implicitSeconds = seconds(t5);
     double qFromMv = DenseOps.dot(v, gv);
@@ -245,19 +302,9 @@ public final class BlockedScaleBenchmark {
         String.format(Locale.ROOT, "relative difference %.2e (that pass: %s s)", mvRel, fmt(implicitSeconds)));
     out.row("check: vᵀGv against vᵀ(G·v)", String.format(Locale.ROOT, "relative difference %.2e", Math.abs(q - qFromMv) / Math.abs(qFromMv)));
 
-    double lambda = lambdaRel * metric.trace() / n;
-    String cgLine;
-    double cgCpu = cpuSeconds();
-    try {
-      CgResult cg = ops.solve(v, lambda, cgTol, cgMaxIter);
-      cgCpu = cpuSeconds() - cgCpu;
-      cgLine = String.format(Locale.ROOT, "%d iterations, relative residual %.2e (recomputed from x), %d passes, %.1f s wall (%.2f s per pass), %.1f s CPU",
-          cg.iterations(), cg.relativeResidual(), cg.passes(), cg.seconds(), cg.seconds() / cg.passes(), cgCpu);
-    } catch (BlockedMetricOps.NotConvergedException e) {
-      CgResult p = e.partial();
-      cgLine = String.format(Locale.ROOT, "NOT converged: %s (%.1f s, %.2f s per pass)", e.getMessage(), p.seconds(), p.seconds() / p.passes());
-    }
-    out.row(String.format(Locale.ROOT, "CG solve (G + λI)x = v, λ = %.0e·tr(G)/N = %.3e, tolerance %.0e", lambdaRel, lambda, cgTol), cgLine);
+    double lambda = s.lambdaRel() * ops.metric().trace() / n;
+    out.row(String.format(Locale.ROOT, "CG solve (G + λI)x = v, λ = %.0e·tr(G)/N = %.3e, tolerance %.0e", s.lambdaRel(), lambda, s.cgTol()),
+        solveLine(ops, v, lambda, s));
     out.row("peak heap used during the operations / live after GC", gib(heap.peakUsed()) + " / " + gib(heap.peakLiveAfterGc()));
     String refusal;
     try {
@@ -267,19 +314,20 @@ public final class BlockedScaleBenchmark {
       refusal = e.getMessage();
     }
     out.row("toDense()", refusal);
+  }
 
-    String peakStore = statusStorePeakHeap(spark);
-    out.line("");
-    out.line("Whole run: %s s wall, %s s CPU of this JVM; peak heap used %s of %s (sampled), Spark status store peak JVM heap: %s;"
-        + " machine load at the end %s.",
-        fmt(seconds(wall0)), fmt(cpuSeconds()), gib(heap.peakEver()), gib(Runtime.getRuntime().maxMemory()), peakStore, loadAverage());
-    ops.release();
-    loaded.release();
-    spark.stop();
-    heap.interrupt();
-    OutputDirectory.deleteRecursively(scratch);
-    System.out.print(out);
-    System.out.flush();
+  /** Solves {@code (G + λI)x = v} by the product's conjugate gradients; the report's line about it. */
+  private static String solveLine(BlockedMetricOps ops, double[] v, double lambda, Settings s) {
+    double cgCpu = cpuSeconds();
+    try {
+      CgResult cg = ops.solve(v, lambda, s.cgTol(), s.cgMaxIter());
+      cgCpu = cpuSeconds() - cgCpu;
+      return String.format(Locale.ROOT, "%d iterations, relative residual %.2e (recomputed from x), %d passes, %.1f s wall (%.2f s per pass), %.1f s CPU",
+          cg.iterations(), cg.relativeResidual(), cg.passes(), cg.seconds(), cg.seconds() / cg.passes(), cgCpu);
+    } catch (BlockedMetricOps.NotConvergedException e) {
+      CgResult p = e.partial();
+      return String.format(Locale.ROOT, "NOT converged: %s (%.1f s, %.2f s per pass)", e.getMessage(), p.seconds(), p.seconds() / p.passes());
+    }
   }
 
   /** Peak JVM heap of the driver as Spark's status store records it (executor metrics, polled at heartbeats). */

@@ -23,20 +23,11 @@ import java.util.SplittableRandom;
  */
 public final class KernelBench {
 
-  /** One measured shape. */
+  /** One measured shape ({@code ratioBest}: best kernel rate over best dgemm rate; {@code ratioMedian}: median of the per-round ratios). */
   public record Point(String kernel, int n, int rows, int tile, double kernelGflops, double dgemmGflops,
-                      double bestRatio, double medianRatio) {
+                      double ratioBest, double ratioMedian) {
     Map<String, Object> toMap() {
-      Map<String, Object> m = new LinkedHashMap<>();
-      m.put("kernel", kernel);
-      m.put("n", n);
-      m.put("rows", rows);
-      m.put("tile", tile);
-      m.put("kernel_gflops", kernelGflops);
-      m.put("dgemm_gflops", dgemmGflops);
-      m.put("ratio_best", bestRatio);
-      m.put("ratio_median", medianRatio);
-      return m;
+      return RecordMaps.of(this);
     }
   }
 

@@ -15,6 +15,7 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code pullback estimate}: one exact metric, written to {@code --out}. */
 @Command(name = "estimate", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Estimates a metric G on Spark and writes it to --out.",
     description = {
         "Estimates G = (1/M) sum_x R(x)^T R(x) for a model and metric kind on Spark and writes",
         "metric.npy (dense) or metric/ (Parquet tiles), summary.json and manifest.json to --out."})
@@ -53,6 +54,7 @@ public final class EstimateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EstimateConfig config = toConfig();
+    parent.terminal().status("estimate");
     EstimateJob.run(RunContext.of(parent.sessions().session(config.input().master())), config);
     return 0;
   }

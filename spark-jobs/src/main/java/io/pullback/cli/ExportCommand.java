@@ -22,9 +22,13 @@ import picocli.CommandLine.ParentCommand;
  * {@code metric.npy} is left alone.
  */
 @Command(name = "export", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Converts a stored metric to a dense metric.npy.",
     description = {"Converts the metric stored by estimate in DIR to a dense DIR/metric.npy (when it fits in memory)."})
 public final class ExportCommand implements Callable<Integer> {
-  private static final Logger LOG = LoggerFactory.getLogger(ExportCommand.class);
+  /** Not a static field: picocli builds every command for {@code --help}, which must not start logging. */
+  private static Logger log() {
+    return LoggerFactory.getLogger(ExportCommand.class);
+  }
 
   @ParentCommand
   private PullbackCli parent;
@@ -48,7 +52,7 @@ public final class ExportCommand implements Callable<Integer> {
     double[] g = ExportJob.readDense(spark, stored);
     int n = stored.n();
     Npy.writeMatrix(target, g, n, n);
-    LOG.info("Wrote {} ({} x {}, from the {} representation)", target, n, n, stored.representation());
+    log().info("Wrote {} ({} x {}, from the {} representation)", target, n, n, stored.representation());
     parent.out().println(target);
     return 0;
   }

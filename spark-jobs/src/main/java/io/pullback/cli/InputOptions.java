@@ -55,7 +55,7 @@ public final class InputOptions {
       defaultValue = "gaussian")
   String likelihood;
 
-  @Option(names = "--params", paramLabel = "FILE.npy", description = "Parameters θ (float64 vector, DESIGN.md layout). Default: seeded initialisation.")
+  @Option(names = "--params", paramLabel = "FILE.npy", description = "Parameters θ (a float64 vector in the model's layout, docs/models.md). Default: seeded initialisation.")
   Path params;
 
   @Option(names = "--init", paramLabel = "random|zeros", description = "Initial θ when no --params: seeded random (see docs/models.md) or all zeros (default: ${DEFAULT-VALUE}).", defaultValue = "random")

@@ -1,14 +1,15 @@
 package io.pullback.cli;
 
 import io.pullback.PullbackException;
+import io.pullback.io.BuildInfo;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.ServiceLoader;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 import picocli.CommandLine;
 
 /**
@@ -18,20 +19,24 @@ import picocli.CommandLine;
  * 1 internal failure. Error messages name the offending flag, file, row or value.
  */
 @Command(name = "pullback", mixinStandardHelpOptions = true, versionProvider = PullbackCli.Version.class,
-    description = "Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
+    description = {"Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
+        "On a terminal a command shows one live progress line and only warnings; --verbose adds the INFO log lines.",
+        "Documentation: README.md and docs/ in the source tree."},
     subcommands = {EstimateCommand.class, TrainCommand.class, ExportCommand.class, SpectrumCommand.class})
 public final class PullbackCli implements Runnable {
-  private static final Logger LOG = LoggerFactory.getLogger(PullbackCli.class);
-
   private final SessionProvider sessions;
 
   public PullbackCli(SessionProvider sessions) {
     this.sessions = sessions;
   }
 
-  /** Where commands get their Spark session. */
+  /** Where commands get their Spark session (its stages are shown on the terminal's progress line). */
   public SessionProvider sessions() {
-    return sessions;
+    return master -> {
+      org.apache.spark.sql.SparkSession spark = sessions.session(master);
+      terminal.follow(spark.sparkContext());
+      return spark;
+    };
   }
 
   private PrintWriter out = new PrintWriter(System.out, true);
@@ -39,6 +44,17 @@ public final class PullbackCli implements Runnable {
   /** The command's standard output (results such as report paths go here, logs go to stderr). */
   public PrintWriter out() {
     return out;
+  }
+
+  @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
+      description = "Show INFO log lines on a terminal too (they are always shown when stderr is not a terminal).")
+  boolean verbose;
+
+  private Terminal terminal = Terminal.NONE;
+
+  /** The live progress display of the running command ({@link Terminal#NONE} when stderr is not a terminal). */
+  public Terminal terminal() {
+    return terminal;
   }
 
   @Override
@@ -53,24 +69,35 @@ public final class PullbackCli implements Runnable {
 
   /** As {@link #execute(String[], SessionProvider)}, writing to the given streams. */
   public static int execute(String[] args, SessionProvider sessions, PrintWriter out, PrintWriter err) {
-    String numerics = selectNumericLibraries();
-    if (numerics != null) {
-      err.println("pullback: error: " + numerics);
-      return PullbackException.USAGE;
-    }
     PullbackCli root = new PullbackCli(sessions);
     root.out = out;
     CommandLine cli = new CommandLine(root);
     addPluginCommands(cli);
     cli.setOut(out);
     cli.setErr(err);
+    cli.setExecutionStrategy(parseResult -> {
+      if (helpOrVersionRequested(parseResult)) return new CommandLine.RunLast().execute(parseResult); // no BLAS, no Spark
+      try (Terminal terminal = Terminal.open(root.verbose)) {
+        root.terminal = terminal;
+        // Before the command touches Spark or netlib: the process's one BLAS/LAPACK choice (issue 21).
+        String numerics = selectNumericLibraries();
+        if (numerics != null) {
+          err.println("pullback: error: " + numerics);
+          return PullbackException.USAGE;
+        }
+        return new CommandLine.RunLast().execute(parseResult);
+      } finally {
+        root.terminal = Terminal.NONE;
+      }
+    });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
+      root.terminal.close(); // the message goes below the progress line, not onto it
       PullbackException known = findPullbackException(e);
       if (known != null) {
         commandLine.getErr().println("pullback: error: " + Flags.message(known));
         return known.exitCode();
       }
-      LOG.error("internal failure", e);
+      LoggerFactory.getLogger(PullbackCli.class).error("internal failure", e); // not a static field: --help starts no logging
       commandLine.getErr().println("pullback: internal error: " + e);
       return 1;
     });
@@ -82,6 +109,14 @@ public final class PullbackCli implements Runnable {
       return e.exitCode();
     }
     return cli.execute(expanded);
+  }
+
+  /** Whether the command line asks for {@code --help} or {@code --version} (of the root or of a command). */
+  static boolean helpOrVersionRequested(CommandLine.ParseResult parseResult) {
+    for (CommandLine.ParseResult r = parseResult; r != null; r = r.subcommand()) {
+      if (r.isUsageHelpRequested() || r.isVersionHelpRequested()) return true;
+    }
+    return false;
   }
 
   /**
@@ -118,13 +153,17 @@ public final class PullbackCli implements Runnable {
     return null;
   }
 
-  /** Version from the build. */
+  /** Version and git commit from the build ({@link BuildInfo}), e.g. {@code pullback 0.1.0-SNAPSHOT (commit 1a2b3c4d5e6f)}. */
   public static final class Version implements CommandLine.IVersionProvider {
     @Override
     public String[] getVersion() {
-      Package p = PullbackCli.class.getPackage();
-      String v = p != null && p.getImplementationVersion() != null ? p.getImplementationVersion() : "dev";
-      return new String[] {"pullback " + v};
+      return new String[] {versionLine()};
     }
+  }
+
+  /** {@code pullback VERSION (commit SHORT)}; {@code commit unknown} for a build outside git. */
+  public static String versionLine() {
+    String commit = BuildInfo.gitCommit();
+    return "pullback " + BuildInfo.version() + " (commit " + (commit.length() > 12 ? commit.substring(0, 12) : commit) + ")";
   }
 }

@@ -24,6 +24,7 @@ import picocli.CommandLine.ParentCommand;
  * {@code manifest.json}. The work is {@link SpectrumJob}'s; this class reads and checks the flags.
  */
 @Command(name = "spectrum", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Eigenvalues, trace and effective rank of a metric.",
     description = {"Eigenvalues of a metric (dense dsyevd when small, Lanczos on G·v otherwise), trace and effective rank,",
         "written as spectrum.json, eigenvalues.npy and spectrum.png to --out."})
 public final class SpectrumCommand implements Callable<Integer> {
@@ -82,6 +83,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     InputConfig in = input.toConfig();
     SpectrumJob.Config config = new SpectrumJob.Config(in, kind, samples, kindOfRepresentation, denseLimit, top, lanczosSteps,
         representationOptions.toOptions(in.seed(), false), out);
+    parent.terminal().status("spectrum");
     SpectrumJob.Result r = SpectrumJob.run(RunContext.of(parent.sessions().session(in.master())), config);
     parent.out().println("top eigenvalues: " + Arrays.toString(r.top()));
     parent.out().println("trace " + r.trace() + ", effective rank " + r.effectiveRank() + "; wrote " + out);

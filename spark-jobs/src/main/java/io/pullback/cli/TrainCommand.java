@@ -15,9 +15,10 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code pullback train}: the driver loop of preconditioned descent. */
 @Command(name = "train", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Trains a model by natural gradient or a baseline optimiser.",
     description = {
-        "Trains a model with natural-gradient descent (or a baseline optimiser): each step is one Spark pass",
-        "for the loss, gradient and (when due) the metric, a solve on the driver and an update.",
+        "Each step is one Spark pass for the loss, gradient and (when due) the metric, a solve on the driver",
+        "and an update.",
         "Writes history.jsonl, params.npy, summary.json, manifest.json (and checkpoint/) to --out."})
 public final class TrainCommand implements Callable<Integer> {
 
@@ -124,7 +125,15 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainConfig config = toConfig();
-    TrainJob.run(RunContext.of(parent.sessions().session(config.input().master())), config);
+    Terminal terminal = parent.terminal();
+    terminal.status("train: loading data");
+    TrainJob.run(RunContext.of(parent.sessions().session(config.input().master())), config, new StepProgress(terminal, "train"));
+    if (terminal.interactive()) {
+      com.fasterxml.jackson.databind.JsonNode summary = io.pullback.io.Json.readTree(config.out().resolve("summary.json"));
+      terminal.status("train: " + config.steps() + " steps in " + Terminal.duration(summary.path("train_seconds").asDouble())
+          + " · final loss " + io.pullback.io.Numbers.sig(summary.path("final_loss").asDouble(), 7)
+          + " (after the last update, all data) · " + config.out());
+    }
     return 0;
   }
 

@@ -127,7 +127,7 @@ public final class ExperimentRunner {
       TrainJob.check(TrainCommand.configFrom(referenceOptions(exp), out, "the least-squares reference of " + exp.name()));
     }
     if (exp.analyses().contains("spectrum")) {
-      EstimateCommand.configFrom(spectrumOptions(exp), out, "the spectrum of " + exp.name());
+      for (Arm arm : exp.arms()) EstimateCommand.configFrom(spectrumOptions(exp, arm), out, "the spectrum of arm '" + arm.name() + "' of " + exp.name());
     }
   }
 
@@ -164,7 +164,7 @@ public final class ExperimentRunner {
     AtomicFiles.writeString(out.resolve("experiment.yaml"), readText(options.experimentFile()));
 
     Double lStar = exp.reference().equals("least-squares") ? reference(spark, exp, out) : null;
-    double[] spectrum = exp.analyses().contains("spectrum") ? spectrum(spark, exp, out) : null;
+    List<Spectrum> spectra = exp.analyses().contains("spectrum") ? spectra(spark, exp, out) : List.of();
     Map<String, Object> ntk = exp.analyses().contains("ntk-duality") ? NtkDuality.run(spark, exp, out) : null;
 
     List<Map<String, Object>> results = new ArrayList<>();
@@ -214,10 +214,11 @@ public final class ExperimentRunner {
     all.put("optimal_loss", lStar);
     all.put("arms", results);
     all.put("prediction_gaps", comparisons);
-    if (spectrum != null) all.put("spectrum", Arrays.stream(spectrum).boxed().toList());
+    if (!spectra.isEmpty()) all.put("spectrum", Arrays.stream(spectra.get(0).eigenvalues()).boxed().toList());
+    if (spectra.size() > 1) all.put("spectra", spectra.stream().map(Spectrum::toMap).toList());
     if (ntk != null) all.put("ntk_duality", ntk);
     Json.writeJson(out.resolve("results.json"), all);
-    Report.write(out, exp, all, results, spectrum, lStar);
+    Report.write(out, all);
     RunContext ctx = RunContext.of(spark);
     manifest.inputs(ctx.hadoopConf(), List.of(options.experimentFile().toAbsolutePath().toString()));
     manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out);
@@ -265,22 +266,81 @@ public final class ExperimentRunner {
     return opts;
   }
 
-  /** The spectrum's estimate options: the shared train options that estimate has. */
-  private static Map<String, Object> spectrumOptions(Experiment exp) {
+  /** Options of an arm that change how the metric is stored or solved, not the metric itself. */
+  private static final java.util.Set<String> STORAGE_OPTIONS =
+      java.util.Set.of("representation", "dense-limit", "tile-size", "rank", "cg-tol", "cg-max-iter", "max-dual-rows");
+
+  /**
+   * The estimate options of the metric an arm descends on at its start: the shared train options and
+   * the arm's own that estimate has (its basis, model, seed, metric kind, …), not how it is stored.
+   * With no arm ({@code null}): the shared ones.
+   */
+  static Map<String, Object> spectrumOptions(Experiment exp, Arm arm) {
     Map<String, Object> opts = new LinkedHashMap<>();
-    exp.train().forEach((k, v) -> {
-      if (EstimateCommand.hasOption(k) && !k.equals("representation")) opts.put(k, v);
-    });
+    java.util.function.BiConsumer<String, Object> take = (k, v) -> {
+      if (EstimateCommand.hasOption(k) && !STORAGE_OPTIONS.contains(k)) opts.put(k, v);
+    };
+    exp.train().forEach(take);
+    if (arm != null) arm.options().forEach(take);
     opts.putIfAbsent("metric", "function");
     return opts;
   }
 
-  /** Eigenvalues (descending) of the metric at the shared initial parameters. */
-  private static double[] spectrum(SparkSession spark, Experiment exp, Path out) {
-    Path dir = out.resolve("spectrum");
+  /**
+   * One metric spectrum at the start: the arms that share it, a label naming what tells it apart from
+   * the others ({@code basis=monomial}; {@code G} when there is one) and its eigenvalues, largest first.
+   */
+  record Spectrum(String label, List<String> arms, double[] eigenvalues) {
+    Map<String, Object> toMap() {
+      Map<String, Object> m = new LinkedHashMap<>();
+      m.put("label", label);
+      m.put("arms", arms);
+      m.put("eigenvalues", Arrays.stream(eigenvalues).boxed().toList());
+      double min = eigenvalues[eigenvalues.length - 1];
+      m.put("condition_number", min > 0 ? eigenvalues[0] / min : null);
+      return m;
+    }
+  }
+
+  /**
+   * The metric spectrum of each distinct metric the arms descend on (seed-basis: the monomial and the
+   * Legendre basis) at the shared start: one estimate per distinct set of {@link #spectrumOptions}, in
+   * {@code OUT/spectrum/} when all arms share one, else {@code OUT/spectrum-FIRSTARM/}.
+   */
+  private static List<Spectrum> spectra(SparkSession spark, Experiment exp, Path out) {
+    Map<Map<String, Object>, List<String>> groups = new LinkedHashMap<>();
+    for (Arm arm : exp.arms()) {
+      if (MllibArm.isMllib(exp.optionsOf(arm))) continue;
+      groups.computeIfAbsent(spectrumOptions(exp, arm), k -> new ArrayList<>()).add(arm.name());
+    }
+    if (groups.isEmpty()) groups.put(spectrumOptions(exp, null), List.of());
+    List<Spectrum> spectra = new ArrayList<>();
+    for (Map.Entry<Map<String, Object>, List<String>> g : groups.entrySet()) {
+      boolean one = groups.size() == 1;
+      Path dir = one ? out.resolve("spectrum") : OutputDirectory.resolveInside(out, "spectrum-" + g.getValue().get(0), "arm name");
+      String label = one ? "G" : differingOptions(g.getKey(), groups.keySet());
+      spectra.add(new Spectrum(label, g.getValue(), spectrum(spark, exp, g.getKey(), dir)));
+    }
+    return spectra;
+  }
+
+  /** {@code key=value} for each option whose value is not the same in all groups, e.g. {@code basis=monomial}. */
+  static String differingOptions(Map<String, Object> options, java.util.Collection<Map<String, Object>> all) {
+    java.util.Set<String> keys = new java.util.TreeSet<>();
+    for (Map<String, Object> o : all) keys.addAll(o.keySet());
+    List<String> parts = new ArrayList<>();
+    for (String k : keys) {
+      Object v = options.get(k);
+      if (all.stream().anyMatch(o -> !java.util.Objects.equals(o.get(k), v))) parts.add(k + "=" + (v == null ? "(default)" : v));
+    }
+    return parts.isEmpty() ? "G" : String.join(", ", parts);
+  }
+
+  /** Eigenvalues (descending) of the metric the options describe, estimated (once) in {@code dir}. */
+  private static double[] spectrum(SparkSession spark, Experiment exp, Map<String, Object> options, Path dir) {
     if (!Files.exists(dir.resolve("metric.npy"))) {
       OutputDirectory.deleteRecursively(dir);
-      EstimateConfig config = EstimateCommand.configFrom(spectrumOptions(exp), dir, "the spectrum of " + exp.name());
+      EstimateConfig config = EstimateCommand.configFrom(new LinkedHashMap<>(options), dir, "the spectrum of " + exp.name());
       EstimateJob.run(RunContext.of(spark), config);
     }
     Npy.Array g = Npy.readMatrix(dir.resolve("metric.npy"));

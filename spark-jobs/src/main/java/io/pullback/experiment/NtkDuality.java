@@ -4,7 +4,6 @@ import dev.ludovic.netlib.blas.BLAS;
 import io.pullback.cli.TrainCommand;
 import io.pullback.data.ExampleBlock;
 import io.pullback.distributed.LoadedData;
-import io.pullback.io.Plots;
 import io.pullback.job.InputConfig;
 import io.pullback.linalg.Blas;
 import io.pullback.model.Model;
@@ -19,7 +18,7 @@ import java.util.Map;
  * Jacobians into {@code J ∈ R^{BK×N}} and compare the eigenvalues of the metric {@code JᵀJ} (N×N) with
  * those of the empirical NTK {@code JJᵀ} (BK×BK). Their non-zero eigenvalues agree; the report gives
  * the largest difference over the top {@code min(N, BK)} eigenvalues above {@code 1e-10·λ_max},
- * relative to {@code λ_max} (the accuracy a symmetric eigensolver guarantees), and plots both spectra. Cost: {@code B·K·N²} + {@code (BK)²·N} flops and two
+ * relative to {@code λ_max} (the accuracy a symmetric eigensolver guarantees); the report plots both spectra. Cost: {@code B·K·N²} + {@code (BK)²·N} flops and two
  * symmetric eigensolves on the driver; fine for N up to a few thousand.
  */
 final class NtkDuality {
@@ -54,8 +53,6 @@ final class NtkDuality {
         worst = Math.max(worst, Math.abs(em[i] - ek[i]) / top);
         compared++;
       }
-      Plots.line(out.resolve("ntk_duality.png"), exp.name() + ": eigenvalues of JᵀJ (N×N) and JJᵀ (BK×BK)", "index", "eigenvalue", true,
-          List.of(series("metric JᵀJ, N = " + n, em), series("NTK JJᵀ, BK = " + rows, ek)));
       Map<String, Object> result = new LinkedHashMap<>();
       result.put("batch_examples", batch.rows());
       result.put("n_params", n);
@@ -68,12 +65,6 @@ final class NtkDuality {
     } finally {
       data.release();
     }
-  }
-
-  private static Plots.Series series(String name, double[] values) {
-    double[] idx = new double[values.length];
-    for (int i = 0; i < idx.length; i++) idx[i] = i + 1;
-    return new Plots.Series(name, idx, values);
   }
 
   /** The first {@code b} examples of the data, as one block. */

@@ -1,72 +1,141 @@
 package io.pullback.experiment;
 
 import io.pullback.io.AtomicFiles;
+import io.pullback.io.Json;
+import io.pullback.io.Numbers;
 import io.pullback.io.Plots;
+import io.pullback.io.Plots.Figure;
+import io.pullback.io.Plots.Series;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 
-/** Writes {@code report.md}, {@code report.html} and the PNG plots of an experiment run. */
-final class Report {
+/**
+ * Writes {@code report.md}, {@code report.html} and the PNG plots of an experiment run, all from the
+ * run's results ({@code results.json}): every plot is a {@link Figure} with a one-line caption saying
+ * what to look at, and {@link #figures(Path)} rebuilds them from a finished run folder.
+ */
+public final class Report {
   private Report() {}
 
+  /** The figures of the run in {@code runDir}, rebuilt from its {@code results.json} (as {@link #write} draws them). */
   @SuppressWarnings("unchecked")
-  static void write(Path out, Experiment exp, Map<String, Object> all, List<Map<String, Object>> arms, double[] spectrum, Double lStar) {
-    List<Plots.Series> byStep = new ArrayList<>();
-    List<Plots.Series> byTime = new ArrayList<>();
-    List<Plots.Series> excess = new ArrayList<>();
+  public static List<Figure> figures(Path runDir) {
+    return figures(Json.mapper().convertValue(Json.readTree(runDir.resolve("results.json")), Map.class));
+  }
+
+  /** The figures of a run: losses per step and against time, the gap to the best arm, the excess loss, the spectra. */
+  @SuppressWarnings("unchecked")
+  static List<Figure> figures(Map<String, Object> all) {
+    String name = (String) all.get("experiment");
+    List<Map<String, Object>> arms = (List<Map<String, Object>>) all.getOrDefault("arms", List.of());
+    List<Series> byStep = new ArrayList<>();
+    List<Series> byTime = new ArrayList<>();
+    List<Series> excess = new ArrayList<>();
     for (Map<String, Object> a : arms) {
-      double[] loss = ((List<Double>) a.get("loss")).stream().mapToDouble(Double::doubleValue).toArray();
-      double[] wall = ((List<Double>) a.get("wall_seconds")).stream().mapToDouble(Double::doubleValue).toArray();
+      double[] loss = doubles(a.get("loss"));
       double[] steps = new double[loss.length];
       for (int t = 0; t < steps.length; t++) steps[t] = t;
-      byStep.add(new Plots.Series((String) a.get("name"), steps, loss));
-      byTime.add(new Plots.Series((String) a.get("name"), wall, loss));
-      if (a.containsKey("excess_loss")) {
-        double[] ex = ((List<Double>) a.get("excess_loss")).stream().mapToDouble(Double::doubleValue).toArray();
-        excess.add(new Plots.Series((String) a.get("name"), steps, ex));
-      }
+      byStep.add(new Series((String) a.get("name"), steps, loss));
+      byTime.add(new Series((String) a.get("name"), doubles(a.get("wall_seconds")), loss));
+      if (a.containsKey("excess_loss")) excess.add(new Series((String) a.get("name"), steps, doubles(a.get("excess_loss"))));
     }
-    List<String> images = new ArrayList<>();
+    List<Figure> figures = new ArrayList<>();
     if (!arms.isEmpty()) {
-      Plots.line(out.resolve("loss_vs_step.png"), exp.name() + ": loss per step", "step", "loss", true, byStep);
-      images.add("loss_vs_step.png");
-      Plots.line(out.resolve("loss_vs_time.png"), exp.name() + ": loss against wall time", "seconds", "loss", true, byTime);
-      images.add("loss_vs_time.png");
+      figures.add(new Figure("loss_vs_step.png", "Loss at the start of each step (the last point is the final loss): the steeper the"
+          + " fall, the faster the optimiser; a flat tail is a noise or approximation floor.",
+          Plots.lineChart(name + ": loss per step", "step", "loss", true, byStep)));
+      figures.add(new Figure("loss_vs_time.png", "The same losses against wall time: which arm reaches a given loss first, each"
+          + " step's cost (metric, solve, extra passes) included.", Plots.lineChart(name + ": loss against wall time", "seconds",
+          "loss", true, byTime)));
     }
-    if (lStar == null && arms.size() >= 2) {
-      // Without a known optimum, distance to the best loss any arm reached (its final point drops off the log axis).
-      double best = arms.stream().mapToDouble(a -> ((Number) a.get("final_loss")).doubleValue()).min().orElse(0);
-      List<Plots.Series> gap = new ArrayList<>();
-      for (Plots.Series t : byTime) {
-        double[] y = new double[t.y().length];
-        for (int i = 0; i < y.length; i++) y[i] = t.y()[i] - best;
-        gap.add(new Plots.Series(t.name(), t.x(), y));
-      }
-      Plots.line(out.resolve("gap_to_best_vs_time.png"), exp.name() + ": loss minus the best final loss of any arm", "seconds",
-          "L − min final L", true, gap);
-      images.add("gap_to_best_vs_time.png");
-    }
+    Object lStar = all.get("optimal_loss");
+    if (lStar == null && arms.size() >= 2) figures.add(gapFigure(name, arms, byTime));
     if (!excess.isEmpty()) {
-      Plots.line(out.resolve("excess_loss_vs_step.png"), exp.name() + ": excess loss L − L*", "step", "L − L*", true, excess);
-      images.add("excess_loss_vs_step.png");
+      figures.add(new Figure("excess_loss_vs_step.png", "Excess loss L − L* over the exact optimum L*: a straight line is a linear"
+          + " rate, and natural gradient's slope is log₁₀ (1 − 2η)² per step; the bottom is rounding.",
+          Plots.lineChart(name + ": excess loss L − L*", "step", "L − L*", true, excess)));
     }
-    if (spectrum != null) {
-      double[] idx = new double[spectrum.length];
-      for (int i = 0; i < idx.length; i++) idx[i] = i + 1;
-      Plots.line(out.resolve("spectrum.png"), exp.name() + ": metric eigenvalues at the start", "index", "eigenvalue", true,
-          List.of(new Plots.Series("eigenvalues of G", idx, spectrum)));
-      images.add("spectrum.png");
-    }
-
+    Figure spectrum = spectrumFigure(name, all);
+    if (spectrum != null) figures.add(spectrum);
     Map<String, Object> ntk = (Map<String, Object>) all.get("ntk_duality");
-    if (ntk != null) images.add("ntk_duality.png");
+    if (ntk != null) {
+      figures.add(new Figure("ntk_duality.png", "Eigenvalues of the metric JᵀJ and of the kernel JJᵀ on the same batch: the"
+          + " non-zero ones coincide; below the dashed line (ε·λ_max) both are rounding.", Plots.spectrumChart(name
+          + ": eigenvalues of JᵀJ (N×N) and JJᵀ (BK×BK)", List.of(indexed("metric JᵀJ, N = " + ntk.get("n_params"), ntk.get("metric_eigenvalues")),
+          indexed("NTK JJᵀ, BK = " + ntk.get("bk"), ntk.get("ntk_eigenvalues"))))));
+    }
+    return figures;
+  }
+
+  /** Loss minus the best final loss of any arm, against time (no known optimum). */
+  private static Figure gapFigure(String name, List<Map<String, Object>> arms, List<Series> byTime) {
+    double best = arms.stream().mapToDouble(a -> ((Number) a.get("final_loss")).doubleValue()).min().orElse(0);
+    List<Series> gap = new ArrayList<>();
+    for (Series t : byTime) {
+      double[] y = new double[t.y().length];
+      for (int i = 0; i < y.length; i++) y[i] = t.y()[i] - best;
+      gap.add(new Series(t.name(), t.x(), y));
+    }
+    return new Figure("gap_to_best_vs_time.png", "Loss minus the best final loss of any arm (" + Numbers.sig(best, 6)
+        + "), against time: how far each arm still is from the best anyone reached (the best arm's last point, 0, is off the axis).",
+        Plots.lineChart(name + ": loss minus the best final loss of any arm", "seconds", "L − min final L", true, gap));
+  }
+
+  /** The metric spectrum at the start: one curve per distinct metric the arms use ({@code spectra}), else {@code spectrum}. */
+  @SuppressWarnings("unchecked")
+  private static Figure spectrumFigure(String name, Map<String, Object> all) {
+    List<Series> curves = new ArrayList<>();
+    List<Map<String, Object>> spectra = (List<Map<String, Object>>) all.get("spectra");
+    if (spectra != null) {
+      for (Map<String, Object> s : spectra) curves.add(indexed(s.get("label") + " (" + String.join(", ", (List<String>) s.get("arms")) + ")",
+          s.get("eigenvalues")));
+    } else if (all.get("spectrum") != null) {
+      curves.add(indexed("eigenvalues of G", all.get("spectrum")));
+    } else {
+      return null;
+    }
+    String what = curves.size() > 1 ? "the metric of each arm's parametrisation" : "the metric";
+    return new Figure("spectrum.png", "Eigenvalues of " + what + " at the start: the spread λ_max/λ_min (the condition number) is"
+        + " what slows gradient descent; below the dashed line (ε·λ_max) values are rounding.",
+        Plots.spectrumChart(name + ": metric eigenvalues at the start", curves));
+  }
+
+  private static Series indexed(String name, Object values) {
+    double[] y = doubles(values);
+    double[] idx = new double[y.length];
+    for (int i = 0; i < idx.length; i++) idx[i] = i + 1;
+    return new Series(name, idx, y);
+  }
+
+  private static double[] doubles(Object list) {
+    return ((List<?>) list).stream().mapToDouble(v -> v == null ? Double.NaN : ((Number) v).doubleValue()).toArray();
+  }
+
+  /** Writes the figures (PNG), {@code report.md} and {@code report.html} of the run whose results are {@code all} into {@code out}. */
+  @SuppressWarnings("unchecked")
+  static void write(Path out, Map<String, Object> all) {
+    List<Figure> figures = figures(all);
+    for (Figure f : figures) Plots.write(f.chart(), out.resolve(f.file()));
+    String md = markdown(all, figures);
+    AtomicFiles.writeString(out.resolve("report.md"), md);
+    AtomicFiles.writeString(out.resolve("report.html"), html(all, md, figures));
+  }
+
+  /** {@code report.md}: description, table, comparisons, condition numbers, then each figure and its caption. */
+  @SuppressWarnings("unchecked")
+  private static String markdown(Map<String, Object> all, List<Figure> figures) {
+    String name = (String) all.get("experiment");
+    String description = (String) all.getOrDefault("description", "");
+    List<Map<String, Object>> arms = (List<Map<String, Object>>) all.getOrDefault("arms", List.of());
+    Double lStar = all.get("optimal_loss") == null ? null : ((Number) all.get("optimal_loss")).doubleValue();
+    Map<String, Object> ntk = (Map<String, Object>) all.get("ntk_duality");
     boolean withLaw = lStar != null;
     StringBuilder md = new StringBuilder();
-    md.append("# ").append(exp.name()).append("\n\n");
-    if (!exp.description().isBlank()) md.append(exp.description().trim()).append("\n\n");
+    md.append("# ").append(name).append("\n\n");
+    if (!description.isBlank()) md.append(description.trim()).append("\n\n");
     if (ntk != null) {
       md.append(String.format(Locale.ROOT, "NTK duality on a batch of %s examples: N = %s parameters, BK = %s rows; the top %s "
           + "eigenvalues of JᵀJ and JJᵀ agree to %.3e of the largest.%n%n", ntk.get("batch_examples"), ntk.get("n_params"), ntk.get("bk"),
@@ -98,17 +167,33 @@ final class Report {
         md.append(String.format(Locale.ROOT, "* %s: predictions %.3e, losses %.3e%n", k, c.get("max_prediction_gap"), c.get("max_loss_gap_over_steps")));
       });
     }
+    List<Map<String, Object>> spectra = (List<Map<String, Object>>) all.get("spectra");
+    if (spectra != null) {
+      md.append("\nCondition number λ_max/λ_min of the metric at the start:\n\n");
+      for (Map<String, Object> s : spectra) {
+        Object k = s.get("condition_number");
+        md.append("* ").append(s.get("label")).append(" (").append(String.join(", ", (List<String>) s.get("arms"))).append("): ")
+            .append(k == null ? "singular (λ_min ≤ 0)" : Numbers.sig(((Number) k).doubleValue(), 3)).append("\n");
+      }
+    }
     md.append("\n");
-    for (String img : images) md.append("![").append(img).append("](").append(img).append(")\n\n");
+    for (Figure f : figures) md.append("![").append(f.file()).append("](").append(f.file()).append(")\n\n*").append(f.caption().replace("*", "\\*")).append("*\n\n");
     md.append("Numbers: `results.json`; each arm's `history.jsonl`, `params.npy`, `summary.json` are in `arms/NAME/`.\n");
-    AtomicFiles.writeString(out.resolve("report.md"), md.toString());
+    return md.toString();
+  }
 
+  /** {@code report.html}: the table of {@code md}, the comparisons and the figures with their captions. */
+  @SuppressWarnings("unchecked")
+  private static String html(Map<String, Object> all, String md, List<Figure> figures) {
+    String name = (String) all.get("experiment");
+    String description = (String) all.getOrDefault("description", "");
+    Map<String, Object> gaps = (Map<String, Object>) all.get("prediction_gaps");
     StringBuilder html = new StringBuilder("<!doctype html><html><head><meta charset=\"utf-8\"><title>")
-        .append(escape(exp.name())).append("</title><style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
+        .append(escape(name)).append("</title><style>body{font-family:sans-serif;max-width:960px;margin:2em auto}"
             + "table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:4px 8px;text-align:right}"
             + "td:first-child,th:first-child{text-align:left}</style></head><body>");
-    html.append("<h1>").append(escape(exp.name())).append("</h1><p>").append(escape(exp.description())).append("</p>");
-    String[] rows = md.toString().split("\n");
+    html.append("<h1>").append(escape(name)).append("</h1><p>").append(escape(description)).append("</p>");
+    String[] rows = md.split("\n");
     html.append("<table>");
     for (String row : rows) {
       if (!row.startsWith("|") || row.startsWith("|---")) continue;
@@ -128,9 +213,12 @@ final class Report {
       });
       html.append("</ul>");
     }
-    for (String img : images) html.append("<p><img src=\"").append(img).append("\" alt=\"").append(img).append("\"></p>");
+    for (Figure f : figures) {
+      html.append("<figure><img src=\"").append(f.file()).append("\" alt=\"").append(f.file()).append("\"><figcaption>")
+          .append(escape(f.caption())).append("</figcaption></figure>");
+    }
     html.append("</body></html>\n");
-    AtomicFiles.writeString(out.resolve("report.html"), html.toString());
+    return html.toString();
   }
 
   private static String escape(String s) {

@@ -2,7 +2,8 @@ package io.pullback.experiment;
 
 import io.pullback.cli.CommandPlugin;
 import io.pullback.cli.PullbackCli;
-import java.io.PrintStream;
+import io.pullback.cli.StepProgress;
+import io.pullback.cli.Terminal;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Locale;
@@ -16,10 +17,14 @@ import picocli.CommandLine.ParentCommand;
 
 /** {@code pullback run EXPERIMENT.yaml}: every arm of an experiment, then a report. */
 @Command(name = "run", mixinStandardHelpOptions = true, sortOptions = false,
+    header = "Runs an experiment and writes its report.",
     description = {"Runs an experiment (conf/experiments/NAME.yaml): each arm is a train run; then writes",
         "report.md, report.html, PNG plots, results.json and manifest.json to --out."})
 public final class RunCommand implements Callable<Integer>, CommandPlugin {
-  private static final Logger LOG = LoggerFactory.getLogger(RunCommand.class);
+  /** Not a static field: picocli builds every command for {@code --help}, which must not start logging. */
+  private static Logger log() {
+    return LoggerFactory.getLogger(RunCommand.class);
+  }
 
   @ParentCommand
   private PullbackCli parent;
@@ -41,39 +46,42 @@ public final class RunCommand implements Callable<Integer>, CommandPlugin {
 
   @Override
   public Integer call() {
+    Terminal terminal = parent.terminal();
+    String name = experiment.getFileName().toString().replaceFirst("\\.ya?ml$", "");
+    terminal.status("run " + name);
     Path dir = ExperimentRunner.run(parent.sessions().session(master), new ExperimentRunner.Options(experiment, overrides, out, runId),
-        System.console() != null ? new TerminalProgress(System.err) : new LogProgress());
+        terminal.interactive() ? new TerminalProgress(terminal, name) : new LogProgress());
+    terminal.status("run " + name + ": report written");
     parent.out().println(dir.resolve("report.md"));
     return 0;
   }
 
-  /** A live status line (arm, step, loss, ETA) for a terminal. */
+  /** The arms on the terminal's status line ({@code run seed-basis: arm 2/3 legendre-gd: step 4/40 · loss … · ETA …}). */
   static final class TerminalProgress implements ExperimentRunner.Progress {
-    private final PrintStream err;
-    private String header = "";
-    private double elapsed;
+    private final Terminal terminal;
+    private final String experiment;
+    private StepProgress steps;
 
-    TerminalProgress(PrintStream err) {
-      this.err = err;
+    TerminalProgress(Terminal terminal, String experiment) {
+      this.terminal = terminal;
+      this.experiment = experiment;
     }
 
     @Override
-    public void armStarted(int index, int arms, String arm, int steps) {
-      header = String.format(Locale.ROOT, "[arm %d/%d %s]", index, arms, arm);
-      elapsed = 0;
+    public void armStarted(int index, int arms, String arm, int total) {
+      String prefix = String.format(Locale.ROOT, "run %s: arm %d/%d %s", experiment, index, arms, arm);
+      steps = new StepProgress(terminal, prefix);
+      terminal.status(prefix);
     }
 
     @Override
-    public void step(String arm, int step, int steps, double loss, double seconds) {
-      elapsed += seconds;
-      double eta = elapsed / step * (steps - step);
-      err.printf(Locale.ROOT, "\r%s step %d/%d  loss %.4e  ETA %.0fs   ", header, step, steps, loss, eta);
-      err.flush();
+    public void step(String arm, int step, int total, double loss, double seconds) {
+      steps.stepDone(step, total, loss, seconds);
     }
 
     @Override
     public void armDone(String arm) {
-      err.printf(Locale.ROOT, "\r%s done in %.1fs%s%n", header, elapsed, " ".repeat(30));
+      // the next arm (or the report) replaces the line
     }
   }
 
@@ -81,7 +89,7 @@ public final class RunCommand implements Callable<Integer>, CommandPlugin {
   static final class LogProgress implements ExperimentRunner.Progress {
     @Override
     public void armStarted(int index, int arms, String arm, int steps) {
-      LOG.info("arm {}/{} {}: {} steps", index, arms, arm, steps);
+      log().info("arm {}/{} {}: {} steps", index, arms, arm, steps);
     }
 
     @Override
@@ -91,7 +99,7 @@ public final class RunCommand implements Callable<Integer>, CommandPlugin {
 
     @Override
     public void armDone(String arm) {
-      LOG.info("arm {} done", arm);
+      log().info("arm {} done", arm);
     }
   }
 }

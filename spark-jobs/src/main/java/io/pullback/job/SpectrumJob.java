@@ -139,9 +139,9 @@ public final class SpectrumJob {
     Npy.writeVector(staging.resolve("eigenvalues.npy"), descending);
     double[] index = new double[descending.length];
     for (int i = 0; i < index.length; i++) index[i] = i + 1;
-    Plots.line(staging.resolve("spectrum.png"), "Spectrum of the " + c.metric().cliName() + " metric (" + model.kind()
-        + ", N = " + model.numParams() + ", " + eigen.method() + ")", "index (descending)", "eigenvalue", true,
-        List.of(new Plots.Series(rk.cliName(), index, descending)));
+    Plots.write(Plots.spectrumChart("Spectrum of the " + c.metric().cliName() + " metric (" + model.kind()
+        + ", N = " + model.numParams() + ", " + eigen.method() + ")", List.of(new Plots.Series(rk.cliName(), index, descending))),
+        staging.resolve("spectrum.png"));
     Json.writeJson(staging.resolve("spectrum.json"), summary);
   }
 

@@ -8,6 +8,7 @@ import io.pullback.distributed.TrainingPass;
 import io.pullback.io.Json;
 import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
+import io.pullback.io.Numbers;
 import io.pullback.linalg.DenseMetricSolver;
 import io.pullback.linalg.MetricSolver;
 import io.pullback.loss.L2Penalty;
@@ -202,9 +203,10 @@ final class TrainingLoop {
       line.put("gv_pass_seconds_mean", im.details().get("gv_pass_seconds_mean"));
     }
     line.put("seconds", (System.nanoTime() - stepStart) / 1e9);
-    LOG.info("step {}/{}  loss {}  |g| {}  |δ| {}  λ {}  ({} s)", t, config.steps(), String.format("%.6e", l),
-        String.format("%.3e", Math.sqrt(gradNorm)), String.format("%.3e", Math.sqrt(stepNorm)), optimizer.damping(),
-        String.format("%.2f", (System.nanoTime() - stepStart) / 1e9));
+    double damping = optimizer.damping();
+    LOG.info("step {}/{}  loss {}  |g| {}  |δ| {}{}  ({} s)", t, config.steps(), Numbers.sig(l, 7),
+        Numbers.sig(Math.sqrt(gradNorm), 3), Numbers.sig(Math.sqrt(stepNorm), 3),
+        Double.isNaN(damping) ? "" : "  λ " + Numbers.sig(damping, 2), Numbers.sig((System.nanoTime() - stepStart) / 1e9, 3));
     return line;
   }
 
@@ -233,7 +235,9 @@ final class TrainingLoop {
     summary.put("driver_heap_peak_bytes", TrainJob.peakHeapBytes());
     Json.writeJson(out.resolve("summary.json"), summary);
     manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(out);
-    LOG.info("Done: final loss {} after {} steps; wrote {}", finalLoss, config.steps(), out);
+    // Step lines show the loss before each step's update (on the step's batch); this one is after the last update.
+    LOG.info("Done: final loss {} (at the parameters after step {}, on all {} examples; the step lines show the loss"
+        + " before each step's update); wrote {}", Numbers.sig(finalLoss, 7), config.steps(), data.examples(), out);
   }
 
   /**

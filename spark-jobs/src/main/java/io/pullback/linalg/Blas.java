@@ -66,6 +66,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class Blas {
   private static final Logger LOG = LoggerFactory.getLogger(Blas.class);
+  /**
+   * netlib announces its choice through java.util.logging at INFO ("Using dev.ludovic.netlib.blas.JNIBLAS", in
+   * JUL's two-line format); Pullback logs the choice itself ({@link #select}), so netlib's JUL loggers keep only
+   * warnings. Held here: JUL keeps loggers weakly, and a collected one would lose its level.
+   */
+  private static final java.util.logging.Logger NETLIB_JUL = quietNetlibJul();
 
   /** System property choosing the BLAS: {@code auto}, {@code openblas-jar}, {@code system}, {@code java}. */
   public static final String PROPERTY = "pullback.blas";
@@ -178,7 +184,14 @@ public final class Blas {
     return JavaBLAS.getInstance();
   }
 
+  private static java.util.logging.Logger quietNetlibJul() {
+    java.util.logging.Logger netlib = java.util.logging.Logger.getLogger("dev.ludovic.netlib");
+    netlib.setLevel(java.util.logging.Level.WARNING);
+    return netlib;
+  }
+
   private static Selection select() {
+    NETLIB_JUL.fine("selecting BLAS and LAPACK");
     String requested = System.getProperty(PROPERTY);
     if (requested == null || requested.isBlank()) requested = System.getenv("PULLBACK_BLAS");
     if (requested == null || requested.isBlank()) requested = "auto";
@@ -224,7 +237,8 @@ public final class Blas {
     String impl = instance.getClass().getSimpleName();
     if (!(instance instanceof NativeBLAS)) {
       if (!requested.equals("java") && library != null) {
-        LOG.info("Native BLAS ({}) did not load; using {}", library, impl);
+        LOG.info("Native BLAS ({}) did not load; using {}{}", library, impl, impl.equals("VectorBLAS") ? ""
+            : " (bin/pullback starts the JVM with --add-modules=jdk.incubator.vector, for VectorBLAS, only with PULLBACK_BLAS=java)");
       }
       library = null;
       // Java BLAS: LAPACK must not bring a native BLAS of its own into the process.

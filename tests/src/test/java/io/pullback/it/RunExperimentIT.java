@@ -5,9 +5,12 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pullback.experiment.Report;
+import io.pullback.io.Plots;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +29,27 @@ class RunExperimentIT extends CliHarness {
     byte[] b = Files.readAllBytes(p);
     assertThat(b.length).as("%s size", p).isGreaterThan(1000);
     assertThat(new byte[] {b[0], b[1], b[2], b[3]}).as("%s PNG signature", p).containsExactly((byte) 0x89, 'P', 'N', 'G');
+  }
+
+  /**
+   * Every plot of the report in {@code out}, rebuilt from its results.json as the runner drew it: written,
+   * shown in report.md and report.html with a one-line caption, and every log y axis with at least two
+   * tick labels (as XChart renders them).
+   */
+  static void assertFiguresReadable(Path out) throws IOException {
+    List<Plots.Figure> figures = Report.figures(out);
+    assertThat(figures).as("figures of %s", out).isNotEmpty();
+    String md = Files.readString(out.resolve("report.md"));
+    String html = Files.readString(out.resolve("report.html"));
+    for (Plots.Figure f : figures) {
+      assertPng(out.resolve(f.file()));
+      assertThat(f.caption()).as(f.file()).isNotBlank().doesNotContain("\n");
+      assertThat(md).contains("(" + f.file() + ")\n\n*" + f.caption().replace("*", "\\*") + "*");
+      assertThat(html).contains("alt=\"" + f.file() + "\"><figcaption>");
+      if (f.chart().getStyler().isYAxisLogarithmic()) {
+        assertThat(Plots.yTickLabels(f.chart())).as("y tick labels of %s in %s", f.file(), out).hasSizeGreaterThanOrEqualTo(2);
+      }
+    }
   }
 
   JsonNode arm(JsonNode results, String name) {
@@ -55,6 +79,18 @@ class RunExperimentIT extends CliHarness {
       assertThat(md).contains("(" + png + ")");
     }
     assertThat(Files.readString(out.resolve("report.html"))).contains("<table>").contains("monomial-ngd");
+    assertFiguresReadable(out);
+    // The spectrum of each basis compared: the monomial metric is ill-conditioned, the Legendre one the identity.
+    JsonNode spectra = r.get("spectra");
+    assertThat(spectra).hasSize(2);
+    JsonNode monomial = spectra.get(0);
+    JsonNode legendre = spectra.get(1);
+    assertThat(monomial.get("label").asText()).isEqualTo("basis=monomial");
+    assertThat(monomial.get("arms").toString()).contains("monomial-gd").contains("monomial-ngd");
+    assertThat(legendre.get("label").asText()).isEqualTo("basis=legendre");
+    for (JsonNode ev : legendre.get("eigenvalues")) assertThat(ev.asDouble()).isCloseTo(1.0, within(1e-9));
+    assertThat(monomial.get("condition_number").asDouble()).isGreaterThan(1e3);
+    assertThat(md).contains("basis=monomial (monomial-gd, monomial-ngd): ");
     assertThat(out.resolve("manifest.json")).exists();
     for (String a : new String[] {"monomial-gd", "legendre-gd", "monomial-ngd"}) {
       for (String f : new String[] {"history.jsonl", "params.npy", "summary.json"}) assertThat(out.resolve("arms").resolve(a).resolve(f)).exists();
@@ -75,6 +111,7 @@ class RunExperimentIT extends CliHarness {
     JsonNode r = JSON.readTree(out.resolve("results.json").toFile());
     assertThat(arm(r, "ngd").get("final_loss").asDouble()).isLessThan(arm(r, "ngd").get("initial_loss").asDouble());
     assertThat(JSON.readTree(out.resolve("run.json").toFile()).get("status").asText()).isEqualTo("finished");
+    assertFiguresReadable(out);
     byte[] paramsBefore = Files.readAllBytes(out.resolve("arms/adam/params.npy"));
     long modified = Files.getLastModifiedTime(out.resolve("report.md")).toMillis();
 
@@ -107,6 +144,7 @@ class RunExperimentIT extends CliHarness {
     assertThat(Math.abs(ngd - mllib) / mllib).isLessThan(1e-6);
     assertThat(arm(r, "mllib-lbfgs").get("passes").asLong()).as("MLlib's Spark jobs are counted").isGreaterThan(1);
     assertThat(Files.readString(out.resolve("report.md"))).contains("| mllib-lbfgs | mllib-lbfgs |");
+    assertFiguresReadable(out); // the losses span less than a decade here
   }
 
   @Test
@@ -122,6 +160,7 @@ class RunExperimentIT extends CliHarness {
     assertThat(ntk.get("compared_eigenvalues").asInt()).isGreaterThan(50);
     assertThat(ntk.get("max_difference_relative_to_largest").asDouble()).isLessThan(1e-9);
     assertPng(out.resolve("ntk_duality.png"));
+    assertFiguresReadable(out);
   }
 
   @Test
@@ -139,6 +178,7 @@ class RunExperimentIT extends CliHarness {
       assertThat(arm(r, name).get("final_loss").asDouble()).as(name).isLessThan(arm(r, name).get("initial_loss").asDouble());
     }
     assertPng(ts.resolve("loss_vs_time.png"));
+    assertFiguresReadable(ts);
 
     Path rc = dir.resolve("rc");
     Run b = pullback("run", EXPERIMENTS.resolve("real-classification.yaml").toString(), "--out", rc.toString(),
@@ -148,6 +188,30 @@ class RunExperimentIT extends CliHarness {
     for (String name : new String[] {"softmax-ngd", "softmax-adam", "mlp-ngd", "mlp-adam"}) {
       assertThat(arm(c, name).get("final_loss").asDouble()).as(name).isLessThan(arm(c, name).get("initial_loss").asDouble());
     }
+    assertFiguresReadable(rc);
+  }
+
+  @Test
+  void quickstartShowsWhatNaturalGradientBuys() throws Exception {
+    // The shipped quickstart (noise-free target) at CI size: fewer rows and steps.
+    Path out = dir.resolve("quick-effect");
+    Run run = pullback("run", EXPERIMENTS.resolve("quickstart.yaml").toString(), "--out", out.toString(), "--set", "steps=6",
+        "--set", "data=" + quickstartData().replace("rows=4000", "rows=300"));
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    JsonNode r = JSON.readTree(out.resolve("results.json").toFile());
+    double ngd = arm(r, "ngd").get("final_loss").asDouble();
+    // Not a tie on a noise floor: natural gradient ends two orders of magnitude below both baselines.
+    assertThat(ngd).isLessThan(arm(r, "gd").get("final_loss").asDouble() / 100);
+    assertThat(ngd).isLessThan(arm(r, "adam").get("final_loss").asDouble() / 100);
+    assertFiguresReadable(out);
+  }
+
+  /** The data line of the shipped quickstart.yaml. */
+  static String quickstartData() throws IOException {
+    for (String line : Files.readAllLines(EXPERIMENTS.resolve("quickstart.yaml"))) {
+      if (line.trim().startsWith("data:")) return line.substring(line.indexOf('"') + 1, line.lastIndexOf('"'));
+    }
+    throw new AssertionError("no data line in quickstart.yaml");
   }
 
   @Test

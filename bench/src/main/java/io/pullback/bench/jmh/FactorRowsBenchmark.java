@@ -7,18 +7,9 @@ import io.pullback.model.LogisticModel;
 import io.pullback.model.Model;
 import io.pullback.model.SoftmaxModel;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Forming one block of factor rows (model Jacobian plus the metric kind's combination), the work
@@ -26,13 +17,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code function} rows of a logistic model with the same N and the same number of rows (10·B
  * examples, one row each), whose rows are the inputs themselves.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class FactorRowsBenchmark {
+public class FactorRowsBenchmark extends KernelBenchmarkDefaults {
   @Param({"99"})
   int features;
 

@@ -4,18 +4,9 @@ import dev.ludovic.netlib.blas.BLAS;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.aggregate.GramAccumulator;
 import java.util.SplittableRandom;
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Param;
-import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * {@link GramAccumulator#add} for each kernel against the BLAS's own {@code dgemm("T","N")} of two
@@ -24,13 +15,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * {@code -jvmArgsAppend}). Divide {@code rows·N·(N+1)} (kernel) or {@code 2·rows·N²} (dgemm) by the
  * time per operation for GFLOP/s.
  */
-@State(Scope.Thread)
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.MILLISECONDS)
-@Warmup(iterations = 2, time = 1)
-@Measurement(iterations = 3, time = 2)
-@Fork(value = 1, jvmArgsAppend = {"--add-modules=jdk.incubator.vector"})
-public class GramKernelBenchmark {
+public class GramKernelBenchmark extends KernelBenchmarkDefaults {
   @Param({"512", "1024"})
   int n;
 

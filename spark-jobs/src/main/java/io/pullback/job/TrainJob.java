@@ -9,8 +9,14 @@ import io.pullback.io.OutputDirectory;
 import io.pullback.loss.Loss;
 import io.pullback.metric.MetricKind;
 import io.pullback.model.Model;
+import io.pullback.loss.L2Penalty;
+import io.pullback.optim.AdamConfig;
+import io.pullback.optim.GradientDescentConfig;
+import io.pullback.optim.InducedConfig;
+import io.pullback.optim.MomentumConfig;
+import io.pullback.optim.NaturalGradientConfig;
+import io.pullback.optim.NaturalGradientConfig.DampingSchedule;
 import io.pullback.optim.OptimizerConfig;
-import io.pullback.optim.Optimizers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -95,10 +101,7 @@ public final class TrainJob {
    * before writing anything.
    */
   public static void check(TrainConfig config) {
-    Model probe = config.input().model(1);
-    Loss loss = Loss.parse(config.loss(), probe);
-    MetricKind kind = config.metric() != null ? config.metric() : loss == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER;
-    Optimizers.create(optimizerConfig(config, loss, kind));
+    TrainingLoop.Plan.of(config);
   }
 
   private static boolean train(RunContext ctx, TrainConfig config, Path out, StepListener listener) {
@@ -157,30 +160,35 @@ public final class TrainJob {
     return peak;
   }
 
-  static OptimizerConfig optimizerConfig(TrainConfig c, Loss loss, MetricKind kind) {
-    OptimizerConfig o;
-    try {
-      o = OptimizerConfig.defaults(c.optimizer());
-    } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--optimizer: " + e.getMessage());
-    }
+  /**
+   * The configuration of {@code c.optimizer()}, with {@code l2} as the loss's L2 term. The settings
+   * of every optimiser are checked, used or not (a bad {@code --momentum} is refused with ngd as well),
+   * by building each record, in the order the flags are listed.
+   */
+  static OptimizerConfig optimizerConfig(TrainConfig c, Loss loss, MetricKind kind, L2Penalty l2) {
+    String name = OptimizerConfig.parseName(c.optimizer());
     // Squared loss without ½ has Gauss–Newton curvature 2G for the function metric.
     double curvature = c.curvatureScale() != null ? c.curvatureScale() : loss == Loss.MSE && kind == MetricKind.FUNCTION ? 2.0 : 1.0;
-    if (c.lr() != null) {
-      o = o.withLearningRate(c.lr());
-    } else if (c.optimizer().equals("ngd")) {
-      o = o.withLearningRate(1.0 / curvature); // the Gauss–Newton step: η = ½ for mse, 1 for cross-entropy
-    }
-    o = o.withDamping(c.damping(), OptimizerConfig.DampingSchedule.parse(c.dampingSchedule()))
-        .withRefreshEvery(c.refreshEvery())
-        .withCurvatureScale(curvature)
-        .withWeightDecay(c.weightDecay())
-        .withMomentum(c.momentum())
-        .withAdam(c.beta1(), c.beta2(), c.eps())
-        .withInduced(c.xi(), c.inducedBeta(), c.inducedMomentum(), c.betaRms(), c.inducedEpsilon())
-        .withAllowJitter(c.jitter())
-        .withL2(c.l2());
-    return o;
+    double lr = c.lr() != null ? c.lr()
+        : name.equals("ngd") ? 1.0 / curvature // the Gauss–Newton step: η = ½ for mse, 1 for cross-entropy
+        : OptimizerConfig.defaults(name).learningRate();
+    GradientDescentConfig gd = new GradientDescentConfig(lr);
+    NaturalGradientConfig ngd = new NaturalGradientConfig(lr, c.damping(), DampingSchedule.parse(c.dampingSchedule()),
+        c.refreshEvery(), curvature, c.jitter(), l2);
+    OptimizerConfig.checkWeightDecay(name, c.weightDecay());
+    MomentumConfig momentum = new MomentumConfig(lr, c.momentum());
+    boolean adamw = name.equals("adamw");
+    AdamConfig adam = new AdamConfig(adamw, lr, c.beta1(), c.beta2(), c.eps(), adamw ? c.weightDecay() : 0.0);
+    InducedConfig induced = new InducedConfig(name.startsWith("induced") ? InducedConfig.Variant.parse(name)
+        : InducedConfig.Variant.INDUCED, lr, c.xi(), c.inducedBeta(), c.inducedMomentum(), c.betaRms(), c.inducedEpsilon(),
+        c.weightDecay());
+    return switch (name) {
+      case "ngd" -> ngd;
+      case "gd" -> gd;
+      case "momentum" -> momentum;
+      case "adam", "adamw" -> adam;
+      default -> induced;
+    };
   }
 
   /** Keeps the history lines of steps ≤ {@code lastStep} (atomically). */

@@ -148,15 +148,65 @@ final class ConfigFile {
   }
 
   @SuppressWarnings("unchecked")
-  static Map<String, Object> read(String text) {
-    Location file = Location.of(Location.spelling(text), Location.isLocal(text) ? null : hadoopConf(), "config");
+  static Map<String, Object> read(String spelled) {
+    Location file = Location.of(Location.spelling(spelled), Location.isLocal(spelled) ? null : hadoopConf(), "config");
     if (!file.isFile()) throw PullbackException.usage("--config: file '" + file + "' does not exist");
-    try (java.io.InputStream in = file.open()) {
-      Object tree = new ObjectMapper(new YAMLFactory()).readValue(in, Object.class);
+    try {
+      String text = file.readString();
+      rejectDuplicatesAndAliases(file, text);
+      Object tree = new ObjectMapper(new YAMLFactory()).readValue(text, Object.class);
       if (tree == null) return Map.of();
       if (!(tree instanceof Map)) throw PullbackException.usage("--config: " + file + " must hold a mapping of option names to values");
       return new LinkedHashMap<>((Map<String, Object>) tree);
     } catch (IOException e) {
+      throw PullbackException.usage("--config: cannot parse " + file + " as YAML: " + e.getMessage());
+    }
+  }
+
+  /** One open mapping or sequence of the YAML event stream. */
+  private static final class Level {
+    final boolean mapping;
+    final Set<String> keys = new HashSet<>();
+    boolean expectKey = true;
+
+    Level(boolean mapping) {
+      this.mapping = mapping;
+    }
+  }
+
+  /**
+   * Refuses what YAML allows but a configuration must not hold, naming the file and the 1-based line:
+   * a key given twice in one mapping (YAML readers silently keep the last), and aliases ({@code *name},
+   * which would read as the anchor's value in one place and as text in another). One pass over the
+   * parser's events; nothing is built.
+   */
+  static void rejectDuplicatesAndAliases(Object file, String text) {
+    java.util.Deque<Level> open = new java.util.ArrayDeque<>();
+    try {
+      for (org.yaml.snakeyaml.events.Event e : new org.yaml.snakeyaml.Yaml().parse(new java.io.StringReader(text))) {
+        int line = e.getStartMark() == null ? 0 : e.getStartMark().getLine() + 1;
+        if (e instanceof org.yaml.snakeyaml.events.AliasEvent a) {
+          throw PullbackException.usage("--config: " + file + ", line " + line + ": alias '*" + a.getAnchor()
+              + "' is not supported; write the value out");
+        }
+        boolean starts = e instanceof org.yaml.snakeyaml.events.MappingStartEvent
+            || e instanceof org.yaml.snakeyaml.events.SequenceStartEvent;
+        if (e instanceof org.yaml.snakeyaml.events.CollectionEndEvent) {
+          open.pop();
+          continue;
+        }
+        if (!starts && !(e instanceof org.yaml.snakeyaml.events.ScalarEvent)) continue;
+        Level top = open.peek();
+        if (top != null && top.mapping) {
+          if (top.expectKey && e instanceof org.yaml.snakeyaml.events.ScalarEvent key && !top.keys.add(key.getValue())) {
+            throw PullbackException.usage("--config: " + file + ", line " + line + ": key '" + key.getValue()
+                + "' is given twice; keep one");
+          }
+          top.expectKey = !top.expectKey;
+        }
+        if (starts) open.push(new Level(e instanceof org.yaml.snakeyaml.events.MappingStartEvent));
+      }
+    } catch (org.yaml.snakeyaml.error.YAMLException e) {
       throw PullbackException.usage("--config: cannot parse " + file + " as YAML: " + e.getMessage());
     }
   }

@@ -53,6 +53,7 @@ public final class EstimateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     EstimateConfig config = toConfig();
+    EstimateJob.checkBeforeSpark(config);
     parent.terminal().status("estimate");
     EstimateJob.run(RunContext.of(parent.sessions().session(config.input().master())), config);
     return 0;

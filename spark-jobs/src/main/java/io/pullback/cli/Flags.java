@@ -11,7 +11,8 @@ import java.util.Map;
  */
 public final class Flags {
   /** Library parameter names whose flag is not their kebab-case form. */
-  static final Map<String, String> SPELLED_OTHERWISE = Map.of("learningRate", "--lr");
+  static final Map<String, String> SPELLED_OTHERWISE = Map.of("learningRate", "--lr", "numFeatures", "--features",
+      "labelColumns", "--label-col", "weightColumn", "--weight-col");
 
   private Flags() {}
 

@@ -14,10 +14,11 @@ public final class InputOptions {
   Path configFile;
 
   @Option(names = "--data", required = true, paramLabel = "FILE|synthetic:NAME?k=v",
-      description = "Input file or folder (LIBSVM, CSV with header, Parquet) or synthetic:gaussian|uniform?rows=M&features=D&seed=S[&classes=K][&outputs=K][&noise=s].")
+      description = "Input file, folder of part files, quoted glob or comma-separated list (LIBSVM, CSV with header, Parquet; see docs/data.md)"
+          + " or synthetic:gaussian|uniform?rows=M&features=D&seed=S[&classes=K][&outputs=K][&noise=s].")
   String data;
 
-  @Option(names = "--format", paramLabel = "libsvm|csv|parquet", description = "Input format (default: from the file extension).")
+  @Option(names = "--format", paramLabel = "libsvm|csv|parquet", description = "Input format (default: from the file names).")
   String format;
 
   @Option(names = "--label-col", split = ",", paramLabel = "COL", description = "Label column(s) for CSV/Parquet (default: label).")
@@ -26,7 +27,7 @@ public final class InputOptions {
   @Option(names = "--weight-col", paramLabel = "COL", description = "Per-example weight column (CSV/Parquet): w_x/sum(w) replaces 1/M.")
   String weightColumn;
 
-  @Option(names = "--features", paramLabel = "D", description = "Number of features of a LIBSVM file (default: scanned from the file).")
+  @Option(names = "--features", paramLabel = "D", description = "Number of features of a LIBSVM file (default: the largest index, found while validating).")
   Integer numFeatures;
 
   @Option(names = "--model", required = true, paramLabel = "logistic|softmax|linear-basis|mlp", description = "Model.")

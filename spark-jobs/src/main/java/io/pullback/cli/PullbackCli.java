@@ -47,7 +47,7 @@ public final class PullbackCli implements Runnable {
   }
 
   @Option(names = "--verbose", scope = CommandLine.ScopeType.INHERIT,
-      description = "Show INFO log lines on a terminal too (they are always shown when stderr is not a terminal).")
+      description = "Show INFO log lines on a terminal too (they are always shown when stderr is not a terminal), and an error's stack trace.")
   boolean verbose;
 
   private Terminal terminal = Terminal.NONE;
@@ -69,6 +69,7 @@ public final class PullbackCli implements Runnable {
 
   /** As {@link #execute(String[], SessionProvider)}, writing to the given streams. */
   public static int execute(String[] args, SessionProvider sessions, PrintWriter out, PrintWriter err) {
+    boolean verbose = java.util.Arrays.asList(args).contains("--verbose"); // an error's stack trace too
     PullbackCli root = new PullbackCli(sessions);
     root.out = out;
     CommandLine cli = new CommandLine(root);
@@ -95,6 +96,7 @@ public final class PullbackCli implements Runnable {
       PullbackException known = findPullbackException(e);
       if (known != null) {
         commandLine.getErr().println("pullback: error: " + Flags.message(known));
+        if (verbose) e.printStackTrace(commandLine.getErr());
         return known.exitCode();
       }
       LoggerFactory.getLogger(PullbackCli.class).error("internal failure", e); // not a static field: --help starts no logging

@@ -6,8 +6,8 @@ import picocli.CommandLine.Option;
 
 /** The options of the metric representations, shared by {@code estimate} and {@code train}. */
 public final class RepresentationOptionsMixin {
-  @Option(names = "--rank", paramLabel = "k", description = "Rank of the low-rank (Nyström) representation (default: ${DEFAULT-VALUE}).", defaultValue = "64")
-  int rank;
+  @Option(names = "--rank", paramLabel = "k", description = "Rank of the low-rank (Nyström) representation, at most N (default: 64, or N when smaller).")
+  Integer rank;
 
   @Option(names = "--cg-tol", paramLabel = "tol", description = "Relative residual at which implicit (CG) solves stop (default: ${DEFAULT-VALUE}).", defaultValue = "1e-6")
   double cgTol;
@@ -21,7 +21,9 @@ public final class RepresentationOptionsMixin {
   /** Validated options; {@code seed} seeds the low-rank test matrix. */
   RepresentationOptions toOptions(long seed, boolean allowJitter) {
     try {
-      return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows);
+      RepresentationOptions o = new RepresentationOptions(rank != null ? rank : RepresentationOptions.DEFAULT_RANK, cgTol, cgMaxIter,
+          seed, allowJitter, maxDualRows);
+      return rank != null ? o.withRankGiven() : o;
     } catch (IllegalArgumentException e) {
       throw PullbackException.usage(e.getMessage());
     }

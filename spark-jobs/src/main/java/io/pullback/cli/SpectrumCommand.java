@@ -82,6 +82,7 @@ public final class SpectrumCommand implements Callable<Integer> {
     InputConfig in = input.toConfig();
     SpectrumJob.Config config = new SpectrumJob.Config(in, kind, samples, kindOfRepresentation, denseLimit, top, lanczosSteps,
         representationOptions.toOptions(in.seed(), false), io.pullback.io.Location.spelling(out));
+    io.pullback.job.Preflight.beforeSpark(in, io.pullback.io.Location.spelling(out), "choose a new --out or remove it");
     parent.terminal().status("spectrum");
     SpectrumJob.Result r = SpectrumJob.run(RunContext.of(parent.sessions().session(in.master())), config);
     parent.out().println("top eigenvalues: " + Arrays.toString(r.top()));

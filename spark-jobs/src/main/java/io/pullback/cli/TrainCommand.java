@@ -34,7 +34,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--loss", paramLabel = "mse|cross-entropy", description = "Loss (default: mse for linear-basis/mlp, cross-entropy for logistic/softmax).")
   String loss;
 
-  @Option(names = "--l2", paramLabel = "λ2", description = "L2 regularisation: adds λ2·||θ||² to the loss (default: ${DEFAULT-VALUE}).", defaultValue = "0")
+  @Option(names = "--l2", paramLabel = "λ2", description = "L2 regularisation: adds λ2·||w||² to the loss, the weights only, not the biases (MLlib's regParam = 2·λ2)"
+      + " (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   double l2;
 
   @Option(names = "--lr", paramLabel = "η", description = "Learning rate (default: ngd the Gauss–Newton step, 1/curvature-scale: ½ for mse, 1 for cross-entropy; gd/momentum 0.01; adam/adamw 1e-3; induced* 0.1).")
@@ -123,6 +124,8 @@ public final class TrainCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     TrainConfig config = toConfig();
+    io.pullback.job.Preflight.beforeSpark(config.input(), config.resume() ? null : config.out(),
+        "choose a new --out, remove it, or add --resume");
     Terminal terminal = parent.terminal();
     terminal.status("train: loading data");
     RunContext ctx = RunContext.of(parent.sessions().session(config.input().master()));

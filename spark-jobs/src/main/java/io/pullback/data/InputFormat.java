@@ -3,9 +3,11 @@ package io.pullback.data;
 import io.pullback.PullbackException;
 import java.util.Locale;
 
-/** File formats read through Spark's readers. */
+/** Input file formats: LIBSVM and CSV (Pullback's own readers), Parquet (Spark's). */
 public enum InputFormat {
   LIBSVM, CSV, PARQUET;
+
+  private static final String[] COMPRESSION_SUFFIXES = {".gz", ".bz2", ".zst", ".deflate", ".lz4", ".snappy"};
 
   public String cliName() {
     return name().toLowerCase(Locale.ROOT);
@@ -16,16 +18,22 @@ public enum InputFormat {
     for (InputFormat f : values()) {
       if (f.cliName().equals(s)) return f;
     }
-    throw PullbackException.usage("--format: unknown format '" + s + "'; valid: libsvm, csv, parquet");
+    throw PullbackException.usage("{format}: unknown format '" + s + "'; valid: libsvm, csv, parquet");
   }
 
   /**
    * Guesses the format from a path's extension ({@code .csv}, {@code .parquet}, {@code .libsvm},
-   * {@code .svm}, {@code .txt}); null when it cannot tell.
+   * {@code .svm}, {@code .txt}), after a compression suffix ({@code .gz}, {@code .bz2}, {@code .zst},
+   * {@code .deflate}, {@code .lz4}, {@code .snappy}); null when it cannot tell.
    */
   public static InputFormat guess(String path) {
     String p = path.toLowerCase(Locale.ROOT);
-    if (p.endsWith(".gz")) p = p.substring(0, p.length() - 3);
+    for (String codec : COMPRESSION_SUFFIXES) {
+      if (p.endsWith(codec)) {
+        p = p.substring(0, p.length() - codec.length());
+        break;
+      }
+    }
     if (p.endsWith(".csv")) return CSV;
     if (p.endsWith(".parquet")) return PARQUET;
     if (p.endsWith(".libsvm") || p.endsWith(".svm") || p.endsWith(".txt")) return LIBSVM;

@@ -36,21 +36,21 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
 
   public SyntheticSpec {
     if (!GENERATORS.contains(generator)) {
-      throw PullbackException.usage("--data: unknown synthetic generator '" + generator + "'; valid: " + GENERATORS);
+      throw PullbackException.usage("{data}: unknown synthetic generator '" + generator + "'; valid: " + GENERATORS);
     }
-    if (rows <= 0) throw PullbackException.usage("--data: synthetic rows must be > 0, got " + rows);
-    if (features <= 0) throw PullbackException.usage("--data: synthetic features must be > 0, got " + features);
+    if (rows <= 0) throw PullbackException.usage("{data}: synthetic rows must be > 0, got " + rows);
+    if (features <= 0) throw PullbackException.usage("{data}: synthetic features must be > 0, got " + features);
     if (generator.equals("gauss-legendre") && features != 1) {
-      throw PullbackException.usage("--data: synthetic gauss-legendre has features=1, got " + features);
+      throw PullbackException.usage("{data}: synthetic gauss-legendre has features=1, got " + features);
     }
     if (generator.equals("gauss-legendre") && rows > 10_000) {
-      throw PullbackException.usage("--data: synthetic gauss-legendre supports at most 10000 nodes, got " + rows);
+      throw PullbackException.usage("{data}: synthetic gauss-legendre supports at most 10000 nodes, got " + rows);
     }
-    if (width < 1) throw PullbackException.usage("--data: synthetic width must be >= 1, got " + width);
-    if (generator.equals("teacher") && classes != 0) throw PullbackException.usage("--data: synthetic teacher is a regression set; remove classes");
-    if (classes == 1 || classes < 0) throw PullbackException.usage("--data: synthetic classes must be 0 (regression) or >= 2, got " + classes);
-    if (outputs <= 0) throw PullbackException.usage("--data: synthetic outputs must be >= 1, got " + outputs);
-    if (!(noise >= 0) || Double.isInfinite(noise)) throw PullbackException.usage("--data: synthetic noise must be finite and >= 0, got " + noise);
+    if (width < 1) throw PullbackException.usage("{data}: synthetic width must be >= 1, got " + width);
+    if (generator.equals("teacher") && classes != 0) throw PullbackException.usage("{data}: synthetic teacher is a regression set; remove classes");
+    if (classes == 1 || classes < 0) throw PullbackException.usage("{data}: synthetic classes must be 0 (regression) or >= 2, got " + classes);
+    if (outputs <= 0) throw PullbackException.usage("{data}: synthetic outputs must be >= 1, got " + outputs);
+    if (!(noise >= 0) || Double.isInfinite(noise)) throw PullbackException.usage("{data}: synthetic noise must be finite and >= 0, got " + noise);
   }
 
   public static boolean isSynthetic(String data) {
@@ -69,7 +69,7 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
 
   /** Parses {@code synthetic:NAME?key=value&...}; unknown keys are errors. */
   public static SyntheticSpec parse(String data) {
-    if (!isSynthetic(data)) throw PullbackException.usage("--data: not a synthetic source: " + data);
+    if (!isSynthetic(data)) throw PullbackException.usage("{data}: not a synthetic source: " + data);
     String rest = data.substring(PREFIX.length());
     int q = rest.indexOf('?');
     String name = q < 0 ? rest : rest.substring(0, q);
@@ -77,10 +77,10 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
     if (q >= 0 && q + 1 < rest.length()) {
       for (String kv : rest.substring(q + 1).split("&")) {
         int eq = kv.indexOf('=');
-        if (eq <= 0) throw PullbackException.usage("--data: malformed synthetic parameter '" + kv + "' (expected key=value)");
+        if (eq <= 0) throw PullbackException.usage("{data}: malformed synthetic parameter '" + kv + "' (expected key=value)");
         String key = kv.substring(0, eq);
         if (!KEYS.contains(key)) {
-          throw PullbackException.usage("--data: unknown synthetic parameter '" + key + "'; valid: " + KEYS);
+          throw PullbackException.usage("{data}: unknown synthetic parameter '" + key + "'; valid: " + KEYS);
         }
         params.put(key, kv.substring(eq + 1));
       }
@@ -95,7 +95,7 @@ public record SyntheticSpec(String generator, long rows, int features, long seed
           Double.parseDouble(params.getOrDefault("noise", "0")),
           Integer.parseInt(params.getOrDefault("width", "8")));
     } catch (NumberFormatException e) {
-      throw PullbackException.usage("--data: synthetic parameter is not a number: " + e.getMessage() + " in " + data);
+      throw PullbackException.usage("{data}: synthetic parameter is not a number: " + e.getMessage() + " in " + data);
     }
   }
 }

@@ -1,19 +1,18 @@
 package io.pullback.distributed;
 
 import io.pullback.PullbackException;
+import io.pullback.data.CsvParser;
 import io.pullback.data.ExampleBlock;
 import io.pullback.data.InputFormat;
 import io.pullback.data.RawExample;
 import io.pullback.data.SyntheticSpec;
 import io.pullback.model.LabelRule;
 import io.pullback.model.SyntheticGenerator;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.function.IntUnaryOperator;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.Function;
@@ -34,29 +33,39 @@ import scala.Tuple2;
  * Reads an input (LIBSVM, CSV, Parquet or a synthetic generator), validates every row, and packs the
  * examples into cached {@link ExampleBlock}s.
  *
- * <p>Passes over the input: one to number the rows ({@code zipWithIndex}; synthetic rows are numbered
- * by construction), one to validate, one to pack and cache. With {@code partitions} given, rows are
- * range-partitioned by index (one shuffle of the raw rows) so that partition {@code p} holds the
- * contiguous examples {@code [pM/P, (p+1)M/P)} in index order: the same data and partition count
- * always give the same blocks, hence bit-identical reductions.
+ * <p>Inputs ({@link InputFiles}): a path, a glob or a comma-separated list; folders stand for the
+ * data files below them (hidden files, {@code _SUCCESS}, {@code *.crc}, {@code README*} skipped);
+ * the format is inferred from the file names unless {@code {format}} is given. LIBSVM and CSV are
+ * read by {@link TextLoader} (two passes: scan and validate with file and line numbers, then parse
+ * into blocks); Parquet by Spark's reader (one pass to validate, one to pack; rows numbered by
+ * {@code zipWithIndex}); synthetic rows are generated in the executors and numbered by construction.
+ * With {@code partitions} given, rows are range-partitioned by index (one shuffle of the raw rows) so
+ * that partition {@code p} holds the contiguous examples {@code [pM/P, (p+1)M/P)} in index order:
+ * the same data and partition count always give the same blocks, hence bit-identical reductions.
+ *
+ * <p>Every data error names the file (or the input) and the 1-based line (text) or row (Parquet,
+ * synthetic) and what is wrong; nothing is thrown inside a task for bad text, so Spark logs no task
+ * failure.
  *
  * <p>Column conventions: LIBSVM gives {@code label} and {@code features}. CSV (header required) and
  * Parquet: the label column(s) (default {@code label}), an optional weight column, and the features:
- * a vector or {@code array<double>} column named {@code features} if present, else every other numeric
- * column in schema order.
+ * a vector or {@code array<double>} column named {@code features} if present (Parquet), else every
+ * other column in header (schema) order.
  */
 public final class DataLoader {
   private static final Logger LOG = LoggerFactory.getLogger(DataLoader.class);
+  /** The largest Java array, in elements. */
+  static final long MAX_ARRAY = Integer.MAX_VALUE - 8;
 
   /**
    * What to load.
    *
-   * @param data a path or {@code synthetic:NAME?...}
-   * @param format file format, or null to guess from the extension
+   * @param data a path, glob, comma-separated list, folder, or {@code synthetic:NAME?...}
+   * @param format file format, or null to infer it from the file names
    * @param labelColumns label column names (CSV/Parquet)
    * @param weightColumn weight column name, or null for unit weights
-   * @param numFeatures the feature count for LIBSVM (null: Spark scans the file to find it)
-   * @param partitions the partition count, or null to keep the input's partitioning
+   * @param numFeatures the feature count for LIBSVM (null: found by the scan)
+   * @param partitions the partition count, or null to keep the input's partitioning (one per split)
    * @param blockRows examples per packed block, as a function of the feature count D
    * @param labelRule the labels the model accepts
    */
@@ -64,7 +73,10 @@ public final class DataLoader {
                         Integer numFeatures, Integer partitions, IntUnaryOperator blockRows, LabelRule labelRule) {
     public Options {
       if (partitions != null && partitions < 1) {
-        throw PullbackException.usage("--partitions must be >= 1, got " + partitions);
+        throw PullbackException.usage("{partitions} must be >= 1, got " + partitions);
+      }
+      if (numFeatures != null && numFeatures < 1) {
+        throw PullbackException.usage("{numFeatures} must be >= 1, got " + numFeatures);
       }
       if (labelColumns == null || labelColumns.isEmpty()) labelColumns = List.of("label");
     }
@@ -77,7 +89,24 @@ public final class DataLoader {
     if (SyntheticSpec.isSynthetic(options.data())) {
       return loadSynthetic(spark, options, SyntheticSpec.parse(options.data()));
     }
-    return loadFile(spark, options);
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    InputFiles input = InputFiles.resolve(conf, options.data(), options.format());
+    return input.format() == InputFormat.PARQUET ? loadParquet(spark, options, input) : loadText(spark, options, input);
+  }
+
+  /**
+   * The feature count D when it is known without reading any example: synthetic data, LIBSVM with
+   * {@code {numFeatures}}, CSV (from the header, one line per file read on the driver); null otherwise
+   * (LIBSVM without it, Parquet). Checks the input's files and header on the way.
+   */
+  public static Integer knownDimension(Configuration conf, Options options) {
+    if (SyntheticSpec.isSynthetic(options.data())) return SyntheticSpec.parse(options.data()).features();
+    InputFiles input = InputFiles.resolve(conf, options.data(), options.format());
+    return switch (input.format()) {
+      case LIBSVM -> options.numFeatures();
+      case CSV -> TextLoader.csvColumns(conf, input, options.labelColumns(), options.weightColumn()).features();
+      case PARQUET -> null;
+    };
   }
 
   private static LoadedData loadSynthetic(SparkSession spark, Options options, SyntheticSpec spec) {
@@ -108,27 +137,47 @@ public final class DataLoader {
     }
   }
 
-  private static LoadedData loadFile(SparkSession spark, Options options) {
-    String path = options.data();
-    List<String> inputs = checkExists(spark, path);
-    InputFormat format = options.format() != null ? options.format() : InputFormat.guess(path);
-    if (format == null) {
-      throw PullbackException.usage("--format: cannot tell the format of '" + path + "' from its name; give --format libsvm|csv|parquet");
+  /** LIBSVM and CSV: {@link TextLoader}'s scan (validation, line numbers, D), then its pack. */
+  private static LoadedData loadText(SparkSession spark, Options options, InputFiles input) {
+    Configuration conf = spark.sparkContext().hadoopConfiguration();
+    List<String> paths = input.files().stream().map(Object::toString).toList();
+    boolean csv = input.format() == InputFormat.CSV;
+    if (!csv && options.weightColumn() != null) {
+      throw PullbackException.usage("{weightColumn}: column '" + options.weightColumn() + "' not found in '" + options.data()
+          + "'; columns are [label, features] (LIBSVM has no weight column)");
     }
-    // Spark reads lazily: a corrupt file or an out-of-range LIBSVM index surfaces at the first action,
-    // so everything up to the numbered rows is one guarded step.
+    CsvParser.Columns columns = csv ? TextLoader.csvColumns(conf, input, options.labelColumns(), options.weightColumn()) : null;
+    LabelRule rule = options.labelRule();
+    TextLoader.Layout layout = new TextLoader.Layout(input.format(), paths, columns, rule, csv && options.weightColumn() != null);
+    var lines = TextLoader.lines(spark, input);
+    TextLoader.Scan scan = TextLoader.scan(lines, layout, options.numFeatures(), options.data());
+    int blockRows = blockRows(options, scan.dim(), rule.labelDim());
+    JavaRDD<ExampleBlock> blocks;
+    if (options.partitions() == null) {
+      blocks = TextLoader.blocks(lines, layout, scan, blockRows);
+    } else {
+      long m = scan.examples();
+      int p = (int) Math.max(1, Math.min(options.partitions(), m));
+      JavaPairRDD<Long, RawExample> ordered = TextLoader.indexedRows(lines, layout, scan)
+          .repartitionAndSortWithinPartitions(new ContiguousRangePartitioner(p, m));
+      int dim = scan.dim();
+      int labelDim = rule.labelDim();
+      boolean weighted = layout.weighted();
+      int packRows = (int) Math.min(blockRows, m);
+      blocks = ordered.mapPartitions(it -> pack(it, dim, labelDim, packRows, weighted));
+    }
+    return cache(blocks, scan.examples(), scan.dim(), rule.labelDim(), blockRows, paths, options, scan.maxAbs());
+  }
+
+  private static LoadedData loadParquet(SparkSession spark, Options options, InputFiles input) {
+    String path = options.data();
+    List<String> paths = input.files().stream().map(Object::toString).toList();
+    // Spark reads lazily: a corrupt file surfaces at the first action, so everything up to the
+    // numbered rows is one guarded step.
     JavaPairRDD<Long, RawExample> indexed;
     int dim;
     try {
-      Dataset<Row> df = switch (format) {
-        case LIBSVM -> {
-          var reader = spark.read().format("libsvm");
-          if (options.numFeatures() != null) reader = reader.option("numFeatures", options.numFeatures());
-          yield reader.load(path);
-        }
-        case CSV -> spark.read().option("header", "true").option("inferSchema", "true").csv(path);
-        case PARQUET -> spark.read().parquet(path);
-      };
+      Dataset<Row> df = spark.read().parquet(paths.toArray(new String[0]));
       if (df.isEmpty()) {
         throw PullbackException.data("no examples in '" + path + "': the input is empty");
       }
@@ -138,9 +187,21 @@ public final class DataLoader {
     } catch (PullbackException e) {
       throw e;
     } catch (Exception e) { // Spark throws SparkException (checked) from Scala code too
-      throw PullbackException.data("cannot read '" + path + "' as " + format.cliName() + ": " + rootMessage(e));
+      throw PullbackException.data("cannot read '" + path + "' as parquet: " + rootMessage(e));
     }
-    return validateAndPack(indexed, dim, options, inputs, true, options.weightColumn() != null);
+    return validateAndPack(indexed, dim, options, paths, true, options.weightColumn() != null);
+  }
+
+  /** {@code {blockRows}} for D features, checked: a block's arrays must fit in a Java array. */
+  static int blockRows(Options options, int dim, int labelDim) {
+    int blockRows = options.blockRows().applyAsInt(dim);
+    if (blockRows < 1) throw PullbackException.usage("{blockRows} must be >= 1, got " + blockRows);
+    long values = (long) blockRows * Math.max(dim, labelDim);
+    if (values > MAX_ARRAY) {
+      throw PullbackException.usage("{blockRows} " + blockRows + " with " + dim + " features makes blocks of " + values
+          + " values, more than one Java array holds (" + MAX_ARRAY + "); use a smaller {blockRows}");
+    }
+    return blockRows;
   }
 
   private static LoadedData validateAndPack(JavaPairRDD<Long, RawExample> indexed, int dim, Options options,
@@ -160,11 +221,8 @@ public final class DataLoader {
       throw PullbackException.data("no examples in '" + source + "': the input is empty");
     }
     if (stats.hasBadRow()) {
-      throw PullbackException.data("bad input in '" + source + "', row " + stats.firstBadIndex
-          + " (0-based, in input order): " + stats.firstBadMessage);
-    }
-    if (!(stats.weightSum > 0)) {
-      throw PullbackException.data("every example in '" + source + "' has weight 0; at least one positive weight is needed");
+      throw PullbackException.data("bad input in '" + source + "', row " + (stats.firstBadIndex + 1)
+          + " (1-based, in input order): " + stats.firstBadMessage);
     }
     long m = stats.count;
     JavaPairRDD<Long, RawExample> ordered = normalised;
@@ -172,12 +230,18 @@ public final class DataLoader {
       int p = (int) Math.max(1, Math.min(options.partitions(), m));
       ordered = normalised.repartitionAndSortWithinPartitions(new ContiguousRangePartitioner(p, m));
     }
-    int blockRows = options.blockRows().applyAsInt(dim);
-    if (blockRows < 1) throw PullbackException.usage("--block-rows must be >= 1, got " + blockRows);
     int labelDim = rule.labelDim();
-    JavaRDD<ExampleBlock> blocks = ordered.mapPartitions(it -> pack(it, dim, labelDim, blockRows, weighted));
+    int blockRows = blockRows(options, dim, labelDim);
+    int packRows = (int) Math.min(blockRows, m); // a block never needs more rows than there are examples
+    JavaRDD<ExampleBlock> blocks = ordered.mapPartitions(it -> pack(it, dim, labelDim, packRows, weighted));
+    return cache(blocks, m, dim, labelDim, blockRows, inputs, options, stats.maxAbs);
+  }
+
+  /** Caches and materialises the blocks, totalling the weights in partition order (deterministic); checks the total. */
+  private static LoadedData cache(JavaRDD<ExampleBlock> blocks, long m, int dim, int labelDim, int blockRows,
+                                  List<String> inputs, Options options, double maxAbs) {
+    String source = options.data();
     blocks.persist(StorageLevel.MEMORY_AND_DISK());
-    // Materialise the cache and total the weights in partition order (collect keeps it): deterministic.
     long packed = 0;
     double weightSum = 0;
     for (double[] countAndWeight : blocks.mapPartitions(DataLoader::countAndWeight).collect()) {
@@ -185,9 +249,15 @@ public final class DataLoader {
       weightSum += countAndWeight[1];
     }
     if (packed != m) throw new IllegalStateException("packed " + packed + " examples but validated " + m);
+    if (!(weightSum > 0) || Double.isInfinite(weightSum)) {
+      blocks.unpersist(false);
+      throw PullbackException.data(Double.isInfinite(weightSum)
+          ? "the weights in '" + source + "' sum to " + weightSum + " (they overflow); rescale {weightColumn}"
+          : "every example in '" + source + "' has weight 0; at least one positive weight is needed");
+    }
     LOG.info("Loaded {} examples ({} features) from {} into {} partitions of blocks of {} rows",
         m, dim, source, blocks.getNumPartitions(), blockRows);
-    return new LoadedData(blocks, m, weightSum, dim, labelDim, blocks.getNumPartitions(), blockRows, inputs);
+    return new LoadedData(blocks, m, weightSum, dim, labelDim, blocks.getNumPartitions(), blockRows, inputs, maxAbs);
   }
 
   /** Packs a partition's index-ordered examples into blocks of at most {@code blockRows}. */
@@ -230,24 +300,6 @@ public final class DataLoader {
     return List.of(new double[] {rows, weight}).iterator();
   }
 
-  private static List<String> checkExists(SparkSession spark, String path) {
-    try {
-      Path p = new Path(path);
-      FileSystem fs = p.getFileSystem(spark.sparkContext().hadoopConfiguration());
-      if (!fs.exists(p)) {
-        throw PullbackException.data("--data: input '" + path + "' does not exist");
-      }
-      List<String> files = new ArrayList<>();
-      var it = fs.listFiles(p, true);
-      while (it.hasNext()) files.add(it.next().getPath().toString());
-      if (files.isEmpty()) throw PullbackException.data("--data: input '" + path + "' is an empty folder");
-      files.sort(null);
-      return files;
-    } catch (IOException e) {
-      throw PullbackException.data("--data: cannot read '" + path + "': " + e.getMessage());
-    }
-  }
-
   static String rootMessage(Throwable e) {
     Throwable t = e;
     while (t.getCause() != null && t.getCause() != t) t = t.getCause();
@@ -276,7 +328,7 @@ public final class DataLoader {
         String c = options.labelColumns().get(i);
         labelIdx[i] = names.indexOf(c);
         if (labelIdx[i] < 0) {
-          throw PullbackException.usage("--label-col: column '" + c + "' not found in '" + path + "'; columns are " + names);
+          throw PullbackException.usage("{labelColumns}: column '" + c + "' not found in '" + path + "'; columns are " + names);
         }
         requireNumeric(df.schema().fields()[labelIdx[i]], path, "label");
       }
@@ -284,7 +336,7 @@ public final class DataLoader {
       if (options.weightColumn() != null) {
         weightIdx = names.indexOf(options.weightColumn());
         if (weightIdx < 0) {
-          throw PullbackException.usage("--weight-col: column '" + options.weightColumn() + "' not found in '" + path + "'; columns are " + names);
+          throw PullbackException.usage("{weightColumn}: column '" + options.weightColumn() + "' not found in '" + path + "'; columns are " + names);
         }
         requireNumeric(df.schema().fields()[weightIdx], path, "weight");
       }

@@ -6,13 +6,14 @@ import java.io.Serializable;
 
 /**
  * Validation summary of an input, built in one pass (order-independent merge): example count,
- * weight total, and the first (lowest-index) bad row with what is wrong with it.
+ * weight total, the largest |feature value|, and the first (lowest-index) bad row with what is wrong with it.
  */
 final class DataStats implements Serializable {
   private static final long serialVersionUID = 1L;
 
   long count;
   double weightSum;
+  double maxAbs;
   long firstBadIndex = Long.MAX_VALUE;
   String firstBadMessage;
 
@@ -24,6 +25,7 @@ final class DataStats implements Serializable {
       recordBad(index, problem);
     } else {
       weightSum += row.weight();
+      for (double v : row.features()) maxAbs = Math.max(maxAbs, Math.abs(v));
     }
     return this;
   }
@@ -52,6 +54,7 @@ final class DataStats implements Serializable {
   DataStats merge(DataStats other) {
     count += other.count;
     weightSum += other.weightSum;
+    maxAbs = Math.max(maxAbs, other.maxAbs);
     if (other.firstBadIndex < firstBadIndex) {
       firstBadIndex = other.firstBadIndex;
       firstBadMessage = other.firstBadMessage;

@@ -15,9 +15,10 @@ import org.apache.spark.api.java.JavaRDD;
  * @param partitions number of partitions of {@code blocks}
  * @param blockRows examples per block (the last block of a partition may be shorter)
  * @param inputPaths the files read (empty for synthetic data)
+ * @param maxAbsFeature the largest |feature value| (to name a likely cause when a result overflows)
  */
 public record LoadedData(JavaRDD<ExampleBlock> blocks, long examples, double weightSum, int dim, int labelDim,
-                         int partitions, int blockRows, List<String> inputPaths) {
+                         int partitions, int blockRows, List<String> inputPaths, double maxAbsFeature) {
 
   /** Frees the cached blocks. */
   public void release() {

@@ -31,6 +31,8 @@ public final class Npy {
   private static final Pattern FORTRAN = Pattern.compile("'fortran_order'\\s*:\\s*(True|False)");
   private static final Pattern SHAPE = Pattern.compile("'shape'\\s*:\\s*\\(([^)]*)\\)");
   private static final int CHUNK = 8192;
+  /** Most values of one array (Java's array limit). */
+  static final long MAX_VALUES = Integer.MAX_VALUE - 8;
 
   /** An array read from a file: its shape and row-major values. */
   public record Array(int[] shape, double[] data) {
@@ -68,9 +70,19 @@ public final class Npy {
     return readVector(Location.local(file));
   }
 
+  /** As {@link #vectorLength(Location)} for a local path. */
+  public static long vectorLength(Path file) {
+    return vectorLength(Location.local(file));
+  }
+
   /** As {@link #readMatrix(Location)} for a local path. */
   public static Array readMatrix(Path file) {
     return readMatrix(Location.local(file));
+  }
+
+  /** As {@link #header(Location)} for a local path. */
+  public static Header header(Path file) {
+    return header(Location.local(file));
   }
 
   /** As {@link #read(Location)} for a local path. */
@@ -118,6 +130,17 @@ public final class Npy {
     return a.data();
   }
 
+  /** The length of the vector a file holds (checked as {@link #readVector} would, from the header only). */
+  public static long vectorLength(Location file) {
+    int[] shape = header(file).shape();
+    if (shape.length == 2 && shape[0] != 1 && shape[1] != 1) {
+      throw PullbackException.data(file + ": expected a vector, found a " + shape[0] + " x " + shape[1] + " matrix");
+    }
+    long n = 1;
+    for (int d : shape) n *= d;
+    return n;
+  }
+
   /** Reads a 2-D array. */
   public static Array readMatrix(Location file) {
     Array a = read(file);
@@ -125,8 +148,23 @@ public final class Npy {
     return a;
   }
 
-  /** Reads a 1-D or 2-D float64 C-order array, validating everything it relies on. */
-  public static Array read(Location file) {
+  /**
+   * A validated header: the shape, where the values start and how many there are.
+   *
+   * @param shape the dimensions (rank 0, 1 or 2), each ≥ 0
+   * @param dataOffset bytes before the first value
+   * @param count the number of values, {@code Π shape}
+   */
+  public record Header(int[] shape, long dataOffset, long count) {}
+
+  /**
+   * Reads and validates the header of a {@code .npy} file without reading its values: magic and
+   * version, dtype {@code <f8}, C order, a shape of rank ≤ 2 with no negative dimension, a value
+   * count that fits one Java array, and a file size of exactly header + 8 bytes per value. Anything
+   * else is a data error (exit 3) naming the file and what is wrong, so nothing is allocated for a
+   * file that cannot be what it says.
+   */
+  public static Header header(Location file) {
     if (file.isDirectory()) throw PullbackException.data("'" + file + "' is a folder, not a .npy file");
     if (!file.isFile()) throw PullbackException.data("file '" + file + "' does not exist");
     try (InputStream in = file.open()) {
@@ -136,17 +174,24 @@ public final class Npy {
         if (pre[i] != MAGIC[i]) throw PullbackException.data(file + ": not a .npy file (bad magic)");
       }
       int major = pre[6];
-      int headerLength;
+      long headerLength;
+      long prefix = 10;
       if (major == 1) {
         headerLength = (pre[8] & 0xFF) | (pre[9] & 0xFF) << 8;
       } else if (major == 2 || major == 3) {
         byte[] more = in.readNBytes(2);
         if (more.length < 2) throw PullbackException.data(file + ": truncated .npy header");
-        headerLength = (pre[8] & 0xFF) | (pre[9] & 0xFF) << 8 | (more[0] & 0xFF) << 16 | (more[1] & 0xFF) << 24;
+        headerLength = ((pre[8] & 0xFFL) | (pre[9] & 0xFFL) << 8 | (more[0] & 0xFFL) << 16 | (more[1] & 0xFFL) << 24);
+        prefix = 12;
       } else {
         throw PullbackException.data(file + ": unsupported .npy version " + major + "." + pre[7]);
       }
-      byte[] headerBytes = in.readNBytes(headerLength);
+      long size = file.length();
+      if (headerLength > Math.min(size - prefix, 1 << 20)) {
+        throw PullbackException.data(file + ": truncated .npy header (it announces " + headerLength + " bytes, the file has "
+            + size + ")");
+      }
+      byte[] headerBytes = in.readNBytes((int) headerLength);
       if (headerBytes.length < headerLength) throw PullbackException.data(file + ": truncated .npy header");
       String header = new String(headerBytes, StandardCharsets.ISO_8859_1);
       String descr = group(DESCR, header, file, "descr");
@@ -158,24 +203,50 @@ public final class Npy {
       }
       int[] shape = parseShape(group(SHAPE, header, file, "shape"), file);
       long count = 1;
-      for (int s : shape) count *= s;
-      if (count > Integer.MAX_VALUE - 8) throw PullbackException.data(file + ": " + count + " values do not fit in one array");
-      double[] data = new double[(int) count];
+      for (int s : shape) {
+        count *= s;
+        if (count > MAX_VALUES) throw PullbackException.data(file + ": shape " + shapeText(shape) + " holds more values than one array can (" + MAX_VALUES + ")");
+      }
+      long offset = prefix + headerLength;
+      long expected = offset + 8 * count;
+      if (size != expected) {
+        throw PullbackException.data(file + ": the header announces shape " + shapeText(shape) + ", " + count + " values ("
+            + expected + " bytes with the header), but the file has " + size + " bytes"
+            + (size < expected ? " (truncated?)" : " (bytes past the values)"));
+      }
+      return new Header(shape, offset, count);
+    } catch (IOException e) {
+      throw PullbackException.data("cannot read '" + file + "': " + e.getMessage());
+    }
+  }
+
+  /** Reads a 1-D or 2-D float64 C-order array, validating everything it relies on ({@link #header}) first. */
+  public static Array read(Location file) {
+    Header h = header(file);
+    try (InputStream in = file.open()) {
+      in.skipNBytes(h.dataOffset());
+      double[] data = new double[(int) h.count()];
       ByteBuffer chunk = ByteBuffer.allocate(CHUNK * 8).order(ByteOrder.LITTLE_ENDIAN);
       for (int start = 0; start < data.length; start += CHUNK) {
         int n = Math.min(CHUNK, data.length - start);
         int got = in.readNBytes(chunk.array(), 0, n * 8);
         if (got < n * 8) {
-          throw PullbackException.data(file + ": truncated: the header announces " + count + " values but the file ends early");
+          throw PullbackException.data(file + ": truncated: the header announces " + h.count() + " values but the file ends early");
         }
         chunk.clear();
         chunk.asDoubleBuffer().get(data, start, n);
       }
-      if (in.read() != -1) throw PullbackException.data(file + ": has bytes past the " + count + " values its header announces");
-      return new Array(shape, data);
+      if (in.read() != -1) throw PullbackException.data(file + ": has bytes past the " + h.count() + " values its header announces");
+      return new Array(h.shape(), data);
     } catch (IOException e) {
       throw PullbackException.data("cannot read '" + file + "': " + e.getMessage());
     }
+  }
+
+  private static String shapeText(int[] shape) {
+    StringBuilder sb = new StringBuilder("(");
+    for (int i = 0; i < shape.length; i++) sb.append(i > 0 ? ", " : "").append(shape[i]);
+    return sb.append(shape.length == 1 ? ",)" : ")").toString();
   }
 
   private static String group(Pattern p, String header, Location file, String key) {
@@ -198,8 +269,9 @@ public final class Npy {
       try {
         shape[k++] = Integer.parseInt(p.trim().replace("L", ""));
       } catch (NumberFormatException e) {
-        throw PullbackException.data(file + ": bad shape (" + t + ")");
+        throw PullbackException.data(file + ": bad shape (" + t + "): dimensions must be integers below 2^31");
       }
+      if (shape[k - 1] < 0) throw PullbackException.data(file + ": bad shape (" + t + "): dimension " + shape[k - 1] + " is negative");
     }
     return shape;
   }

@@ -33,8 +33,14 @@ public final class EstimateJob {
   private EstimateJob() {}
 
 
+  /** The checks needing no Spark ({@code {params}}, {@code {out}}): call before making the session. */
+  public static void checkBeforeSpark(EstimateConfig config) {
+    Preflight.beforeSpark(config.input(), config.out(), "choose a new {out} or remove it");
+  }
+
   /** Runs the estimate; throws {@link PullbackException} for bad usage or data. */
   public static void run(RunContext ctx, EstimateConfig config) {
+    checkBeforeSpark(config);
     Manifest manifest = Manifest.start("estimate", config.toMap());
     try (OutputDirectory out = OutputDirectory.prepare(Location.of(config.out(), ctx.hadoopConf(), "out"))) {
       Map<String, Object> summary = estimateInto(ctx, config, out.folder(), manifest);
@@ -49,6 +55,13 @@ public final class EstimateJob {
     long t0 = System.nanoTime();
     InputConfig input = config.input();
     int rowsPerExample = new FactorRows(input.model(1), config.metric(), config.samples(), input.seed()).rowsPerExample();
+    // The plan is checked before any example is read when D is known from the header or --features.
+    Integer knownDim = input.knownDimension(ctx.hadoopConf());
+    RepresentationKind planned = null;
+    if (knownDim != null) {
+      input.checkParams(knownDim, ctx.hadoopConf());
+      planned = plan(ctx, config, input.model(knownDim), rowsPerExample, knownDim);
+    }
     LoadedData data = input.load(ctx.spark(), rowsPerExample);
     try {
       manifest.inputs(ctx.hadoopConf(), data.inputPaths());
@@ -56,9 +69,7 @@ public final class EstimateJob {
       int n = model.numParams();
       double[] theta = input.initialParams(model, ctx.hadoopConf());
       FactorRows factorRows = new FactorRows(model, config.metric(), config.samples(), input.seed());
-      MemoryPlan plan = new MemoryPlan(n, factorRows.rowsPerExample(), data.blockRows(), data.partitions());
-      RepresentationKind representation = chooseRepresentation(config, n);
-      LOG.info("Memory plan (bytes): {}", plan.describe());
+      RepresentationKind representation = planned != null ? planned : plan(ctx, config, model, rowsPerExample, data.dim());
       double loadSeconds = seconds(t0);
       LOG.info("Estimating the {} metric of {} (N = {}) on {} examples, {} partitions, {} representation",
           config.metric(), model.kind(), n, data.examples(), data.partitions(), representation);
@@ -87,11 +98,14 @@ public final class EstimateJob {
             factorRows, theta, config.options().withTileSize(config.tileSize())
                 // estimate's dense size is bounded by --dense-limit and MAX_DENSE_N (chooseRepresentation), not the 2 GiB default
                 .withDenseLimitBytes(Long.MAX_VALUE));
+      } catch (io.pullback.PullbackException e) {
+        throw FiniteResults.withCause(e, data);
       } catch (IllegalArgumentException e) {
         throw PullbackException.usage("{representation} " + representation + ": " + e.getMessage());
       }
       double[] diagonal = g.diagonal();
       double frobenius = g.frobeniusNorm();
+      FiniteResults.requireFiniteMetric(g, diagonal, frobenius, data);
       double computeSeconds = seconds(t1);
       long t2 = System.nanoTime();
       summary.put("files", g.writeTo(staging));
@@ -119,13 +133,14 @@ public final class EstimateJob {
     }
   }
 
-  static RepresentationKind chooseRepresentation(EstimateConfig c, int n) {
-    RepresentationKind r = c.representation();
-    if (r == null) return MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.STORE);
-    if (r == RepresentationKind.DENSE && n > MAX_DENSE_N) {
+  /** The representation (auto or the one asked for) checked against the memory plan; see {@link Preflight#plan}. */
+  private static RepresentationKind plan(RunContext ctx, EstimateConfig c, Model model, int rowsPerExample, int dim) {
+    int n = model.numParams();
+    if (c.representation() == RepresentationKind.DENSE && n > MAX_DENSE_N) {
       throw PullbackException.usage("{representation} dense: N = " + n + " exceeds the dense maximum " + MAX_DENSE_N + "; use {representation} blocked");
     }
-    return r;
+    return Preflight.plan(ctx, c.input(), model, rowsPerExample, dim, c.representation(), c.denseLimit(),
+        MemoryPlan.Purpose.STORE, c.options().withTileSize(c.tileSize()));
   }
 
 

@@ -81,7 +81,13 @@ public final class ExportJob {
     }
     MetricRepresentation g = Representations.read(kind, n, stored.summary().path("tile_size").asInt(1),
         new FolderArrays(spark, stored), RepresentationOptions.defaults());
-    return g.toDense();
+    double[] dense = g.toDense();
+    String bad = FiniteResults.firstNonFinite(dense, n, "G");
+    if (bad != null) {
+      throw PullbackException.data("'" + stored.dir() + "' holds a metric that is not finite: " + bad + "; nothing was exported."
+          + " The stored files hold non-finite values (re-estimate from finite, non-overflowing data).");
+    }
+    return dense;
   }
 
   /**

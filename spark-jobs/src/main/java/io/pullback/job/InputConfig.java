@@ -14,7 +14,7 @@ import org.apache.hadoop.conf.Configuration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.function.IntToLongFunction;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.sql.SparkSession;
 
 /**
@@ -30,26 +30,27 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
   static final long FACTOR_BLOCK_BYTES = 16L << 20;
 
   public InputConfig {
-    if (data == null || data.isBlank()) throw PullbackException.usage("--data is required");
+    if (data == null || data.isBlank()) throw PullbackException.usage("{data} is required");
     if (!List.of("logistic", "softmax", "linear-basis", "mlp").contains(model)) {
-      throw PullbackException.usage("--model: unknown model '" + model + "'; valid: logistic, softmax, linear-basis, mlp");
+      throw PullbackException.usage("{model}: unknown model '" + model + "'; valid: logistic, softmax, linear-basis, mlp");
     }
-    if (!init.equals("random") && !init.equals("zeros")) throw PullbackException.usage("--init must be random or zeros, got " + init);
-    if (params != null && init.equals("zeros")) throw PullbackException.usage("--init zeros and --params exclude each other");
-    if (partitions != null && partitions < 1) throw PullbackException.usage("--partitions must be >= 1, got " + partitions);
-    if (blockRows != null && blockRows < 1) throw PullbackException.usage("--block-rows must be >= 1, got " + blockRows);
-    if (classes != null && classes < 2) throw PullbackException.usage("--classes must be >= 2, got " + classes);
-    if (outputs != null && outputs < 1) throw PullbackException.usage("--outputs must be >= 1, got " + outputs);
-    if (degree < 0) throw PullbackException.usage("--degree must be >= 0, got " + degree);
+    if (!init.equals("random") && !init.equals("zeros")) throw PullbackException.usage("{init} must be random or zeros, got " + init);
+    if (params != null && init.equals("zeros")) throw PullbackException.usage("{init} zeros and {params} exclude each other");
+    if (partitions != null && partitions < 1) throw PullbackException.usage("{partitions} must be >= 1, got " + partitions);
+    if (numFeatures != null && numFeatures < 1) throw PullbackException.usage("{numFeatures} must be >= 1, got " + numFeatures);
+    if (blockRows != null && blockRows < 1) throw PullbackException.usage("{blockRows} must be >= 1, got " + blockRows);
+    if (classes != null && classes < 2) throw PullbackException.usage("{classes} must be >= 2, got " + classes);
+    if (outputs != null && outputs < 1) throw PullbackException.usage("{outputs} must be >= 1, got " + outputs);
+    if (degree < 0) throw PullbackException.usage("{degree} must be >= 0, got " + degree);
     if (hidden != null) {
-      for (Integer h : hidden) if (h == null || h < 1) throw PullbackException.usage("--hidden: every width must be >= 1, got " + hidden);
+      for (Integer h : hidden) if (h == null || h < 1) throw PullbackException.usage("{hidden}: every width must be >= 1, got " + hidden);
     }
     if (!"gaussian".equals(likelihood) && !model.equals("mlp")) {
-      throw PullbackException.usage("--likelihood applies to --model mlp only (got --model " + model + ")");
+      throw PullbackException.usage("{likelihood} applies to {model} mlp only (got {model} " + model + ")");
     }
-    if (classes != null && !model.equals("softmax")) throw PullbackException.usage("--classes applies to --model softmax only (got --model " + model + ")");
+    if (classes != null && !model.equals("softmax")) throw PullbackException.usage("{classes} applies to {model} softmax only (got {model} " + model + ")");
     if (outputs != null && !(model.equals("linear-basis") || model.equals("mlp"))) {
-      throw PullbackException.usage("--outputs applies to --model linear-basis or mlp only (got --model " + model + ")");
+      throw PullbackException.usage("{outputs} applies to {model} linear-basis or mlp only (got {model} " + model + ")");
     }
     // Fail on an impossible model before touching any data.
     modelSpecFor(model, 1, classes, outputs, basis, degree, hidden, activation, likelihood);
@@ -83,11 +84,54 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
    * @param rowsPerExample factor rows per example the command will form (sizes the blocks)
    */
   public LoadedData load(SparkSession spark, int rowsPerExample) {
+    return DataLoader.load(spark, loaderOptions(rowsPerExample));
+  }
+
+  /**
+   * The feature count D when it is known before any example is read (synthetic data, LIBSVM with
+   * {@code {numFeatures}}, CSV from its header), else null; resolves and checks the input files on the way.
+   */
+  public Integer knownDimension(Configuration conf) {
+    return DataLoader.knownDimension(conf, loaderOptions(1));
+  }
+
+  /** The examples per block the load will use for D features. */
+  public int blockRows(int dim, int rowsPerExample) {
+    return blockRows != null ? blockRows : blockRowsFor(model(dim).numParams(), rowsPerExample);
+  }
+
+  private DataLoader.Options loaderOptions(int rowsPerExample) {
     Model probe = model(1);
     LabelRule rule = new LabelRule(probe.distribution(), probe.outputDim(), probe.kind());
-    IntToLongFunction n = dim -> model(dim).numParams();
-    return DataLoader.load(spark, new DataLoader.Options(data, format, labelColumns, weightColumn, numFeatures, partitions,
-        dim -> blockRows != null ? blockRows : blockRowsFor(n.applyAsLong(dim), rowsPerExample), rule));
+    return new DataLoader.Options(data, format, labelColumns, weightColumn, numFeatures, partitions,
+        dim -> blockRows(dim, rowsPerExample), rule);
+  }
+
+  /**
+   * Checks {@code {params}} before any Spark work: the file's {@code .npy} header (a float64 vector,
+   * its size consistent with the file), and its length against N when D is already known.
+   *
+   * @param dim D when known, else null
+   * @param hadoopConf the session's Hadoop configuration, or null before there is one (then a
+   *     {@code {params}} on another file system than the local one is left for later)
+   */
+  public void checkParams(Integer dim, Configuration hadoopConf) {
+    if (params == null || (hadoopConf == null && !Location.isLocal(params))) return;
+    long length;
+    try {
+      length = Npy.vectorLength(Location.of(params, hadoopConf, "params"));
+    } catch (PullbackException e) {
+      throw e.within("{params}");
+    }
+    if (dim != null) {
+      Model m = model(dim);
+      if (length != m.numParams()) throw wrongLength(length, m);
+    }
+  }
+
+  private PullbackException wrongLength(long length, Model m) {
+    return PullbackException.data("{params} " + params + " has " + length + " values but the " + m.kind()
+        + " model has N = " + m.numParams() + " parameters (" + m.parameterLayout() + ")");
   }
 
   /**
@@ -106,14 +150,11 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     try {
       theta = Npy.readVector(Location.of(params, hadoopConf, "params"));
     } catch (PullbackException e) {
-      throw new PullbackException(e.exitCode(), "--params: " + e.getMessage(), e);
+      throw e.within("{params}");
     }
-    if (theta.length != m.numParams()) {
-      throw PullbackException.data("--params " + params + " has " + theta.length + " values but the " + m.kind()
-          + " model has N = " + m.numParams() + " parameters (" + m.parameterLayout() + ")");
-    }
+    if (theta.length != m.numParams()) throw wrongLength(theta.length, m);
     for (int i = 0; i < theta.length; i++) {
-      if (!Double.isFinite(theta[i])) throw PullbackException.data("--params " + params + ": value " + i + " is " + theta[i]);
+      if (!Double.isFinite(theta[i])) throw PullbackException.data("{params} " + params + ": value " + i + " is " + theta[i]);
     }
     return theta;
   }

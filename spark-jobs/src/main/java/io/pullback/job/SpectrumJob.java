@@ -59,26 +59,38 @@ public final class SpectrumJob {
   public static Result run(RunContext ctx, Config c) {
     InputConfig in = c.input();
     Manifest manifest = Manifest.start("spectrum", c.toMap());
+    Preflight.beforeSpark(in, c.out(), "choose a new {out} or remove it");
     try (OutputDirectory dir = OutputDirectory.prepare(Location.of(c.out(), ctx.hadoopConf(), "out"))) {
       FactorRows probe = new FactorRows(in.model(1), c.metric(), c.samples(), in.seed());
+      // The plan is checked before any example is read when D is known from the header or --features.
+      Integer knownDim = in.knownDimension(ctx.hadoopConf());
+      RepresentationKind planned = null;
+      if (knownDim != null) {
+        in.checkParams(knownDim, ctx.hadoopConf());
+        planned = plan(ctx, c, in.model(knownDim), probe.rowsPerExample(), knownDim);
+      }
       LoadedData data = in.load(ctx.spark(), probe.rowsPerExample());
       try {
         manifest.inputs(ctx.hadoopConf(), data.inputPaths());
         Model model = in.model(data.dim());
         int n = model.numParams();
         FactorRows rows = new FactorRows(model, c.metric(), c.samples(), in.seed());
-        RepresentationKind rk = c.representation() != null ? c.representation()
-            : MemoryPlan.auto(n, c.denseLimit(), MemoryPlan.Purpose.PRODUCTS);
+        RepresentationKind rk = planned != null ? planned : plan(ctx, c, model, probe.rowsPerExample(), data.dim());
         MetricRepresentation g;
         try {
           g = Representations.build(rk, new SparkBlockData(data, ctx.reduceBudgetBytes()), rows, in.initialParams(model, ctx.hadoopConf()),
               c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
+        } catch (io.pullback.PullbackException e) {
+          throw FiniteResults.withCause(e, data);
         } catch (IllegalArgumentException e) {
           throw io.pullback.PullbackException.usage("{representation} " + rk + ": " + e.getMessage());
         }
         long t0 = System.nanoTime();
-        Eigen eigen = eigenvalues(g, n, c, in.seed());
+        Eigen eigen = eigenvalues(g, n, c, in.seed(), data);
         Map<String, Object> summary = summary(c, model, rk, data.examples(), g, eigen);
+        FiniteResults.requireFinite(eigen.descending(), "eigenvalues", data);
+        FiniteResults.requireFinite(new double[] {(double) summary.get("trace"), (double) summary.get("frobenius_norm")},
+            "trace and Frobenius norm", data);
         summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
         summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
         write(dir.folder(), c, model, rk, eigen, summary);
@@ -93,12 +105,23 @@ public final class SpectrumJob {
     }
   }
 
+  private static RepresentationKind plan(RunContext ctx, Config c, Model model, int rowsPerExample, int dim) {
+    return Preflight.plan(ctx, c.input(), model, rowsPerExample, dim, c.representation(), c.denseLimit(),
+        MemoryPlan.Purpose.PRODUCTS, c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
+  }
+
   /** All eigenvalues (dsyevd) when N ≤ the dense limit, else Lanczos Ritz values. */
-  private static Eigen eigenvalues(MetricRepresentation g, int n, Config c, long seed) {
+  private static Eigen eigenvalues(MetricRepresentation g, int n, Config c, long seed, LoadedData data) {
     double[] ascending;
     String method;
     if (n <= c.denseLimit()) {
-      ascending = Spectra.eigenvalues(g.toDense(), n);
+      double[] dense = g.toDense();
+      String bad = FiniteResults.firstNonFinite(dense, n, "G");
+      if (bad != null) {
+        throw io.pullback.PullbackException.data("the metric is not finite: " + bad + "; nothing was written. "
+            + FiniteResults.likelyCause(data));
+      }
+      ascending = Spectra.eigenvalues(dense, n);
       method = "dsyevd";
     } else {
       int steps = c.lanczosSteps() != null ? c.lanczosSteps() : 3 * c.top() + 20;

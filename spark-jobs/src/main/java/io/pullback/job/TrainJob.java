@@ -11,8 +11,14 @@ import io.pullback.io.Publication;
 import io.pullback.loss.Loss;
 import io.pullback.metric.MetricKind;
 import io.pullback.model.Model;
+import io.pullback.loss.L2Penalty;
+import io.pullback.optim.AdamConfig;
+import io.pullback.optim.GradientDescentConfig;
+import io.pullback.optim.InducedConfig;
+import io.pullback.optim.MomentumConfig;
+import io.pullback.optim.NaturalGradientConfig;
+import io.pullback.optim.NaturalGradientConfig.DampingSchedule;
 import io.pullback.optim.OptimizerConfig;
-import io.pullback.optim.Optimizers;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -98,18 +104,29 @@ public final class TrainJob {
    * before writing anything.
    */
   public static void check(TrainConfig config) {
-    Model probe = config.input().model(1);
-    Loss loss = Loss.parse(config.loss(), probe);
-    MetricKind kind = config.metric() != null ? config.metric() : loss == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER;
-    Optimizers.create(optimizerConfig(config, loss, kind));
+    TrainingLoop.Plan.of(config);
   }
 
   private static boolean train(RunContext ctx, TrainConfig config, Location out, StepListener listener) {
     Manifest manifest = Manifest.start("train", config.toMap());
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     long t0 = System.nanoTime();
-    LoadedData data = config.input().load(ctx.spark(), plan.rowsPerExample(config));
+    InputConfig input = config.input();
+    Integer knownDim = input.knownDimension(ctx.hadoopConf());
+    if (knownDim != null) planMemory(ctx, config, plan, knownDim);
+    LoadedData data = input.load(ctx.spark(), plan.rowsPerExample(config));
     try {
+      if (knownDim == null) planMemory(ctx, config, plan, data.dim());
+      double perStep = config.batchFraction() * Math.min(1.0, config.metricFraction()) * data.examples();
+      if (config.batchFraction() < 1 && config.batchFraction() * data.examples() < 1) {
+        throw PullbackException.usage("{batchFraction} " + config.batchFraction() + " of " + data.examples() + " examples selects "
+            + String.format(java.util.Locale.ROOT, "%.3g", config.batchFraction() * data.examples())
+            + " per step on average (less than one); raise it to at least " + Math.min(1.0, 1.0 / data.examples()));
+      }
+      if (config.metricFraction() < 1 && perStep < 1) {
+        throw PullbackException.usage("{metricFraction} " + config.metricFraction() + " of the " + data.examples()
+            + " examples selects less than one per step on average; raise it");
+      }
       manifest.inputs(ctx.hadoopConf(), data.inputPaths());
       TrainingLoop loop = new TrainingLoop(config, out, ctx.hadoopConf(), plan, data, ctx.reduceBudgetBytes(), listener);
       int first = loop.start();
@@ -125,6 +142,15 @@ public final class TrainJob {
     }
   }
 
+  /** {@code {params}} against N and, for ngd, the representation against the memory plan (before the load when D is known). */
+  private static void planMemory(RunContext ctx, TrainConfig config, TrainingLoop.Plan plan, int dim) {
+    InputConfig input = config.input();
+    input.checkParams(dim, ctx.hadoopConf());
+    if (!plan.usesMetric()) return;
+    Preflight.plan(ctx, input, input.model(dim), plan.rowsPerExample(config), dim, config.representation(), Integer.MAX_VALUE,
+        io.pullback.metric.representation.MemoryPlan.Purpose.PRODUCTS, config.representationOptions().withTileSize(BLOCKED_TILE_SIZE));
+  }
+
   /** Tile side of {@code --representation blocked} in train (the estimate default). */
   public static final int BLOCKED_TILE_SIZE = 1024;
 
@@ -137,30 +163,35 @@ public final class TrainJob {
     return peak;
   }
 
-  static OptimizerConfig optimizerConfig(TrainConfig c, Loss loss, MetricKind kind) {
-    OptimizerConfig o;
-    try {
-      o = OptimizerConfig.defaults(c.optimizer());
-    } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--optimizer: " + e.getMessage());
-    }
+  /**
+   * The configuration of {@code c.optimizer()}, with {@code l2} as the loss's L2 term. The settings
+   * of every optimiser are checked, used or not (a bad {@code --momentum} is refused with ngd as well),
+   * by building each record, in the order the flags are listed.
+   */
+  static OptimizerConfig optimizerConfig(TrainConfig c, Loss loss, MetricKind kind, L2Penalty l2) {
+    String name = OptimizerConfig.parseName(c.optimizer());
     // Squared loss without ½ has Gauss–Newton curvature 2G for the function metric.
     double curvature = c.curvatureScale() != null ? c.curvatureScale() : loss == Loss.MSE && kind == MetricKind.FUNCTION ? 2.0 : 1.0;
-    if (c.lr() != null) {
-      o = o.withLearningRate(c.lr());
-    } else if (c.optimizer().equals("ngd")) {
-      o = o.withLearningRate(1.0 / curvature); // the Gauss–Newton step: η = ½ for mse, 1 for cross-entropy
-    }
-    o = o.withDamping(c.damping(), OptimizerConfig.DampingSchedule.parse(c.dampingSchedule()))
-        .withRefreshEvery(c.refreshEvery())
-        .withCurvatureScale(curvature)
-        .withWeightDecay(c.weightDecay())
-        .withMomentum(c.momentum())
-        .withAdam(c.beta1(), c.beta2(), c.eps())
-        .withInduced(c.xi(), c.inducedBeta(), c.inducedMomentum(), c.betaRms(), c.inducedEpsilon())
-        .withAllowJitter(c.jitter())
-        .withL2(c.l2());
-    return o;
+    double lr = c.lr() != null ? c.lr()
+        : name.equals("ngd") ? 1.0 / curvature // the Gauss–Newton step: η = ½ for mse, 1 for cross-entropy
+        : OptimizerConfig.defaults(name).learningRate();
+    GradientDescentConfig gd = new GradientDescentConfig(lr);
+    NaturalGradientConfig ngd = new NaturalGradientConfig(lr, c.damping(), DampingSchedule.parse(c.dampingSchedule()),
+        c.refreshEvery(), curvature, c.jitter(), l2);
+    OptimizerConfig.checkWeightDecay(name, c.weightDecay());
+    MomentumConfig momentum = new MomentumConfig(lr, c.momentum());
+    boolean adamw = name.equals("adamw");
+    AdamConfig adam = new AdamConfig(adamw, lr, c.beta1(), c.beta2(), c.eps(), adamw ? c.weightDecay() : 0.0);
+    InducedConfig induced = new InducedConfig(name.startsWith("induced") ? InducedConfig.Variant.parse(name)
+        : InducedConfig.Variant.INDUCED, lr, c.xi(), c.inducedBeta(), c.inducedMomentum(), c.betaRms(), c.inducedEpsilon(),
+        c.weightDecay());
+    return switch (name) {
+      case "ngd" -> ngd;
+      case "gd" -> gd;
+      case "momentum" -> momentum;
+      case "adam", "adamw" -> adam;
+      default -> induced;
+    };
   }
 
   /** Keeps the history lines of steps ≤ {@code lastStep} (atomically). */

@@ -11,6 +11,7 @@ import io.pullback.io.Npy;
 import io.pullback.io.Numbers;
 import io.pullback.linalg.DenseMetricSolver;
 import io.pullback.linalg.MetricSolver;
+import io.pullback.loss.L2Penalty;
 import io.pullback.loss.Loss;
 import io.pullback.loss.LossGradient;
 import io.pullback.metric.BoundFactorRows;
@@ -46,14 +47,24 @@ import org.slf4j.LoggerFactory;
 final class TrainingLoop {
   private static final Logger LOG = LoggerFactory.getLogger(TrainingLoop.class);
 
-  /** The choices of a run that need no data: loss, metric kind, optimiser. */
-  record Plan(Loss loss, MetricKind kind, Optimizer optimizer, boolean usesMetric) {
+  /**
+   * The choices of a run that need no data: loss, metric kind, whether the optimiser uses the
+   * metric. Making one checks the optimiser's configuration (on a probe model: the optimiser itself
+   * is made with the data's model, whose dimension places the biases the L2 term leaves out).
+   */
+  record Plan(Loss loss, MetricKind kind, boolean usesMetric) {
     static Plan of(TrainConfig config) {
       Model probe = config.input().model(1);
       Loss loss = Loss.parse(config.loss(), probe);
       MetricKind kind = config.metric() != null ? config.metric() : loss == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER;
-      return new Plan(loss, kind, io.pullback.optim.Optimizers.create(TrainJob.optimizerConfig(config, loss, kind)),
-          config.optimizer().equals("ngd"));
+      Plan plan = new Plan(loss, kind, config.optimizer().equals("ngd"));
+      plan.optimizer(config, probe);
+      return plan;
+    }
+
+    /** The optimiser of this run for {@code model} (its L2 term on the model's weights). */
+    Optimizer optimizer(TrainConfig config, Model model) {
+      return TrainJob.optimizerConfig(config, loss, kind, L2Penalty.onWeights(config.l2(), model)).create();
     }
 
     /** Factor rows per example of the metric (1 when the optimiser uses none). */
@@ -70,6 +81,8 @@ final class TrainingLoop {
   private final long budget;
   private final StepListener listener;
   private final Model model;
+  private final L2Penalty penalty;
+  private final Optimizer optimizer;
   private final LossGradient lossGradient;
   private final FactorRows factorRows;
   private final RowSampler batch;
@@ -78,6 +91,12 @@ final class TrainingLoop {
   private double[] theta;
   private MetricRepresentation representation;
   private long totalPasses;
+  private double bestLoss = Double.POSITIVE_INFINITY;
+  private int bestStep;
+  private boolean warnedDivergence;
+
+  /** Loss growth over the best loss so far past which {@code train} warns that it diverges. */
+  static final double DIVERGENCE_FACTOR = 10;
 
   TrainingLoop(TrainConfig config, Location out, Configuration hadoopConf, Plan plan, LoadedData data, long budget, StepListener listener) {
     InputConfig input = config.input();
@@ -89,6 +108,8 @@ final class TrainingLoop {
     this.budget = budget;
     this.listener = listener;
     this.model = input.model(data.dim());
+    this.penalty = L2Penalty.onWeights(config.l2(), model);
+    this.optimizer = plan.optimizer(config, model);
     this.lossGradient = new LossGradient(model, plan.loss());
     this.factorRows = plan.usesMetric() ? new FactorRows(model, plan.kind(), config.samples(), input.seed()) : null;
     this.batch = config.batchFraction() >= 1 ? RowSampler.all() : new RowSampler(config.batchFraction(), input.seed(), 1);
@@ -112,7 +133,7 @@ final class TrainingLoop {
           + " parameters but the model has N = " + model.numParams() + "; resume with the options of the original run");
     }
     theta = cp.theta();
-    plan.optimizer().restore(cp.optimizer());
+    optimizer.restore(cp.optimizer());
     TrainJob.truncateHistory(history, (int) cp.step());
     LOG.info("Resuming {} from step {} of {}", out, cp.step(), config.steps());
     return (int) cp.step() + 1;
@@ -124,34 +145,73 @@ final class TrainingLoop {
   /** Step t: one pass (loss, gradient, and the dense metric when due), the optimiser, history, checkpoint. */
   void step(int t) {
     long stepStart = System.nanoTime();
-    Optimizer optimizer = plan.optimizer();
     boolean needMetric = plan.usesMetric() && optimizer.needsMetric(t);
     boolean denseInPass = needMetric && config.representation() == RepresentationKind.DENSE;
     TrainingPass.Result pass = TrainingPass.run(data, lossGradient, theta,
         denseInPass ? new BoundFactorRows(factorRows, theta) : null, batch, metricSample, t, budget);
+    if (pass.examples() == 0) {
+      throw PullbackException.usage("step " + t + ": {batchFraction} " + config.batchFraction() + " selected no example of the "
+          + data.examples() + "; raise {batchFraction} (at least " + Math.min(1.0, 1.0 / data.examples()) + ")");
+    }
+    double l = pass.loss() + penalty.value(theta);
+    double[] g = pass.gradient();
+    penalty.addGradient(theta, g);
+    requireFiniteStep(t, l, g);
     StepMetric metric = denseInPass
         ? new StepMetric(new DenseMetricSolver(pass.metric(), model.numParams(), config.jitter()), 1)
         : needMetric ? representationFor(t) : new StepMetric(null, 1);
-    double l = pass.loss() + penalty(config.l2(), theta);
-    double[] g = pass.gradient();
-    if (config.l2() > 0) for (int i = 0; i < g.length; i++) g[i] += 2 * config.l2() * theta[i];
-    if (!Double.isFinite(l)) {
-      throw PullbackException.data("step " + t + ": the loss is " + l + "; lower {learningRate} or raise {damping}");
-    }
     long passesBefore = implicitPasses(representation);
     int[] lossPasses = {0};
     double[] next = optimizer.acceptedStep(new StepInput(t, theta, l, g, metric.metric()), candidate -> {
       lossPasses[0]++;
-      return TrainingPass.loss(data, lossGradient, candidate, batch, t) + penalty(config.l2(), candidate);
+      return TrainingPass.loss(data, lossGradient, candidate, batch, t) + penalty.value(candidate);
     });
     int passes = metric.passes() + lossPasses[0] + (int) (implicitPasses(representation) - passesBefore);
     totalPasses += passes;
+    for (int i = 0; i < next.length; i++) {
+      if (!Double.isFinite(next[i])) {
+        throw PullbackException.data("step " + t + ": the update is not finite (θ[" + i + "] = " + next[i]
+            + "); lower {learningRate} or raise {damping}");
+      }
+    }
     Json.appendJsonLine(history, historyLine(t, l, g, next, pass.examples(), needMetric, passes, stepStart));
+    warnIfDiverging(t, l);
     theta = next;
     listener.stepDone(t, config.steps(), l, (System.nanoTime() - stepStart) / 1e9);
     if (config.checkpointEvery() > 0 && (t % config.checkpointEvery() == 0 || t == config.steps())) {
       Checkpoint.write(out.resolve(TrainJob.CHECKPOINT),
           new CheckpointData(t, theta, optimizer.state(), config.input().seed(), t, optimizer.damping()));
+    }
+  }
+
+  /**
+   * Stops on a non-finite loss or gradient (exit 3), naming the step and the first bad entry: the
+   * step before overshot, or the data overflow.
+   */
+  private static void requireFiniteStep(int t, double loss, double[] gradient) {
+    if (!Double.isFinite(loss)) {
+      throw PullbackException.data("step " + t + ": the loss is " + loss + "; lower {learningRate} or raise {damping}");
+    }
+    for (int i = 0; i < gradient.length; i++) {
+      if (!Double.isFinite(gradient[i])) {
+        throw PullbackException.data("step " + t + ": gradient entry " + i + " is " + gradient[i] + " (loss " + loss
+            + "); lower {learningRate} or raise {damping}, or rescale features that overflow");
+      }
+    }
+  }
+
+  /**
+   * Warns once (one WARN line) when the loss exceeds {@value #DIVERGENCE_FACTOR} times the best loss
+   * so far: the run is diverging (the step is too long for the curvature).
+   */
+  private void warnIfDiverging(int t, double loss) {
+    if (loss < bestLoss) {
+      bestLoss = loss;
+      bestStep = t;
+    } else if (!warnedDivergence && bestLoss > 0 && loss > DIVERGENCE_FACTOR * bestLoss) {
+      warnedDivergence = true;
+      LOG.warn("step {}: loss {} is more than {}x the best loss {} (step {}): training is diverging; lower --lr or raise --damping",
+          t, String.format("%.4g", loss), (int) DIVERGENCE_FACTOR, String.format("%.4g", bestLoss), bestStep);
     }
   }
 
@@ -167,7 +227,6 @@ final class TrainingLoop {
   /** One {@code history.jsonl} line (and the INFO log line a user watches). */
   private Map<String, Object> historyLine(int t, double l, double[] g, double[] next, long examples, boolean needMetric,
                                           int passes, long stepStart) {
-    Optimizer optimizer = plan.optimizer();
     double stepNorm = 0;
     double gradNorm = 0;
     for (int i = 0; i < next.length; i++) {
@@ -212,7 +271,7 @@ final class TrainingLoop {
 
   /** The final loss on all the data, {@code params.npy}, {@code summary.json} and {@code manifest.json}. */
   void finish(RunContext ctx, Manifest manifest, double loadSeconds, double trainSeconds) {
-    double finalLoss = TrainingPass.loss(data, lossGradient, theta, RowSampler.all(), 0) + penalty(config.l2(), theta);
+    double finalLoss = TrainingPass.loss(data, lossGradient, theta, RowSampler.all(), 0) + penalty.value(theta);
     Npy.writeVector(out.resolve("params.npy"), theta);
     Map<String, Object> summary = new LinkedHashMap<>();
     summary.put("command", "train");
@@ -259,13 +318,5 @@ final class TrainingLoop {
 
   private static long implicitPasses(MetricRepresentation r) {
     return r instanceof ImplicitMetric im ? (Long) im.details().get("data_passes") : 0L;
-  }
-
-  /** {@code λ₂‖θ‖²}, the {@code --l2} term of the loss. */
-  static double penalty(double l2, double[] theta) {
-    if (l2 == 0) return 0;
-    double s = 0;
-    for (double v : theta) s += v * v;
-    return l2 * s;
   }
 }

@@ -23,13 +23,13 @@ public final class Adam implements Optimizer {
   private double[] v;
   private long t;
 
-  Adam(OptimizerConfig c) {
-    this.name = c.optimizer();
+  Adam(AdamConfig c) {
+    this.name = c.name();
     this.lr = c.learningRate();
     this.beta1 = c.adamBeta1();
     this.beta2 = c.adamBeta2();
     this.eps = c.adamEpsilon();
-    this.weightDecay = name.equals("adamw") ? c.weightDecay() : 0.0;
+    this.weightDecay = c.weightDecay(); // 0 for adam (AdamConfig refuses another value)
   }
 
   @Override

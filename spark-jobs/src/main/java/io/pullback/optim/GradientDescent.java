@@ -14,10 +14,16 @@ public final class GradientDescent implements Optimizer {
   private double[] velocity;
   private long t;
 
-  GradientDescent(OptimizerConfig c) {
-    this.name = c.optimizer();
+  GradientDescent(GradientDescentConfig c) {
+    this.name = c.name();
     this.lr = c.learningRate();
-    this.mu = name.equals("momentum") ? c.momentum() : 0.0;
+    this.mu = 0.0;
+  }
+
+  GradientDescent(MomentumConfig c) {
+    this.name = c.name();
+    this.lr = c.learningRate();
+    this.mu = c.momentum();
   }
 
   @Override

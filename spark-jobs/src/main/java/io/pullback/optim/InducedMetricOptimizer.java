@@ -1,6 +1,7 @@
 package io.pullback.optim;
 
 import io.pullback.PullbackException;
+import io.pullback.optim.InducedConfig.Variant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -37,9 +38,6 @@ import java.util.Map;
  * For induced-log, the loss must be finite; where {@code L_t² + ŝ_t = 0} the scale is 0.
  */
 public final class InducedMetricOptimizer implements Optimizer {
-  /** The three variants. */
-  public enum Variant { INDUCED, LOG, ADAM }
-
   private final String name;
   private final Variant variant;
   private final double lr;
@@ -55,14 +53,9 @@ public final class InducedMetricOptimizer implements Optimizer {
   private double lastScale = Double.NaN;
   private long t;
 
-  InducedMetricOptimizer(OptimizerConfig c) {
-    this.name = c.optimizer();
-    this.variant = switch (name) {
-      case "induced" -> Variant.INDUCED;
-      case "induced-log" -> Variant.LOG;
-      case "induced-adam" -> Variant.ADAM;
-      default -> throw new IllegalArgumentException("not an induced optimizer: " + name);
-    };
+  InducedMetricOptimizer(InducedConfig c) {
+    this.name = c.name();
+    this.variant = c.variant();
     this.lr = c.learningRate();
     this.xi = c.xi();
     this.beta = c.inducedBeta();

@@ -3,21 +3,32 @@ package io.pullback.optim;
 import io.pullback.PullbackException;
 import io.pullback.linalg.DenseMetricSolver;
 import io.pullback.linalg.MetricSolver;
-import io.pullback.optim.OptimizerConfig.DampingSchedule;
+import io.pullback.loss.L2Penalty;
 import java.util.HashMap;
 import java.util.Map;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Damped natural-gradient descent ({@code ngd}): {@code θ ← θ − η (G + (2λ₂/c)I + λI)⁻¹ g}.
+ * Damped natural-gradient descent ({@code ngd}): {@code θ ← θ − η (G + (2λ₂/c)P + λI)⁻¹ g}
+ * (configured by {@link NaturalGradientConfig}).
  *
  * <h2>The {@code --l2} term</h2>
- * A loss {@code L(θ) + λ₂‖θ‖²} has curvature {@code B = c·G + 2λ₂I} ({@code c = --curvature-scale}),
- * so the regularisation enters the system with its own curvature: ngd solves with
- * {@code G + (2λ₂/c)I + λI} (for cross-entropy, c = 1: {@code (G + 2λ₂I + λI) δ = ∇L}, and with
+ * A loss {@code L(θ) + λ₂ θᵀPθ} ({@link L2Penalty}: {@code P} is the identity without the bias
+ * coordinates) has curvature {@code B = c·G + 2λ₂P} ({@code c = --curvature-scale}), so the
+ * regularisation enters the system with its own curvature: ngd solves with
+ * {@code G + (2λ₂/c)P + λI} (for cross-entropy, c = 1: {@code (G + 2λ₂P + λI) δ = ∇L}, and with
  * η = 1, λ = 0 and the Fisher metric of a canonical-link model this is Newton's method on the
- * regularised objective), and the Levenberg–Marquardt model predicts with that B.
+ * regularised objective), and the Levenberg–Marquardt model predicts with that B. When some
+ * coordinates are left out ({@code U}, |U| = b), the metric answers only scalar shifts, so the solve
+ * goes through the Woodbury identity with {@code S = G + (s + λ)I}, {@code s = 2λ₂/c} and
+ * {@code E = [e_u]_{u ∈ U}}:
+ * <pre>
+ *   (S − s E Eᵀ)⁻¹ g = S⁻¹g + S⁻¹E (I/s − Eᵀ S⁻¹ E)⁻¹ Eᵀ S⁻¹ g
+ * </pre>
+ * {@code b + 1} solves with the same shift (for a dense metric, one Cholesky factor serves them all)
+ * and a b×b Cholesky solve; {@code S⁻¹E} and the b×b factor are kept while the metric and λ stay the
+ * same ({@code --refresh-every k}, fixed damping), so those steps cost one solve.
  *
  * <h2>Metric refresh</h2>
  * With {@code --refresh-every k}, {@link #needsMetric(int)} is true at steps 1, k+1, 2k+1, …
@@ -30,7 +41,7 @@ import org.slf4j.LoggerFactory;
  * <h2>Levenberg–Marquardt damping</h2> ({@code --damping-schedule levenberg-marquardt}; Martens
  * 2010, Martens &amp; Grosse 2015). After each step the optimiser records the reduction predicted by
  * the quadratic model {@code q = −(gᵀδ + ½ δᵀBδ)}, with {@code δ = θ_{t+1} − θ_t} and
- * {@code B = c·G} ({@code c = --curvature-scale}: 2 for squared loss with the function metric,
+ * {@code B = c·G + 2λ₂P} ({@code c = --curvature-scale}: 2 for squared loss with the function metric,
  * whose Gauss–Newton matrix is 2G, else 1). At the next step, with the actual reduction
  * {@code r = L_t − L_{t+1}} ({@code L_{t+1}} is the next {@link StepInput#loss()}), it forms
  * {@code ρ = r/q} and sets {@code λ ← λ·2/3} if ρ &gt; 3/4, {@code λ ← λ·3/2} if ρ &lt; 1/4 (also when
@@ -50,7 +61,8 @@ import org.slf4j.LoggerFactory;
  * {@link PullbackException#data}. With the fixed schedule it never rejects.
  *
  * <p>Cost per step: one solve with the metric ({@code O(N³/3)} when λ changed or a new metric
- * came, else {@code O(N²)} for a dense metric) and, for LM, one product {@code G·δ} ({@code O(N²)}).
+ * came, else {@code O(N²)} for a dense metric; b more with unpenalised coordinates, see above) and,
+ * for LM, one product {@code G·δ} ({@code O(N²)}).
  */
 public final class NaturalGradient implements Optimizer {
   private static final Logger LOG = LoggerFactory.getLogger(NaturalGradient.class);
@@ -66,9 +78,15 @@ public final class NaturalGradient implements Optimizer {
   private final int refreshEvery;
   private final boolean lm;
   private final double curvatureScale;
-  /** λ₂ of the loss's {@code λ₂‖θ‖²} term, and its curvature in metric units, {@code 2λ₂/c}. */
-  private final double l2;
+  /** The loss's {@code λ₂θᵀPθ} term, and its curvature in metric units, {@code s = 2λ₂/c}. */
+  private final L2Penalty l2;
   private final double l2Shift;
+  private final int[] unpenalised;
+  /** The Woodbury terms {@code S⁻¹E} (by column) and the b×b system, for {@link #correctionMetric} and shift. */
+  private MetricSolver correctionMetric;
+  private double correctionShift = Double.NaN;
+  private double[][] sInverseE;
+  private DenseMetricSolver capacitance;
   private final boolean allowJitter;
   private double lambda;
   private MetricSolver metric;
@@ -77,13 +95,14 @@ public final class NaturalGradient implements Optimizer {
   private double lastRho = Double.NaN;
   private long t;
 
-  NaturalGradient(OptimizerConfig c) {
+  NaturalGradient(NaturalGradientConfig c) {
     this.lr = c.learningRate();
     this.refreshEvery = c.refreshEvery();
-    this.lm = c.dampingSchedule() == DampingSchedule.LEVENBERG_MARQUARDT;
+    this.lm = c.levenbergMarquardt();
     this.curvatureScale = c.curvatureScale();
     this.l2 = c.l2();
-    this.l2Shift = 2 * c.l2() / c.curvatureScale();
+    this.l2Shift = 2 * l2.coefficient() / c.curvatureScale();
+    this.unpenalised = l2.unpenalised();
     this.allowJitter = c.allowJitter();
     this.lambda = lm ? clamp(c.damping()) : c.damping();
   }
@@ -107,7 +126,7 @@ public final class NaturalGradient implements Optimizer {
     pendingLoss = Double.NaN;
     double[] g = in.gradient();
     double[] theta = in.theta();
-    double[] x = metric.solve(g, lambda + l2Shift);
+    double[] x = solveSystem(g);
     int n = theta.length;
     double[] out = new double[n];
     double[] delta = new double[n];
@@ -119,18 +138,56 @@ public final class NaturalGradient implements Optimizer {
       double[] gDelta = metric.multiply(delta);
       double lin = 0;
       double quad = 0;
-      double step2 = 0;
       for (int i = 0; i < n; i++) {
         lin += g[i] * delta[i];
         quad += delta[i] * gDelta[i];
-        step2 += delta[i] * delta[i];
       }
-      // q = −(gᵀδ + ½ δᵀBδ) with B = c·G + 2λ₂I: the regularisation's curvature included.
-      pendingPredicted = -(lin + 0.5 * curvatureScale * quad + l2 * step2);
+      // q = −(gᵀδ + ½ δᵀBδ) with B = c·G + 2λ₂P: the regularisation's curvature included.
+      pendingPredicted = -(lin + 0.5 * curvatureScale * quad + l2.coefficient() * l2.penalisedSquares(delta));
       pendingLoss = in.loss();
     }
     t = in.step();
     return out;
+  }
+
+  /** {@code (G + sP + λI)⁻¹ g}: one shifted solve, and the Woodbury correction when some coordinates are unpenalised. */
+  private double[] solveSystem(double[] g) {
+    double shift = lambda + l2Shift;
+    double[] y = metric.solve(g, shift);
+    if (l2Shift == 0 || unpenalised.length == 0) return y;
+    prepareCorrection(shift);
+    int b = unpenalised.length;
+    double[] ey = new double[b];
+    for (int j = 0; j < b; j++) ey[j] = y[unpenalised[j]];
+    double[] z = capacitance.solve(ey, 0);
+    for (int k = 0; k < b; k++) {
+      double[] column = sInverseE[k];
+      for (int i = 0; i < y.length; i++) y[i] += column[i] * z[k];
+    }
+    return y;
+  }
+
+  /** {@code S⁻¹E} and {@code I/s − EᵀS⁻¹E} (symmetrised) for the kept metric and {@code shift}, unless already there. */
+  private void prepareCorrection(double shift) {
+    if (correctionMetric == metric && correctionShift == shift) return;
+    int b = unpenalised.length;
+    int n = metric.n();
+    sInverseE = new double[b][];
+    for (int k = 0; k < b; k++) {
+      double[] e = new double[n];
+      e[unpenalised[k]] = 1;
+      sInverseE[k] = metric.solve(e, shift);
+    }
+    double[] w = new double[b * b];
+    for (int j = 0; j < b; j++) {
+      for (int k = 0; k < b; k++) {
+        double ejSek = 0.5 * (sInverseE[k][unpenalised[j]] + sInverseE[j][unpenalised[k]]);
+        w[j * b + k] = (j == k ? 1 / l2Shift : 0) - ejSek;
+      }
+    }
+    capacitance = new DenseMetricSolver(w, b, allowJitter);
+    correctionMetric = metric;
+    correctionShift = shift;
   }
 
   private void adapt(double actual, double predicted) {

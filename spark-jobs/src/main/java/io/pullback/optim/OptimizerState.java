@@ -59,8 +59,8 @@ public record OptimizerState(String optimizer, Map<String, double[]> arrays, Map
   /** Throws unless this state belongs to an optimiser called {@code name}. */
   void requireOptimizer(String name) {
     if (!optimizer.equals(name)) {
-      throw PullbackException.usage("the checkpoint holds the state of optimizer '" + optimizer + "' but --optimizer is '"
-          + name + "'; resume with --optimizer " + optimizer);
+      throw PullbackException.usage("the checkpoint holds the state of optimizer '" + optimizer + "' but {optimizer} is '"
+          + name + "'; resume with {optimizer} " + optimizer);
     }
   }
 }

@@ -133,7 +133,7 @@ class DataLoaderTest extends SharedSpark {
     Files.writeString(csv, "x,label\n1,0.5\n2,0.25\n3,NaN\n4,Inf\n");
     assertThatThrownBy(() -> load(csv.toString(), 2, 2, REGRESSION, null))
         .isInstanceOf(PullbackException.class)
-        .hasMessageContaining("row 2").hasMessageContaining("label value 0 is NaN")
+        .hasMessageContaining("bad.csv").hasMessageContaining("line 4").hasMessageContaining("label value 0 is NaN")
         .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(3));
   }
 
@@ -142,7 +142,7 @@ class DataLoaderTest extends SharedSpark {
     Path csv = dir.resolve("w.csv");
     Files.writeString(csv, "x,label,w\n1,0.5,1\n2,0.25,-2\n");
     assertThatThrownBy(() -> load(csv.toString(), null, 2, REGRESSION, "w"))
-        .isInstanceOf(PullbackException.class).hasMessageContaining("row 1").hasMessageContaining("weight -2.0");
+        .isInstanceOf(PullbackException.class).hasMessageContaining("line 3").hasMessageContaining("weight -2.0");
   }
 
   @Test
@@ -150,8 +150,77 @@ class DataLoaderTest extends SharedSpark {
     Path csv = dir.resolve("nw.csv");
     Files.writeString(csv, "x,label\n1,0.5\n");
     assertThatThrownBy(() -> load(csv.toString(), null, 2, REGRESSION, "weight"))
-        .isInstanceOf(PullbackException.class).hasMessageContaining("--weight-col").hasMessageContaining("[x, label]")
+        .isInstanceOf(PullbackException.class).hasMessageContaining("[x, label]")
+        .satisfies(e -> assertThat(io.pullback.cli.Flags.message((PullbackException) e)).startsWith("--weight-col: column 'weight'"))
         .satisfies(e -> assertThat(((PullbackException) e).exitCode()).isEqualTo(2));
+  }
+
+  /** The rows Spark's own readers give (the reference), in file order, as label followed by features. */
+  static List<double[]> sparkRows(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> df, boolean libsvm) {
+    List<double[]> out = new java.util.ArrayList<>();
+    for (org.apache.spark.sql.Row r : df.collectAsList()) {
+      if (libsvm) {
+        double[] x = ((org.apache.spark.ml.linalg.Vector) r.get(1)).toArray();
+        double[] row = new double[x.length + 1];
+        row[0] = r.getDouble(0);
+        System.arraycopy(x, 0, row, 1, x.length);
+        out.add(row);
+      } else {
+        double[] row = new double[r.length()];
+        row[0] = ((Number) r.get(r.length() - 1)).doubleValue(); // label is the last column
+        for (int j = 0; j + 1 < r.length(); j++) row[j + 1] = ((Number) r.get(j)).doubleValue();
+        out.add(row);
+      }
+    }
+    return out;
+  }
+
+  static List<double[]> loadedRows(LoadedData loaded) {
+    List<double[]> out = new java.util.ArrayList<>();
+    for (ExampleBlock b : loaded.blocks().collect()) {
+      for (int r = 0; r < b.rows(); r++) {
+        double[] row = new double[b.dim() + 1];
+        row[0] = b.label(r);
+        for (int j = 0; j < b.dim(); j++) row[j + 1] = b.feature(r, j);
+        out.add(row);
+      }
+    }
+    return out;
+  }
+
+  @Test
+  void textReadersGiveSparksOwnValuesBitForBitInFileOrder() throws Exception {
+    java.util.SplittableRandom rnd = new java.util.SplittableRandom(77);
+    StringBuilder svm = new StringBuilder("# comment line\n");
+    StringBuilder csv = new StringBuilder("a,b,c,label\n");
+    for (int i = 0; i < 300; i++) {
+      double a = rnd.nextGaussian() * 1e3;
+      double b = Math.scalb(rnd.nextDouble(), rnd.nextInt(-60, 60));
+      double c = rnd.nextInt(-5, 5) / 8.0;
+      int y = i % 2;
+      svm.append(y).append(" 1:").append(a).append(" 2:").append(String.format(java.util.Locale.ROOT, "%.17g", b));
+      if (c != 0) svm.append(" 4:").append(c);
+      svm.append(i % 7 == 0 ? "\r\n" : "\n");
+      if (i % 50 == 0) svm.append("\n");
+      csv.append(a).append(',').append(b).append(',').append(c).append(',').append(y).append('\n');
+    }
+    Path lib = dir.resolve("ref.libsvm");
+    Files.writeString(lib, svm.toString());
+    Path c = dir.resolve("ref.csv");
+    Files.writeString(c, csv.toString());
+    List<double[]> refSvm = sparkRows(spark.read().format("libsvm").option("numFeatures", 4).load(lib.toString()), true);
+    List<double[]> refCsv = sparkRows(spark.read().option("header", "true").option("inferSchema", "true").csv(c.toString()), false);
+    for (Integer p : new Integer[] {null, 3}) {
+      LoadedData a = DataLoader.load(spark, new DataLoader.Options(lib.toString(), null, null, null, 4, p, d -> 16, BINARY));
+      assertThat(loadedRows(a)).as("LIBSVM, partitions %s", p).containsExactlyElementsOf(refSvm);
+      a.release();
+      LoadedData b = load(c.toString(), p, 16, BINARY, null);
+      assertThat(loadedRows(b)).as("CSV, partitions %s", p).containsExactlyElementsOf(refCsv);
+      b.release();
+    }
+    LoadedData scanned = load(lib.toString(), 2, 16, BINARY, null);
+    assertThat(scanned.dim()).as("D found by the scan without --features").isEqualTo(4);
+    scanned.release();
   }
 
   @Test

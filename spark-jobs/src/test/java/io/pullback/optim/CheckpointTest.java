@@ -6,7 +6,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.pullback.PullbackException;
 import io.pullback.linalg.DenseMetricSolver;
 import io.pullback.linalg.MetricSolver;
-import io.pullback.optim.OptimizerConfig.DampingSchedule;
+import io.pullback.cli.Flags;
+import io.pullback.loss.L2Penalty;
+import io.pullback.optim.NaturalGradientConfig.DampingSchedule;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -97,16 +99,16 @@ class CheckpointTest {
 
   @Test
   void adamContinuesBitIdentically() {
-    assertBitIdenticalContinuation(() -> Optimizers.create(OptimizerConfig.defaults("adam").withLearningRate(0.05)));
+    assertBitIdenticalContinuation(() -> new AdamConfig(false, 0.05, 0.9, 0.999, 1e-8, 0).create());
   }
 
   @Test
   void ngdLevenbergMarquardtWithRefreshContinuesBitIdentically() {
     // refresh every 2: step 6 uses the metric kept from step 5, which the checkpoint must carry
-    OptimizerConfig c = OptimizerConfig.defaults("ngd").withLearningRate(1.0)
-        .withDamping(1e-4, DampingSchedule.LEVENBERG_MARQUARDT).withRefreshEvery(2);
-    assertBitIdenticalContinuation(() -> Optimizers.create(c));
-    Optimizer probe = Optimizers.create(c);
+    NaturalGradientConfig c = new NaturalGradientConfig(1.0, 1e-4, DampingSchedule.LEVENBERG_MARQUARDT, 2, 1.0, false,
+        L2Penalty.NONE);
+    assertBitIdenticalContinuation(c::create);
+    Optimizer probe = c.create();
     drive(probe, new double[] {1.5, -2.0, 0.7, 3.0}, 1, 5);
     assertThat(probe.state().arrays()).containsKey("metric");
   }
@@ -114,8 +116,12 @@ class CheckpointTest {
   @Test
   void everyInducedVariantAndMomentumContinueBitIdentically() {
     for (String name : new String[] {"induced", "induced-log", "induced-adam", "momentum", "adamw"}) {
-      OptimizerConfig c = OptimizerConfig.defaults(name).withLearningRate(0.01);
-      assertBitIdenticalContinuation(() -> Optimizers.create(c));
+      OptimizerConfig c = switch (name) {
+        case "momentum" -> new MomentumConfig(0.01, 0.9);
+        case "adamw" -> new AdamConfig(true, 0.01, 0.9, 0.999, 1e-8, 0);
+        default -> new InducedConfig(InducedConfig.Variant.parse(name), 0.01, 0.1, 0.1, 0.9, 0.99, 1e-8, 0);
+      };
+      assertBitIdenticalContinuation(c::create);
     }
   }
 
@@ -135,7 +141,7 @@ class CheckpointTest {
   }
 
   private byte[] writeSample() throws Exception {
-    Optimizer opt = Optimizers.create(OptimizerConfig.defaults("adam"));
+    Optimizer opt = OptimizerConfig.defaults("adam").create();
     double[] theta = drive(opt, new double[] {1, 2, 3, 4}, 1, 2);
     Checkpoint.write(dir, new CheckpointData(2, theta, opt.state(), 7, 3, opt.damping()));
     return Files.readAllBytes(dir.resolve(Checkpoint.FILE_NAME));
@@ -191,9 +197,10 @@ class CheckpointTest {
   @Test
   void restoringIntoAnotherOptimizerIsAUsageError() throws Exception {
     writeSample();
-    Optimizer ngd = Optimizers.create(OptimizerConfig.defaults("ngd"));
+    Optimizer ngd = OptimizerConfig.defaults("ngd").create();
     assertThatThrownBy(() -> ngd.restore(Checkpoint.read(dir).optimizer()))
         .isInstanceOf(PullbackException.class)
-        .hasMessageContaining("--optimizer");
+        .satisfies(e -> assertThat(Flags.message((PullbackException) e))
+            .contains("--optimizer is 'ngd'; resume with --optimizer adam"));
   }
 }

@@ -7,7 +7,8 @@ import static org.assertj.core.api.Assertions.within;
 import io.pullback.PullbackException;
 import io.pullback.cli.Flags;
 import io.pullback.linalg.DenseMetricSolver;
-import io.pullback.optim.OptimizerConfig.DampingSchedule;
+import io.pullback.loss.L2Penalty;
+import io.pullback.optim.NaturalGradientConfig.DampingSchedule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.SplittableRandom;
@@ -91,9 +92,8 @@ class NaturalGradientTest {
     int n = 7;
     double lambda = 0.01;
     double lr = 0.7;
-    OptimizerConfig c = OptimizerConfig.defaults("ngd").withLearningRate(lr)
-        .withDamping(lambda, DampingSchedule.FIXED).withRefreshEvery(3);
-    Optimizer opt = Optimizers.create(c);
+    NaturalGradientConfig c = new NaturalGradientConfig(lr, lambda, DampingSchedule.FIXED, 3, 1.0, false, L2Penalty.NONE);
+    Optimizer opt = c.create();
     List<Boolean> pattern = new ArrayList<>();
     for (int t = 1; t <= 7; t++) {
       pattern.add(opt.needsMetric(t));
@@ -204,9 +204,9 @@ class NaturalGradientTest {
     }
     double[] a = spectral(q, eigA);
     double[] gMetric = spectral(q, eigG);
-    OptimizerConfig c = OptimizerConfig.defaults("ngd").withLearningRate(1.0)
-        .withDamping(1e-12, DampingSchedule.LEVENBERG_MARQUARDT).withCurvatureScale(1.0);
-    Optimizer opt = Optimizers.create(c);
+    NaturalGradientConfig c = new NaturalGradientConfig(1.0, 1e-12, DampingSchedule.LEVENBERG_MARQUARDT, 1, 1.0, false,
+        L2Penalty.NONE);
+    Optimizer opt = c.create();
     double[] theta = ShermanMorrisonTest.gaussian(rng, n);
     double loss = quadLoss(a, theta);
     double initial = loss;
@@ -260,9 +260,9 @@ class NaturalGradientTest {
       }
     }
     double lambda0 = 1e-3;
-    OptimizerConfig c = OptimizerConfig.defaults("ngd").withLearningRate(0.25)
-        .withDamping(lambda0, DampingSchedule.LEVENBERG_MARQUARDT).withCurvatureScale(2.0);
-    NaturalGradient opt = (NaturalGradient) Optimizers.create(c);
+    NaturalGradientConfig c = new NaturalGradientConfig(0.25, lambda0, DampingSchedule.LEVENBERG_MARQUARDT, 1, 2.0, false,
+        L2Penalty.NONE);
+    NaturalGradient opt = (NaturalGradient) c.create();
     double[] theta = new double[n];
     DenseMetricSolver metric = new DenseMetricSolver(gMat, n, false);
     double loss = lsLoss(x, y, theta);
@@ -282,8 +282,9 @@ class NaturalGradientTest {
 
   @Test
   void rejectingANonFiniteLossRaisesDampingTenfold() {
-    OptimizerConfig c = OptimizerConfig.defaults("ngd").withDamping(1e-3, DampingSchedule.LEVENBERG_MARQUARDT);
-    Optimizer opt = Optimizers.create(c);
+    NaturalGradientConfig c = new NaturalGradientConfig(1.0, 1e-3, DampingSchedule.LEVENBERG_MARQUARDT, 1, 1.0, false,
+        L2Penalty.NONE);
+    Optimizer opt = c.create();
     DenseMetricSolver metric = new DenseMetricSolver(new double[] {2, 0, 0, 1}, 2, false);
     StepInput in = new StepInput(1, new double[] {1, 1}, 1.0, new double[] {0.5, 0.5}, metric);
     opt.step(in);
@@ -295,7 +296,7 @@ class NaturalGradientTest {
     opt.step(in);
     assertThat(opt.rejectLastStep(0.5)).isFalse();
     // fixed schedule never rejects
-    Optimizer fixed = Optimizers.create(OptimizerConfig.defaults("ngd"));
+    Optimizer fixed = NaturalGradientConfig.defaults().create();
     fixed.step(in);
     assertThat(fixed.rejectLastStep(Double.NaN)).isFalse();
   }
@@ -374,13 +375,113 @@ class NaturalGradientTest {
       }
     }
     double[] b = {1.0, -2.0, 0.5, 0.25};
-    OptimizerConfig c = OptimizerConfig.defaults("ngd").withDamping(1e-2, DampingSchedule.LEVENBERG_MARQUARDT).withL2(l2);
+    NaturalGradientConfig c = new NaturalGradientConfig(1.0, 1e-2, DampingSchedule.LEVENBERG_MARQUARDT, 1, 1.0, false,
+        L2Penalty.all(l2));
     NaturalGradient ngd = new NaturalGradient(c);
     DenseMetricSolver metric = new DenseMetricSolver(g, n, false);
     double[] theta0 = new double[n];
     double[] theta1 = ngd.step(new StepInput(1, theta0, quadratic(g, b, l2, theta0), quadraticGradient(g, b, l2, theta0), metric));
     ngd.step(new StepInput(2, theta1, quadratic(g, b, l2, theta1), quadraticGradient(g, b, l2, theta1), metric));
     assertThat(ngd.state().scalars().get("last_rho")).isCloseTo(1.0, within(1e-12));
+  }
+
+  /**
+   * With coordinates the L2 term leaves out (biases), ngd solves {@code (G + (2λ₂/c)P + λI) x = g}
+   * through the Woodbury identity on the metric's scalar-shift solves: checked against an LU solve of
+   * the assembled matrix (commons-math3) to 1e-12 relative, for a rank-deficient G (rank 3 of 6, so
+   * the unpenalised directions are held only by λ), over three steps that reuse the kept metric
+   * ({@code --refresh-every 3}) with c = 2.
+   */
+  @Test
+  void unpenalisedCoordinatesAreSolvedExactly() {
+    int n = 6;
+    double l2 = 0.2;
+    double c = 2.0;
+    double lambda = 1e-2;
+    int[] unpenalised = {1, 4};
+    SplittableRandom rng = new SplittableRandom(43);
+    System.out.println("seed 43");
+    double[] a = new double[3 * n];
+    for (int i = 0; i < a.length; i++) a[i] = rng.nextDouble(-1, 1);
+    double[] g = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        for (int k = 0; k < 3; k++) g[i * n + j] += a[k * n + i] * a[k * n + j];
+      }
+    }
+    RealMatrix system = new Array2DRowRealMatrix(n, n);
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) system.setEntry(i, j, g[i * n + j]);
+      boolean penalised = i != 1 && i != 4;
+      system.addToEntry(i, i, lambda + (penalised ? 2 * l2 / c : 0));
+    }
+    NaturalGradient ngd = new NaturalGradient(new NaturalGradientConfig(1.0, lambda, DampingSchedule.FIXED, 3, c, false,
+        new L2Penalty(l2, unpenalised)));
+    DenseMetricSolver metric = new DenseMetricSolver(g, n, false);
+    double[] theta = new double[n];
+    for (int t = 1; t <= 3; t++) {
+      double[] grad = ShermanMorrisonTest.gaussian(rng, n);
+      double[] next = ngd.step(new StepInput(t, theta, 1.0, grad, t == 1 ? metric : null));
+      double[] expected = new org.apache.commons.math3.linear.LUDecomposition(system).getSolver()
+          .solve(new ArrayRealVector(grad)).toArray();
+      double err = 0;
+      double norm = 0;
+      for (int i = 0; i < n; i++) {
+        double x = theta[i] - next[i];
+        err += (x - expected[i]) * (x - expected[i]);
+        norm += expected[i] * expected[i];
+      }
+      assertThat(Math.sqrt(err / norm)).as("step %d vs LU of G + (2λ₂/c)P + λI", t).isLessThan(1e-12);
+      theta = next;
+    }
+  }
+
+  /** ρ = 1 on an exactly quadratic loss whose L2 term leaves coordinates 0 and 2 out: LM predicts with 2λ₂P. */
+  @Test
+  void levenbergMarquardtPredictsWithTheCurvatureOfThePenalisedCoordinatesOnly() {
+    int n = 4;
+    double l2 = 0.3;
+    int[] unpenalised = {0, 2};
+    SplittableRandom rng = new SplittableRandom(44);
+    double[] a = new double[n * n];
+    for (int i = 0; i < a.length; i++) a[i] = rng.nextDouble(-1, 1);
+    double[] g = new double[n * n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) {
+        for (int k = 0; k < n; k++) g[i * n + j] += a[k * n + i] * a[k * n + j];
+      }
+    }
+    double[] b = {1.0, -2.0, 0.5, 0.25};
+    double[] weights = {0, l2, 0, l2};
+    NaturalGradient ngd = new NaturalGradient(new NaturalGradientConfig(1.0, 1e-2, DampingSchedule.LEVENBERG_MARQUARDT, 1,
+        1.0, false, new L2Penalty(l2, unpenalised)));
+    DenseMetricSolver metric = new DenseMetricSolver(g, n, false);
+    double[] theta0 = new double[n];
+    double[] theta1 = ngd.step(new StepInput(1, theta0, maskedQuadratic(g, b, weights, theta0),
+        maskedQuadraticGradient(g, b, weights, theta0), metric));
+    ngd.step(new StepInput(2, theta1, maskedQuadratic(g, b, weights, theta1), maskedQuadraticGradient(g, b, weights, theta1),
+        metric));
+    assertThat(ngd.state().scalars().get("last_rho")).isCloseTo(1.0, within(1e-12));
+  }
+
+  private static double maskedQuadratic(double[] g, double[] b, double[] l2, double[] theta) {
+    int n = b.length;
+    double s = 0;
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) s += 0.5 * theta[i] * g[i * n + j] * theta[j];
+      s += -b[i] * theta[i] + l2[i] * theta[i] * theta[i];
+    }
+    return s;
+  }
+
+  private static double[] maskedQuadraticGradient(double[] g, double[] b, double[] l2, double[] theta) {
+    int n = b.length;
+    double[] out = new double[n];
+    for (int i = 0; i < n; i++) {
+      for (int j = 0; j < n; j++) out[i] += g[i * n + j] * theta[j];
+      out[i] += -b[i] + 2 * l2[i] * theta[i];
+    }
+    return out;
   }
 
   private static double quadratic(double[] g, double[] b, double l2, double[] theta) {

@@ -49,7 +49,7 @@ class TrajectoryTest {
         e[t][i] = e[t - 1][i] - lr * GRADS[t - 1][i];
       }
     }
-    assertTrajectory(run(Optimizers.create(OptimizerConfig.defaults("gd").withLearningRate(lr))), e);
+    assertTrajectory(run(new GradientDescentConfig(lr).create()), e);
   }
 
   @Test
@@ -67,7 +67,7 @@ class TrajectoryTest {
     }
     // by hand for step 2, entry 0: v = 0.8*0.3 - 1.1 = -0.86; θ = (0.5 - 0.015) + 0.043 = 0.528
     assertThat(e[2][0]).isCloseTo(0.528, within(1e-15));
-    assertTrajectory(run(Optimizers.create(OptimizerConfig.defaults("momentum").withLearningRate(lr).withMomentum(mu))), e);
+    assertTrajectory(run(new MomentumConfig(lr, mu).create()), e);
   }
 
   @Test
@@ -96,8 +96,9 @@ class TrajectoryTest {
       }
       // step 1 of Adam moves every coordinate by lr·sign(g) (up to ε)
       assertThat(e[1][1] - e[0][1] * (1 - lr * wd)).isCloseTo(lr, within(1e-9));
-      OptimizerConfig c = OptimizerConfig.defaults(name).withLearningRate(lr).withWeightDecay(wd);
-      assertTrajectory(run(Optimizers.create(c)), e);
+      OptimizerConfig c = new AdamConfig(name.equals("adamw"), lr, b1, b2, eps, wd);
+      assertThat(c.name()).isEqualTo(name);
+      assertTrajectory(run(c.create()), e);
     }
   }
 
@@ -146,22 +147,22 @@ class TrajectoryTest {
         double expected = 0.5 - 0.1 * 0.02 * 0.5 - 0.1 * 0.3 / 1.458;
         assertThat(e[1][0]).isCloseTo(expected, within(1e-15));
       }
-      OptimizerConfig c = OptimizerConfig.defaults(name).withLearningRate(lr).withWeightDecay(wd)
-          .withInduced(xi, beta, mu, betaRms, eps);
-      assertTrajectory(run(Optimizers.create(c)), e);
+      OptimizerConfig c = new InducedConfig(InducedConfig.Variant.parse(name), lr, xi, beta, mu, betaRms, eps, wd);
+      assertThat(c.name()).isEqualTo(name);
+      assertTrajectory(run(c.create()), e);
     }
   }
 
   @Test
   void inducedDefaultsAreThePaperDefaults() {
-    OptimizerConfig c = OptimizerConfig.defaults("induced");
+    InducedConfig c = (InducedConfig) OptimizerConfig.defaults("induced");
     assertThat(c.learningRate()).isEqualTo(0.1);
     assertThat(c.xi()).isEqualTo(0.1);
     assertThat(c.inducedBeta()).isEqualTo(0.1);
     assertThat(c.inducedMomentum()).isEqualTo(0.9);
     assertThat(c.betaRms()).isEqualTo(0.99);
     assertThat(c.inducedEpsilon()).isEqualTo(1e-8);
-    OptimizerConfig a = OptimizerConfig.defaults("adam");
+    AdamConfig a = (AdamConfig) OptimizerConfig.defaults("adam");
     assertThat(new double[] {a.learningRate(), a.adamBeta1(), a.adamBeta2(), a.adamEpsilon()})
         .containsExactly(1e-3, 0.9, 0.999, 1e-8);
   }

@@ -59,13 +59,13 @@ class EstimateBadInputIT extends CliHarness {
 
   @Test
   void nanFeatureIsRefusedWithItsRow() {
-    assertRefused(3, List.of("nan.csv", "row 1", "feature 1", "NaN"),
+    assertRefused(3, List.of("nan.csv", "line 3", "feature 1", "NaN"),
         "estimate", "--data", dir.resolve("nan.csv").toString(), "--model", "logistic");
   }
 
   @Test
   void infiniteFeatureIsRefused() {
-    assertRefused(3, List.of("inf.csv", "row 0", "Infinity"),
+    assertRefused(3, List.of("inf.csv", "line 2", "Infinity"),
         "estimate", "--data", dir.resolve("inf.csv").toString(), "--model", "logistic");
   }
 
@@ -77,13 +77,13 @@ class EstimateBadInputIT extends CliHarness {
 
   @Test
   void labelOutsideTheClassesIsRefused() {
-    assertRefused(3, List.of("classes.csv", "row 1", "label 5.0", "0..2"),
+    assertRefused(3, List.of("classes.csv", "line 3", "label 5.0", "0..2"),
         "estimate", "--data", dir.resolve("classes.csv").toString(), "--model", "softmax", "--classes", "3");
   }
 
   @Test
   void nonBinaryLabelForLogisticIsRefused() {
-    assertRefused(3, List.of("binary.csv", "row 1", "label 2.0", "0 or 1"),
+    assertRefused(3, List.of("binary.csv", "line 3", "label 2.0", "0 or 1"),
         "estimate", "--data", dir.resolve("binary.csv").toString(), "--model", "logistic");
   }
 

@@ -13,9 +13,11 @@ package io.pullback.metric.representation;
  * @param denseLimitBytes largest {@code 8·N²} a {@code dense} build may allocate on the driver
  *     (default {@link MetricRepresentation#DEFAULT_DENSE_LIMIT_BYTES}; {@code estimate} lifts it, as
  *     its own {@code --dense-limit} and the Java array size bound it)
+ * @param rankGiven whether {@code rank} was chosen by the user (then a rank above N is refused;
+ *     the default is lowered to N)
  */
 public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows,
-                                    int tileSize, long denseLimitBytes) {
+                                    int tileSize, long denseLimitBytes, boolean rankGiven) {
   public static final int DEFAULT_RANK = 64;
   public static final double DEFAULT_CG_TOL = 1e-6;
   public static final int DEFAULT_CG_MAX_ITER = 100;
@@ -32,6 +34,26 @@ public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long 
     if (denseLimitBytes < 1) throw new IllegalArgumentException("denseLimitBytes must be >= 1, got " + denseLimitBytes);
   }
 
+  /** With the rank a default (lowered to N when larger). */
+  public RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows,
+                               int tileSize, long denseLimitBytes) {
+    this(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, tileSize, denseLimitBytes, false);
+  }
+
+  /** The same options with the rank marked as given by the user. */
+  public RepresentationOptions withRankGiven() {
+    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, tileSize, denseLimitBytes, true);
+  }
+
+  /** The rank a low-rank metric of N parameters uses: {@code rank}, or N when the default is larger. */
+  public int rankFor(int n) {
+    if (rankGiven && rank > n) {
+      throw new IllegalArgumentException("{rank} " + rank + " exceeds N = " + n + " (a rank-k approximation of an N×N metric has"
+          + " k <= N); give {rank} " + n + " or less");
+    }
+    return Math.min(rank, n);
+  }
+
   /** With the default dense limit. */
   public RepresentationOptions(int rank, double cgTol, int cgMaxIter, long seed, boolean allowJitter, int maxDualRows,
                                int tileSize) {
@@ -45,12 +67,12 @@ public record RepresentationOptions(int rank, double cgTol, int cgMaxIter, long 
 
   /** The same options with tile side {@code t}. */
   public RepresentationOptions withTileSize(int t) {
-    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, t, denseLimitBytes);
+    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, t, denseLimitBytes, rankGiven);
   }
 
   /** The same options with a dense build allowed up to {@code bytes}. */
   public RepresentationOptions withDenseLimitBytes(long bytes) {
-    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, tileSize, bytes);
+    return new RepresentationOptions(rank, cgTol, cgMaxIter, seed, allowJitter, maxDualRows, tileSize, bytes, rankGiven);
   }
 
   public static RepresentationOptions defaults() {

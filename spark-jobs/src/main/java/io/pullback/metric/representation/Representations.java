@@ -58,7 +58,7 @@ public final class Representations {
         return KfacMetric.fromSum(layered, data.sum(new KfacSum(rows, theta)), w);
       }
       case LOW_RANK -> {
-        int k = Math.min(options.rank(), n);
+        int k = options.rankFor(n);
         double[][] omega = LowRankMetric.testMatrix(n, k, options.seed());
         double[] sketch = data.sum(new GramProductSum(rows, theta, omega));
         double[][] y = new double[k][n];

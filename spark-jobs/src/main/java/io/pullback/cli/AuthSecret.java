@@ -15,7 +15,7 @@ import java.util.Map;
  * <p>Spark 4.2 reads {@code spark.authenticate.secret.file} only on Kubernetes, and a standalone
  * driver must hold {@code spark.authenticate.secret} in its configuration; so the launchers read
  * the file and set that key in the session's configuration in memory. The manifest redacts it
- * ({@code *****}); standalone daemons and executors get the same secret through Spark's
+ * ({@code *********(redacted)}); standalone daemons and executors get the same secret through Spark's
  * environment variable {@code _SPARK_AUTH_SECRET} ({@code bin/local-cluster} does this).
  */
 public final class AuthSecret {

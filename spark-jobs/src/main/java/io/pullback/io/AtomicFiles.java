@@ -19,6 +19,16 @@ public final class AtomicFiles {
 
   /** Writes through {@code writer} into a temporary sibling, then renames it to {@code target}. */
   public static void write(Location target, IOConsumer<OutputStream> writer) {
+    write(target, writer, false);
+  }
+
+  /**
+   * As {@link #write(Location, IOConsumer)}; with {@code ownerOnly} the file is made readable and
+   * writable by its owner only (mode 0600, whatever the umask) before any byte is written, where the
+   * store has POSIX permissions (local, HDFS; object stores have none). For records that may hold
+   * site configuration ({@code manifest.json}).
+   */
+  public static void write(Location target, IOConsumer<OutputStream> writer, boolean ownerOnly) {
     if (!target.atomicRename()) {
       try (OutputStream out = target.create()) {
         writer.accept(out);
@@ -31,6 +41,7 @@ public final class AtomicFiles {
     boolean renamed = false;
     try {
       try (OutputStream out = tmp.create()) {
+        if (ownerOnly) tmp.restrictToOwner();
         writer.accept(out);
       }
       tmp.renameTo(target, true);

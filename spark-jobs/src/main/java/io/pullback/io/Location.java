@@ -316,6 +316,18 @@ public final class Location {
     }
   }
 
+  /**
+   * Sets the mode of this file to 0600 (owner read and write only) on stores with POSIX
+   * permissions (local, HDFS); nothing on object stores. One call.
+   */
+  public void restrictToOwner() throws IOException {
+    if (local != null) {
+      java.nio.file.Files.setPosixFilePermissions(local, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+    } else if (atomicRename()) {
+      fs.setPermission(path, new org.apache.hadoop.fs.permission.FsPermission((short) 0600));
+    }
+  }
+
   /** Opens a file for reading. */
   public InputStream open() throws IOException {
     return fs.open(path);

@@ -21,7 +21,7 @@ import org.apache.hadoop.fs.FileSystem;
 /**
  * The provenance record written as {@code manifest.json} with every run: the command and its full
  * resolved configuration, versions (Pullback and its git commit, Java, Scala, Spark), the BLAS in
- * use, the Spark master, application id and configuration (secrets redacted), every input file with
+ * use, the Spark master, application id and configuration (credentials redacted: {@link Redaction}), every input file with
  * its size and SHA-256 (skipped, with a note, past {@link #CHECKSUM_LIMIT_BYTES} in total), host, user,
  * and start/end times (UTC ISO-8601).
  */
@@ -98,13 +98,18 @@ public final class Manifest {
     finished = Instant.now();
     numerics = new LinkedHashMap<>(numericLibraries);
     Map<String, Object> s = new LinkedHashMap<>(sparkInfo);
-    if (s.get("conf") instanceof Map<?, ?> conf) s.put("conf", redacted((Map<String, String>) conf));
+    if (s.get("conf") instanceof Map<?, ?> conf) s.put("conf", Redaction.conf((Map<String, String>) conf));
     spark = s;
     return this;
   }
 
-  /** The manifest as a JSON-ready map. */
+  /** The manifest as a JSON-ready map, credentials redacted ({@link Redaction#record}). */
+  @SuppressWarnings("unchecked")
   public Map<String, Object> toMap() {
+    return (Map<String, Object>) Redaction.record(unredacted());
+  }
+
+  private Map<String, Object> unredacted() {
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("command", command);
     m.put("config", config);
@@ -126,20 +131,12 @@ public final class Manifest {
     return m;
   }
 
-  /** Writes {@code manifest.json} into {@code dir}, atomically. */
+  /**
+   * Writes {@code manifest.json} into {@code dir}, atomically and, where the store has POSIX
+   * permissions (local, HDFS), readable by its owner only (mode 0600, whatever the umask).
+   */
   public void write(Location dir) {
-    Json.writeJson(dir.resolve("manifest.json"), toMap());
-  }
-
-  /** The configuration, sorted, with values of secret-looking keys replaced by {@code *****}. */
-  static Map<String, String> redacted(Map<String, String> conf) {
-    Map<String, String> out = new TreeMap<>();
-    for (Map.Entry<String, String> kv : conf.entrySet()) {
-      String k = kv.getKey().toLowerCase(Locale.ROOT);
-      boolean secret = k.contains("secret") || k.contains("password") || k.contains("token") || k.contains("credential");
-      out.put(kv.getKey(), secret ? "*****" : kv.getValue());
-    }
-    return out;
+    Json.writeJson(dir.resolve("manifest.json"), toMap(), true);
   }
 
   static String sha256(InputStream in) throws IOException {

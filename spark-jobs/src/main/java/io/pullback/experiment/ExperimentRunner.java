@@ -90,6 +90,7 @@ public final class ExperimentRunner {
       if (!options.runId().equals(state.path("run_id").asText())) {
         throw PullbackException.usage("--out " + out + " holds run '" + state.path("run_id").asText() + "', not '" + options.runId() + "'");
       }
+      requireSameArms(conf, exp, out, experimentFile, options.runId());
       if ("finished".equals(state.path("status").asText())) {
         LOG.info("Run {} of {} already finished in {}: nothing to do", options.runId(), exp.name(), out);
         return out;
@@ -133,6 +134,25 @@ public final class ExperimentRunner {
     }
     if (exp.analyses().contains("spectrum")) {
       for (Arm arm : exp.arms()) EstimateCommand.configFrom(spectrumOptions(exp, arm), out.toString(), "the spectrum of arm '" + arm.name() + "' of " + exp.name());
+    }
+  }
+
+  /**
+   * Refuses to continue run {@code runId} in {@code out} when an arm that checkpointed was run with
+   * other settings than the experiment and {@code --set} options give now (see
+   * {@link io.pullback.job.RunFingerprint}): every arm is checked, before anything is read or written
+   * beyond the checkpoints. Only {@code steps}, {@code checkpoint-every} and Spark settings may change.
+   */
+  static void requireSameArms(org.apache.hadoop.conf.Configuration conf, Experiment exp, Location out, Location file, String runId) {
+    for (Arm arm : exp.arms()) {
+      Map<String, Object> opts = exp.optionsOf(arm);
+      if (MllibArm.isMllib(opts)) continue;
+      Location armDir = OutputDirectory.resolveInside(out.resolve("arms"), arm.name(), "arm name");
+      if (!armDir.resolve("checkpoint").resolve(io.pullback.optim.Checkpoint.FILE_NAME).exists()) continue;
+      TrainConfig config = TrainCommand.configFrom(opts, armDir.toString(), "arm '" + arm.name() + "' of " + file);
+      TrainJob.requireSameRun(io.pullback.job.RunFingerprint.of(config, conf), armDir.resolve("checkpoint"),
+          "run --run-id " + runId + ": arm '" + arm.name() + "' of " + file,
+          "Run it with the original experiment file and --set options (only steps and checkpoint-every may change), or choose a new --run-id");
     }
   }
 

@@ -139,7 +139,8 @@ public final class Manifest {
     Json.writeJson(dir.resolve("manifest.json"), toMap(), true);
   }
 
-  static String sha256(InputStream in) throws IOException {
+  /** The hex SHA-256 of everything {@code in} yields (read in 64 KiB chunks; not closed). */
+  public static String sha256(InputStream in) throws IOException {
     try {
       MessageDigest md = MessageDigest.getInstance("SHA-256");
       byte[] buf = new byte[1 << 16];

@@ -65,18 +65,22 @@ public final class TrainJob {
   public static void run(RunContext ctx, TrainConfig config, StepListener listener) {
     Location given = Location.of(config.out(), ctx.hadoopConf(), "out");
     Location out = given.absolute();
-    boolean created = prepareOut(config, given, out);
+    RunFingerprint fingerprint = config.resume() ? RunFingerprint.of(config, ctx.hadoopConf()) : null;
+    boolean created = prepareOut(config, given, out, fingerprint);
     boolean keep = config.resume();
     try {
-      keep |= train(ctx, config, out, listener);
+      keep |= train(ctx, config, out, fingerprint, listener);
     } catch (RuntimeException e) {
       if (created && !keep && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
       throw e;
     }
   }
 
-  /** Returns whether the folder was created here. */
-  private static boolean prepareOut(TrainConfig config, Location given, Location out) {
+  /**
+   * Returns whether the folder was created here. With {@code resume}, refuses (before anything is
+   * written) a checkpoint made with other settings than {@code fingerprint}'s ({@link RunFingerprint}).
+   */
+  private static boolean prepareOut(TrainConfig config, Location given, Location out, RunFingerprint fingerprint) {
     if (config.resume()) {
       // A link such as checkpoint -> /elsewhere would make the fixed names below write outside --out.
       OutputDirectory.requireNoLinkOutside(out);
@@ -84,6 +88,8 @@ public final class TrainJob {
         throw PullbackException.usage("{resume}: no checkpoint in " + config.out() + " (expected " + out.resolve(CHECKPOINT)
             + "); run without {resume}, with {checkpointEvery} k");
       }
+      requireSameRun(fingerprint, out.resolve(CHECKPOINT), "{resume} of " + config.out(),
+          "Resume with the original settings (only {steps}, {checkpointEvery} and Spark or driver settings may change), or train into a new {out}");
       // The folder is being rewritten: on an object store it stops being a published result until the end.
       if (!out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively();
       return false;
@@ -99,6 +105,18 @@ public final class TrainJob {
   }
 
   /**
+   * Refuses to continue the checkpoint in {@code checkpointDir} with settings other than the ones it
+   * records (usage error listing each, old → new, see {@link RunFingerprint#requireSameAs}); a
+   * checkpoint of an older build, which records none, is continued with one WARN line.
+   */
+  public static void requireSameRun(RunFingerprint fingerprint, Location checkpointDir, String what, String advice) {
+    if (!fingerprint.requireSameAs(checkpointDir, what, advice)) {
+      LOG.warn("{} records no settings (written by an older Pullback): resuming without checking that they are the original ones",
+          checkpointDir.resolve(io.pullback.optim.Checkpoint.FILE_NAME));
+    }
+  }
+
+  /**
    * The checks of {@code train} that need no Spark and no data (model, loss, optimiser and its
    * settings), so that a caller running several trainings (an experiment) can refuse a bad one
    * before writing anything.
@@ -107,12 +125,13 @@ public final class TrainJob {
     TrainingLoop.Plan.of(config);
   }
 
-  private static boolean train(RunContext ctx, TrainConfig config, Location out, StepListener listener) {
+  private static boolean train(RunContext ctx, TrainConfig config, Location out, RunFingerprint resumed, StepListener listener) {
     Manifest manifest = Manifest.start("train", config.toMap());
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     long t0 = System.nanoTime();
     InputConfig input = config.input();
     Integer knownDim = input.knownDimension(ctx.hadoopConf());
+    RunFingerprint fingerprint = resumed != null ? resumed : RunFingerprint.of(config, ctx.hadoopConf());
     if (knownDim != null) planMemory(ctx, config, plan, knownDim);
     LoadedData data = input.load(ctx.spark(), plan.rowsPerExample(config));
     try {
@@ -128,7 +147,7 @@ public final class TrainJob {
             + " examples selects less than one per step on average; raise it");
       }
       manifest.inputs(ctx.hadoopConf(), data.inputPaths());
-      TrainingLoop loop = new TrainingLoop(config, out, ctx.hadoopConf(), plan, data, ctx.reduceBudgetBytes(), listener);
+      TrainingLoop loop = new TrainingLoop(config, out, ctx.hadoopConf(), plan, data, ctx.reduceBudgetBytes(), fingerprint, listener);
       int first = loop.start();
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       LOG.info("Training {} (N = {}) with {} on {} examples ({} partitions), loss {}, {} steps", loop.model().kind(),

@@ -80,6 +80,7 @@ final class TrainingLoop {
   private final LoadedData data;
   private final long budget;
   private final StepListener listener;
+  private final RunFingerprint fingerprint;
   private final Model model;
   private final L2Penalty penalty;
   private final Optimizer optimizer;
@@ -98,7 +99,8 @@ final class TrainingLoop {
   /** Loss growth over the best loss so far past which {@code train} warns that it diverges. */
   static final double DIVERGENCE_FACTOR = 10;
 
-  TrainingLoop(TrainConfig config, Location out, Configuration hadoopConf, Plan plan, LoadedData data, long budget, StepListener listener) {
+  TrainingLoop(TrainConfig config, Location out, Configuration hadoopConf, Plan plan, LoadedData data, long budget,
+               RunFingerprint fingerprint, StepListener listener) {
     InputConfig input = config.input();
     this.config = config;
     this.out = out;
@@ -107,6 +109,7 @@ final class TrainingLoop {
     this.data = data;
     this.budget = budget;
     this.listener = listener;
+    this.fingerprint = fingerprint;
     this.model = input.model(data.dim());
     this.penalty = L2Penalty.onWeights(config.l2(), model);
     this.optimizer = plan.optimizer(config, model);
@@ -180,7 +183,7 @@ final class TrainingLoop {
     listener.stepDone(t, config.steps(), l, (System.nanoTime() - stepStart) / 1e9);
     if (config.checkpointEvery() > 0 && (t % config.checkpointEvery() == 0 || t == config.steps())) {
       Checkpoint.write(out.resolve(TrainJob.CHECKPOINT),
-          new CheckpointData(t, theta, optimizer.state(), config.input().seed(), t, optimizer.damping()));
+          new CheckpointData(t, theta, optimizer.state(), config.input().seed(), t, optimizer.damping(), fingerprint.settings()));
     }
   }
 

@@ -33,8 +33,11 @@ import java.util.Set;
  *   "step":t,"damping":λ,"rng":{"seed":s,"counter":c},
  *   "theta":{"length":N,"float64le":"&lt;base64&gt;"},
  *   "optimizer":{"name":"adam","arrays":{"m":{"length":N,"float64le":"…"},…},
- *                "scalars":{"s":0.1,…},"counters":{"t":7}}}}
+ *                "scalars":{"s":0.1,…},"counters":{"t":7}},
+ *   "settings":{"data":"…","seed":"1",…}}}
  * </pre>
+ * {@code settings} (optional: absent when {@link CheckpointData#settings()} is empty, as in files
+ * of older builds) lists the settings that determine the trajectory, as text, in the order written.
  * Arrays are the base64 of their little-endian IEEE-754 float64 bytes (bit-exact); scalars are
  * JSON numbers written by {@link Double#toString} (which round-trips exactly) or the strings
  * {@code "NaN"}, {@code "Infinity"}, {@code "-Infinity"}; map keys are sorted. {@code sha256} is
@@ -81,6 +84,10 @@ public final class Checkpoint {
     s.scalars().forEach((k, v) -> putScalar(scalars, k, v));
     ObjectNode counters = opt.putObject("counters");
     s.counters().forEach(counters::put);
+    if (!data.settings().isEmpty()) {
+      ObjectNode settings = payload.putObject("settings");
+      data.settings().forEach(settings::put);
+    }
     String payloadText = compact(payload);
     String text = header(sha256(payloadText.getBytes(StandardCharsets.UTF_8))) + PAYLOAD_KEY + payloadText + "}\n";
     AtomicFiles.writeString(dir.resolve(FILE_NAME), text);
@@ -149,7 +156,7 @@ public final class Checkpoint {
       throw corrupt(file, "its payload is not valid JSON: " + firstLine(e.getMessage()));
     }
     try {
-      expectFields(file, payload, "payload.", Set.of("step", "damping", "rng", "theta", "optimizer"));
+      expectFields(file, payload, "payload.", Set.of("step", "damping", "rng", "theta", "optimizer"), Set.of("settings"));
       long step = longField(file, payload, "step");
       double damping = scalar(file, payload.get("damping"), "damping");
       JsonNode rng = payload.get("rng");
@@ -178,7 +185,7 @@ public final class Checkpoint {
         counters.put(e.getKey(), e.getValue().asLong());
       }
       OptimizerState state = new OptimizerState(opt.get("name").asText(), arrays, scalars, counters);
-      return new CheckpointData(step, theta, state, seed, counter, damping);
+      return new CheckpointData(step, theta, state, seed, counter, damping, settings(file, payload.get("settings")));
     } catch (IllegalArgumentException e) {
       throw corrupt(file, e.getMessage());
     }
@@ -195,6 +202,11 @@ public final class Checkpoint {
   }
 
   private static void expectFields(Location file, JsonNode node, String prefix, Set<String> fields) {
+    expectFields(file, node, prefix, fields, Set.of());
+  }
+
+  /** {@code node} has every field of {@code fields}, and none but those and {@code optional}. */
+  private static void expectFields(Location file, JsonNode node, String prefix, Set<String> fields, Set<String> optional) {
     if (node == null || !node.isObject()) {
       throw corrupt(file, prefix + " is not an object");
     }
@@ -205,10 +217,23 @@ public final class Checkpoint {
     }
     for (Iterator<String> it = node.fieldNames(); it.hasNext(); ) {
       String f = it.next();
-      if (!fields.contains(f)) {
+      if (!fields.contains(f) && !optional.contains(f)) {
         throw corrupt(file, "unknown field " + prefix + f);
       }
     }
+  }
+
+  /** The recorded settings (text values, in file order); empty when the field is absent. */
+  private static Map<String, String> settings(Location file, JsonNode node) {
+    Map<String, String> out = new LinkedHashMap<>();
+    if (node == null) return out;
+    if (!node.isObject()) throw corrupt(file, "field payload.settings is not an object");
+    for (Iterator<Map.Entry<String, JsonNode>> it = node.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isTextual()) throw corrupt(file, "setting " + e.getKey() + " is not a string");
+      out.put(e.getKey(), e.getValue().asText());
+    }
+    return out;
   }
 
   private static long longField(Location file, JsonNode node, String name) {

@@ -143,8 +143,31 @@ class CheckpointTest {
   private byte[] writeSample() throws Exception {
     Optimizer opt = OptimizerConfig.defaults("adam").create();
     double[] theta = drive(opt, new double[] {1, 2, 3, 4}, 1, 2);
-    Checkpoint.write(dir, new CheckpointData(2, theta, opt.state(), 7, 3, opt.damping()));
+    // With recorded settings, so that the byte flips below cover them too.
+    Checkpoint.write(dir, new CheckpointData(2, theta, opt.state(), 7, 3, opt.damping(), SETTINGS));
     return Files.readAllBytes(dir.resolve(Checkpoint.FILE_NAME));
+  }
+
+  static final Map<String, String> SETTINGS = settings();
+
+  private static Map<String, String> settings() {
+    Map<String, String> s = new java.util.LinkedHashMap<>();
+    s.put("data", "synthetic:uniform?rows=60&features=2");
+    s.put("seed", "1");
+    s.put("activation", "tanh");
+    s.put("learningRate", "0.01");
+    return s;
+  }
+
+  /** Settings come back as written, in order; a file of an older build (no settings field) reads with none. */
+  @Test
+  void settingsRoundTripAndOlderFilesHaveNone() throws Exception {
+    writeSample();
+    assertThat(new java.util.ArrayList<>(Checkpoint.read(dir).settings().entrySet())).isEqualTo(new java.util.ArrayList<>(SETTINGS.entrySet()));
+    Optimizer opt = OptimizerConfig.defaults("gd").create();
+    Checkpoint.write(dir, new CheckpointData(1, new double[] {1}, opt.state(), 7, 1, opt.damping()));
+    assertThat(Files.readString(dir.resolve(Checkpoint.FILE_NAME))).doesNotContain("settings");
+    assertThat(Checkpoint.read(dir).settings()).isEmpty();
   }
 
   private void assertRefused(String what) {

@@ -15,6 +15,7 @@ import io.pullback.io.Npy;
 import io.pullback.io.Location;
 import io.pullback.io.OutputDirectory;
 import io.pullback.io.Publication;
+import io.pullback.io.RunLock;
 import io.pullback.job.EstimateConfig;
 import io.pullback.job.EstimateJob;
 import io.pullback.job.InputConfig;
@@ -102,6 +103,8 @@ public final class ExperimentRunner {
     boolean resuming = options.runId() != null && runFile.exists();
     checkConfigurations(exp, out, experimentFile);
     boolean existed = out.exists();
+    // One writer per run folder (a second run of the same --run-id is refused naming the holder).
+    RunLock lock = RunLock.acquire(out, "run " + experimentFile + (options.runId() == null ? "" : " --run-id " + options.runId()));
     try {
       return runIn(spark, options, experimentFile, progress, exp, out);
     } catch (RuntimeException e) {
@@ -116,6 +119,8 @@ public final class ExperimentRunner {
         }
       }
       throw e;
+    } finally {
+      lock.close();
     }
   }
 

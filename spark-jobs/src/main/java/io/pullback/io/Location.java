@@ -328,6 +328,29 @@ public final class Location {
     }
   }
 
+  /**
+   * Creates this file with {@code content} only if nothing is there, atomically: {@code O_CREAT|O_EXCL}
+   * on the local file system, {@code create(overwrite = false)} elsewhere (atomic on HDFS; on object
+   * stores only with conditional writes). Creates the parents. Returns false when it already exists.
+   */
+  public boolean createNew(byte[] content) {
+    try {
+      if (local != null) {
+        java.nio.file.Files.createDirectories(local.getParent());
+        java.nio.file.Files.write(local, content, java.nio.file.StandardOpenOption.CREATE_NEW, java.nio.file.StandardOpenOption.WRITE);
+        return true;
+      }
+      try (OutputStream out = fs.create(path, false)) {
+        out.write(content);
+      }
+      return true;
+    } catch (java.nio.file.FileAlreadyExistsException | org.apache.hadoop.fs.FileAlreadyExistsException e) {
+      return false;
+    } catch (IOException e) {
+      throw failure("cannot create", e);
+    }
+  }
+
   /** Opens a file for reading. */
   public InputStream open() throws IOException {
     return fs.open(path);

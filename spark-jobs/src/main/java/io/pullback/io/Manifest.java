@@ -3,7 +3,6 @@ package io.pullback.io;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.net.InetAddress;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
@@ -123,7 +122,7 @@ public final class Manifest {
     m.putAll(numerics);
     m.put("spark", spark);
     m.put("inputs", inputs);
-    m.put("host", hostName());
+    m.put("host", RunLock.hostName());
     m.put("user", System.getProperty("user.name"));
     m.put("started", started.toString());
     m.put("finished", finished == null ? null : finished.toString());
@@ -148,14 +147,6 @@ public final class Manifest {
       return HexFormat.of().formatHex(md.digest());
     } catch (NoSuchAlgorithmException e) {
       throw new IllegalStateException(e);
-    }
-  }
-
-  private static String hostName() {
-    try {
-      return InetAddress.getLocalHost().getHostName();
-    } catch (IOException e) {
-      return "unknown";
     }
   }
 }

@@ -44,7 +44,7 @@ public final class Publication {
   private static void collect(Location dir, String prefix, List<Map<String, Object>> out) throws IOException {
     for (Location e : dir.list()) {
       String rel = prefix + e.name();
-      if (rel.equals(MARKER)) continue;
+      if (rel.equals(MARKER) || rel.equals(RunLock.FILE_NAME)) continue; // the lock is released after the commit
       if (e.isDirectory()) {
         collect(e, rel + "/", out);
         continue;

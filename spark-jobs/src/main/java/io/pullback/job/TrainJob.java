@@ -8,6 +8,7 @@ import io.pullback.io.Manifest;
 import io.pullback.io.Location;
 import io.pullback.io.OutputDirectory;
 import io.pullback.io.Publication;
+import io.pullback.io.RunLock;
 import io.pullback.loss.Loss;
 import io.pullback.metric.MetricKind;
 import io.pullback.model.Model;
@@ -48,7 +49,9 @@ import org.slf4j.LoggerFactory;
  * checkpoint removes the folder it created; after that the folder is kept for {@code --resume}.
  * Every file is a fixed name inside {@code --out}, written atomically (history lines are appended);
  * {@code --resume} first refuses a folder holding a symbolic link that points outside it
- * ({@link OutputDirectory#requireNoLinkOutside}).
+ * ({@link OutputDirectory#requireNoLinkOutside}) and a checkpoint made with other settings
+ * ({@link RunFingerprint}). While it writes, the folder is locked ({@link RunLock}): a second
+ * {@code train} into it is refused.
  */
 public final class TrainJob {
   private static final Logger LOG = LoggerFactory.getLogger(TrainJob.class);
@@ -67,12 +70,16 @@ public final class TrainJob {
     Location out = given.absolute();
     RunFingerprint fingerprint = config.resume() ? RunFingerprint.of(config, ctx.hadoopConf()) : null;
     boolean created = prepareOut(config, given, out, fingerprint);
+    // One writer per folder; a refused second writer leaves the folder (in use by the holder) alone.
+    RunLock lock = RunLock.acquire(out, config.resume() ? "train, resumed" : "train");
     boolean keep = config.resume();
     try {
       keep |= train(ctx, config, out, fingerprint, listener);
     } catch (RuntimeException e) {
       if (created && !keep && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
       throw e;
+    } finally {
+      lock.close();
     }
   }
 

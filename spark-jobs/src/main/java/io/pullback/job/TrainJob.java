@@ -220,14 +220,42 @@ public final class TrainJob {
     };
   }
 
-  /** Keeps the history lines of steps ≤ {@code lastStep} (atomically). */
+  /** A history line as JSON, or null when it is not a JSON object with an integer {@code step}. */
+  private static com.fasterxml.jackson.databind.JsonNode historyLine(String line) {
+    try {
+      com.fasterxml.jackson.databind.JsonNode node = Json.mapper().readTree(line);
+      return node != null && node.isObject() && node.path("step").isIntegralNumber() ? node : null;
+    } catch (IOException e) {
+      return null;
+    }
+  }
+
+  /**
+   * Keeps the history lines of steps ≤ {@code lastStep} (atomically). The checkpoint is the truth: a
+   * torn last line (a JVM killed while appending it) is dropped with one WARN line; an unreadable
+   * line before the last is a data error (exit 3) naming the file and line.
+   */
   static void truncateHistory(Location history, int lastStep) {
     if (!history.exists()) return;
     try {
       List<String> kept = new ArrayList<>();
-      for (String line : history.readString().split("\n")) {
+      String[] lines = history.readString().split("\n");
+      int last = lines.length - 1;
+      while (last >= 0 && lines[last].isBlank()) last--;
+      for (int i = 0; i <= last; i++) {
+        String line = lines[i];
         if (line.isBlank()) continue;
-        if (Json.mapper().readTree(line).path("step").asInt(Integer.MAX_VALUE) <= lastStep) kept.add(line);
+        com.fasterxml.jackson.databind.JsonNode node = historyLine(line);
+        if (node == null && i == last) {
+          LOG.warn("{}: its last line (line {}) is incomplete, as after an interrupted write; dropped (the checkpoint is the truth)",
+              history, i + 1);
+          continue;
+        }
+        if (node == null) {
+          throw PullbackException.data(history + " line " + (i + 1) + " is not a history record (a JSON object with a step);"
+              + " the file is damaged: remove the line, or train into a new {out}");
+        }
+        if (node.path("step").asInt(Integer.MAX_VALUE) <= lastStep) kept.add(line);
       }
       io.pullback.io.AtomicFiles.writeString(history, kept.isEmpty() ? "" : String.join("\n", kept) + "\n");
     } catch (IOException e) {

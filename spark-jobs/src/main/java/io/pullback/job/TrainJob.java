@@ -74,6 +74,8 @@ public final class TrainJob {
     RunLock lock = RunLock.acquire(out, config.resume() ? "train, resumed" : "train");
     boolean keep = config.resume();
     try {
+      // Resumed, the folder is rewritten: on an object store it stops being a published result until the end.
+      if (config.resume() && !out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively();
       keep |= train(ctx, config, out, fingerprint, listener);
     } catch (RuntimeException e) {
       if (created && !keep && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
@@ -97,8 +99,6 @@ public final class TrainJob {
       }
       requireSameRun(fingerprint, out.resolve(CHECKPOINT), "{resume} of " + config.out(),
           "Resume with the original settings (only {steps}, {checkpointEvery} and Spark or driver settings may change), or train into a new {out}");
-      // The folder is being rewritten: on an object store it stops being a published result until the end.
-      if (!out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively();
       return false;
     }
     OutputDirectory.requireAbsentOrEmpty(given, "choose a new {out}, remove it, or add {resume}");

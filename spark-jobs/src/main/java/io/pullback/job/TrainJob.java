@@ -24,6 +24,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,9 +70,32 @@ public final class TrainJob {
     boolean created = prepareOut(config, given, out);
     boolean keep = config.resume();
     try {
-      keep |= train(ctx, config, out, listener);
+      train(ctx, config, out, listener, null, 0);
     } catch (RuntimeException e) {
       if (created && !keep && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
+      throw e;
+    }
+  }
+
+  /**
+   * The same training as {@link #run}, on the rows of a Dataset instead of {@code {data}} (the
+   * spark.ml front end's {@code fit}): columns {@code features} (a vector), the label column(s) and
+   * the optional weight column of {@code config.input()}, validated and packed as Parquet input.
+   * It writes {@code config.out()} as {@code train} does and stops early, after step t, when the
+   * relative decrease of the step loss {@code (L_{t−1} − L_t)/|L_{t−1}|} falls below {@code tol}
+   * (0: never; the θ is then that of {@code train --steps t}).
+   *
+   * @return θ after the last step
+   */
+  public static double[] fit(RunContext ctx, TrainConfig config, Dataset<Row> rows, double tol, StepListener listener) {
+    if (!(tol >= 0) || Double.isInfinite(tol)) throw PullbackException.usage("{tol} must be finite and >= 0, got " + tol);
+    Location given = Location.of(config.out(), ctx.hadoopConf(), "out");
+    Location out = given.absolute();
+    boolean created = prepareOut(config, given, out);
+    try {
+      return train(ctx, config, out, listener, rows, tol);
+    } catch (RuntimeException e) {
+      if (created && !config.resume() && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
       throw e;
     }
   }
@@ -107,14 +132,16 @@ public final class TrainJob {
     TrainingLoop.Plan.of(config);
   }
 
-  private static boolean train(RunContext ctx, TrainConfig config, Location out, StepListener listener) {
+  /** Loads {@code rows} (or, when null, {@code {data}}), trains up to {@code {steps}} or until {@code tol}; returns θ. */
+  private static double[] train(RunContext ctx, TrainConfig config, Location out, StepListener listener, Dataset<Row> rows,
+                                double tol) {
     Manifest manifest = Manifest.start("train", config.toMap());
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     long t0 = System.nanoTime();
     InputConfig input = config.input();
-    Integer knownDim = input.knownDimension(ctx.hadoopConf());
+    Integer knownDim = rows != null ? null : input.knownDimension(ctx.hadoopConf());
     if (knownDim != null) planMemory(ctx, config, plan, knownDim);
-    LoadedData data = input.load(ctx.spark(), plan.rowsPerExample(config));
+    LoadedData data = rows != null ? input.load(rows, plan.rowsPerExample(config)) : input.load(ctx.spark(), plan.rowsPerExample(config));
     try {
       if (knownDim == null) planMemory(ctx, config, plan, data.dim());
       double perStep = config.batchFraction() * Math.min(1.0, config.metricFraction()) * data.examples();
@@ -134,9 +161,16 @@ public final class TrainJob {
       LOG.info("Training {} (N = {}) with {} on {} examples ({} partitions), loss {}, {} steps", loop.model().kind(),
           loop.model().numParams(), config.optimizer(), data.examples(), data.partitions(), plan.loss(), config.steps());
       long trainStart = System.nanoTime();
-      for (int t = first; t <= config.steps(); t++) loop.step(t);
-      loop.finish(ctx, manifest, loadSeconds, (System.nanoTime() - trainStart) / 1e9);
-      return true;
+      int last = first - 1;
+      double previous = Double.NaN;
+      for (int t = first; t <= config.steps(); t++) {
+        double loss = loop.step(t);
+        last = t;
+        if (tol > 0 && (previous - loss) / Math.max(Math.abs(previous), Double.MIN_NORMAL) < tol) break;
+        previous = loss;
+      }
+      loop.finish(ctx, manifest, loadSeconds, (System.nanoTime() - trainStart) / 1e9, last);
+      return loop.theta();
     } finally {
       data.release();
     }

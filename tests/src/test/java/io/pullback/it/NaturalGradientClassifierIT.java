@@ -59,10 +59,13 @@ class NaturalGradientClassifierIT extends CliHarness {
       double[] x = {r.nextGaussian(), r.nextGaussian(), r.nextGaussian()};
       double z = 0.3 + w[0] * x[0] + w[1] * x[1] + w[2] * x[2];
       double y = r.nextDouble() < 1 / (1 + Math.exp(-z)) ? 1 : 0;
-      rows.add(RowFactory.create(y, x[0], x[1], x[2], Vectors.dense(x)));
+      double[] scores = {x[0] + r.nextGaussian(), x[1] - x[2] + r.nextGaussian(), 0.5 + r.nextGaussian()};
+      double y3 = scores[0] >= scores[1] && scores[0] >= scores[2] ? 0 : scores[1] >= scores[2] ? 1 : 2;
+      rows.add(RowFactory.create(y, x[0], x[1], x[2], Vectors.dense(x), y3));
     }
     StructType schema = new StructType().add("label", DataTypes.DoubleType).add("x1", DataTypes.DoubleType)
-        .add("x2", DataTypes.DoubleType).add("x3", DataTypes.DoubleType).add("features", new VectorUDT());
+        .add("x2", DataTypes.DoubleType).add("x3", DataTypes.DoubleType).add("features", new VectorUDT())
+        .add("label3", DataTypes.DoubleType);
     data = spark.createDataFrame(rows, schema).repartition(1).cache();
   }
 
@@ -91,6 +94,31 @@ class NaturalGradientClassifierIT extends CliHarness {
     double[] train = Npy.readVector(out.resolve("params.npy"));
     for (int i = 0; i < theta.length; i++) {
       assertThat(theta[i]).as("θ[%d] vs train", i).isCloseTo(train[i], org.assertj.core.data.Offset.offset(1e-12 * Math.abs(train[i])));
+    }
+  }
+
+  /**
+   * Softmax with K = 3 (inferred from the labels' maximum) against MLlib's multinomial fit: the same
+   * probabilities (the intercepts are only defined up to a common shift, the weights are not) and
+   * the same predictions.
+   */
+  @Test
+  void softmaxMatchesMllibsMultinomialProbabilities() {
+    NaturalGradientClassifier ngd = new NaturalGradientClassifier().setArchitecture("softmax").setRegParam(REG).setMaxIter(30)
+        .setTol(0);
+    ngd.setLabelCol("label3");
+    NaturalGradientClassificationModel model = ngd.fit(data);
+    assertThat(model.numClasses()).isEqualTo(3);
+    LogisticRegression lr = new LogisticRegression().setFamily("multinomial").setRegParam(REG).setElasticNetParam(0)
+        .setStandardization(false).setTol(1e-14).setMaxIter(1000);
+    lr.setLabelCol("label3");
+    List<Row> ours = model.transform(data).select("probability", "prediction").collectAsList();
+    List<Row> theirs = lr.fit(data).transform(data).select("probability", "prediction").collectAsList();
+    for (int i = 0; i < M; i++) {
+      double[] p = ((Vector) ours.get(i).get(0)).toArray();
+      double[] q = ((Vector) theirs.get(i).get(0)).toArray();
+      for (int k = 0; k < 3; k++) assertThat(p[k]).as("row %d class %d", i, k).isCloseTo(q[k], org.assertj.core.data.Offset.offset(1e-6));
+      assertThat(ours.get(i).getDouble(1)).as("prediction of row %d", i).isEqualTo(theirs.get(i).getDouble(1));
     }
   }
 
@@ -138,6 +166,14 @@ class NaturalGradientClassifierIT extends CliHarness {
     String metadata = spark.read().text(Path.of(modelPath, "metadata").toString()).first().getString(0);
     assertThat(metadata).contains("\"class\":\"io.pullback.ml.NaturalGradientClassificationModel\"", "\"paramMap\"",
         "\"defaultParamMap\"", "\"sparkVersion\"", "\"uid\":\"" + fitted.uid() + "\"");
+
+    String estimatorPath = dir.resolve("estimator").toString();
+    ngd.write().overwrite().save(estimatorPath);
+    NaturalGradientClassifier reloaded = NaturalGradientClassifier.load(estimatorPath);
+    assertThat(reloaded.uid()).isEqualTo(ngd.uid());
+    assertThat(reloaded.getRegParam()).isEqualTo(REG);
+    assertThat(reloaded.getMaxIter()).isEqualTo(5);
+    assertThat(reloaded.getFeaturesCol()).isEqualTo("assembled");
 
     String pipelinePath = dir.resolve("pipeline").toString();
     pipeline.write().overwrite().save(pipelinePath);

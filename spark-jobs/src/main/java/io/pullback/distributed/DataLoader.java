@@ -170,14 +170,28 @@ public final class DataLoader {
   }
 
   private static LoadedData loadParquet(SparkSession spark, Options options, InputFiles input) {
-    String path = options.data();
     List<String> paths = input.files().stream().map(Object::toString).toList();
+    return loadRows(() -> spark.read().parquet(paths.toArray(new String[0])), options, paths);
+  }
+
+  /**
+   * Loads the rows of a Dataset the caller already has (a spark.ml {@code fit}): the same column
+   * conventions, validation and packing as Parquet input ({@code options.data()} names the input in
+   * messages; a row is named by its 1-based position in the Dataset's order). Cost: one validating
+   * pass and one packing pass over the rows, plus a shuffle when {@code options.partitions()} is given.
+   */
+  public static LoadedData load(Dataset<Row> rows, Options options) {
+    return loadRows(() -> rows, options, List.of());
+  }
+
+  private static LoadedData loadRows(java.util.function.Supplier<Dataset<Row>> read, Options options, List<String> paths) {
+    String path = options.data();
     // Spark reads lazily: a corrupt file surfaces at the first action, so everything up to the
     // numbered rows is one guarded step.
     JavaPairRDD<Long, RawExample> indexed;
     int dim;
     try {
-      Dataset<Row> df = spark.read().parquet(paths.toArray(new String[0]));
+      Dataset<Row> df = read.get();
       if (df.isEmpty()) {
         throw PullbackException.data("no examples in '" + path + "': the input is empty");
       }

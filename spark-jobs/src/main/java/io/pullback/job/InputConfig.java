@@ -58,7 +58,12 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
 
   /** The model for inputs of dimension {@code dim}. */
   public Model model(int dim) {
-    return Models.create(modelSpecFor(model, dim, classes, outputs, basis, degree, hidden, activation, likelihood));
+    return Models.create(modelSpec(dim));
+  }
+
+  /** The specification of {@link #model(int)}. */
+  public ModelSpec modelSpec(int dim) {
+    return modelSpecFor(model, dim, classes, outputs, basis, degree, hidden, activation, likelihood);
   }
 
   private static ModelSpec modelSpecFor(String model, int dim, Integer classes, Integer outputs, String basis, int degree,
@@ -85,6 +90,15 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
    */
   public LoadedData load(SparkSession spark, int rowsPerExample) {
     return DataLoader.load(spark, loaderOptions(rowsPerExample));
+  }
+
+  /**
+   * Loads, validates and caches the rows of a Dataset (columns {@code features}, the label
+   * column(s) and the optional weight column, as for Parquet input) instead of {@code {data}},
+   * which then only names the input in messages.
+   */
+  public LoadedData load(org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows, int rowsPerExample) {
+    return DataLoader.load(rows, loaderOptions(rowsPerExample));
   }
 
   /**

@@ -62,11 +62,19 @@ public record RunFingerprint(Map<String, String> settings) {
 
   /** The fingerprint of {@code config}, its input files resolved with {@code conf}. */
   public static RunFingerprint of(TrainConfig config, Configuration conf) {
+    return of(config, conf, true);
+  }
+
+  /**
+   * As {@link #of(TrainConfig, Configuration)}; without {@code withFiles} (a training on a Dataset,
+   * spark.ml's {@code fit}, whose rows have no files) the data's identity is not recorded.
+   */
+  public static RunFingerprint of(TrainConfig config, Configuration conf, boolean withFiles) {
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     Map<String, String> s = new LinkedHashMap<>();
     InputConfig input = config.input();
     s.put("data", input.data());
-    if (!input.data().startsWith(SyntheticSpec.PREFIX)) s.put("data.files", fileIdentity(conf, input));
+    if (withFiles && !input.data().startsWith(SyntheticSpec.PREFIX)) s.put("data.files", fileIdentity(conf, input));
     Map<String, Object> inputMap = input.toMap();
     put(s, "format", inputMap.get("format"));
     put(s, "labelColumns", input.labelColumns());

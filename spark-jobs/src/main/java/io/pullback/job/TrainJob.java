@@ -25,6 +25,8 @@ import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -66,19 +68,42 @@ public final class TrainJob {
 
   /** As {@link #run(SparkSession, TrainConfig)}, telling {@code listener} about every step. */
   public static void run(RunContext ctx, TrainConfig config, StepListener listener) {
+    inFolder(ctx, config, listener, null, 0);
+  }
+
+  /**
+   * The same training as {@link #run}, on the rows of a Dataset instead of {@code {data}} (the
+   * spark.ml front end's {@code fit}): columns {@code features} (a vector), the label column(s) and
+   * the optional weight column of {@code config.input()}, validated and packed as Parquet input.
+   * It writes {@code config.out()} as {@code train} does and stops early, after step t, when the
+   * relative decrease of the step loss {@code (L_{t−1} − L_t)/|L_{t−1}|} falls below {@code tol}
+   * (0: never; the θ is then that of {@code train --steps t}).
+   *
+   * @return θ after the last step
+   */
+  public static double[] fit(RunContext ctx, TrainConfig config, Dataset<Row> rows, double tol, StepListener listener) {
+    if (!(tol >= 0) || Double.isInfinite(tol)) throw PullbackException.usage("{tol} must be finite and >= 0, got " + tol);
+    return inFolder(ctx, config, listener, rows, tol);
+  }
+
+  /**
+   * {@link #train} in {@code config.out()}: checked (with {@code resume}: against the checkpoint's
+   * settings, {@link RunFingerprint}), locked while it writes ({@link RunLock}), and removed again
+   * when this created it and fails before the first checkpoint.
+   */
+  private static double[] inFolder(RunContext ctx, TrainConfig config, StepListener listener, Dataset<Row> rows, double tol) {
     Location given = Location.of(config.out(), ctx.hadoopConf(), "out");
     Location out = given.absolute();
-    RunFingerprint fingerprint = config.resume() ? RunFingerprint.of(config, ctx.hadoopConf()) : null;
+    RunFingerprint fingerprint = config.resume() ? RunFingerprint.of(config, ctx.hadoopConf(), rows == null) : null;
     boolean created = prepareOut(config, given, out, fingerprint);
     // One writer per folder; a refused second writer leaves the folder (in use by the holder) alone.
     RunLock lock = RunLock.acquire(out, config.resume() ? "train, resumed" : "train");
-    boolean keep = config.resume();
     try {
       // Resumed, the folder is rewritten: on an object store it stops being a published result until the end.
       if (config.resume() && !out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively();
-      keep |= train(ctx, config, out, fingerprint, listener);
+      return train(ctx, config, out, fingerprint, listener, rows, tol);
     } catch (RuntimeException e) {
-      if (created && !keep && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
+      if (created && !config.resume() && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
       throw e;
     } finally {
       lock.close();
@@ -132,15 +157,17 @@ public final class TrainJob {
     TrainingLoop.Plan.of(config);
   }
 
-  private static boolean train(RunContext ctx, TrainConfig config, Location out, RunFingerprint resumed, StepListener listener) {
+  /** Loads {@code rows} (or, when null, {@code {data}}), trains up to {@code {steps}} or until {@code tol}; returns θ. */
+  private static double[] train(RunContext ctx, TrainConfig config, Location out, RunFingerprint resumed, StepListener listener,
+                                Dataset<Row> rows, double tol) {
     Manifest manifest = Manifest.start("train", config.toMap());
     TrainingLoop.Plan plan = TrainingLoop.Plan.of(config);
     long t0 = System.nanoTime();
     InputConfig input = config.input();
-    Integer knownDim = input.knownDimension(ctx.hadoopConf());
-    RunFingerprint fingerprint = resumed != null ? resumed : RunFingerprint.of(config, ctx.hadoopConf());
+    Integer knownDim = rows != null ? null : input.knownDimension(ctx.hadoopConf());
+    RunFingerprint fingerprint = resumed != null ? resumed : RunFingerprint.of(config, ctx.hadoopConf(), rows == null);
     if (knownDim != null) planMemory(ctx, config, plan, knownDim);
-    LoadedData data = input.load(ctx.spark(), plan.rowsPerExample(config));
+    LoadedData data = rows != null ? input.load(rows, plan.rowsPerExample(config)) : input.load(ctx.spark(), plan.rowsPerExample(config));
     try {
       if (knownDim == null) planMemory(ctx, config, plan, data.dim());
       double perStep = config.batchFraction() * Math.min(1.0, config.metricFraction()) * data.examples();
@@ -160,9 +187,16 @@ public final class TrainJob {
       LOG.info("Training {} (N = {}) with {} on {} examples ({} partitions), loss {}, {} steps", loop.model().kind(),
           loop.model().numParams(), config.optimizer(), data.examples(), data.partitions(), plan.loss(), config.steps());
       long trainStart = System.nanoTime();
-      for (int t = first; t <= config.steps(); t++) loop.step(t);
-      loop.finish(ctx, manifest, loadSeconds, (System.nanoTime() - trainStart) / 1e9);
-      return true;
+      int last = first - 1;
+      double previous = Double.NaN;
+      for (int t = first; t <= config.steps(); t++) {
+        double loss = loop.step(t);
+        last = t;
+        if (tol > 0 && (previous - loss) / Math.max(Math.abs(previous), Double.MIN_NORMAL) < tol) break;
+        previous = loss;
+      }
+      loop.finish(ctx, manifest, loadSeconds, (System.nanoTime() - trainStart) / 1e9, last);
+      return loop.theta();
     } finally {
       data.release();
     }

@@ -145,8 +145,13 @@ final class TrainingLoop {
   /** The metric a step uses and the data passes it took to build. */
   private record StepMetric(MetricSolver metric, int passes) {}
 
-  /** Step t: one pass (loss, gradient, and the dense metric when due), the optimiser, history, checkpoint. */
-  void step(int t) {
+  /** θ now (a copy). */
+  double[] theta() {
+    return theta.clone();
+  }
+
+  /** Step t: one pass (loss, gradient, and the dense metric when due), the optimiser, history, checkpoint; returns the step's loss at θ_t. */
+  double step(int t) {
     long stepStart = System.nanoTime();
     boolean needMetric = plan.usesMetric() && optimizer.needsMetric(t);
     boolean denseInPass = needMetric && config.representation() == RepresentationKind.DENSE;
@@ -185,6 +190,7 @@ final class TrainingLoop {
       Checkpoint.write(out.resolve(TrainJob.CHECKPOINT),
           new CheckpointData(t, theta, optimizer.state(), config.input().seed(), t, optimizer.damping(), fingerprint.settings()));
     }
+    return l;
   }
 
   /**
@@ -273,7 +279,7 @@ final class TrainingLoop {
   }
 
   /** The final loss on all the data, {@code params.npy}, {@code summary.json} and {@code manifest.json}. */
-  void finish(RunContext ctx, Manifest manifest, double loadSeconds, double trainSeconds) {
+  void finish(RunContext ctx, Manifest manifest, double loadSeconds, double trainSeconds, int steps) {
     double finalLoss = TrainingPass.loss(data, lossGradient, theta, RowSampler.all(), 0) + penalty.value(theta);
     Npy.writeVector(out.resolve("params.npy"), theta);
     Map<String, Object> summary = new LinkedHashMap<>();
@@ -287,7 +293,7 @@ final class TrainingLoop {
     summary.put("n_params", model.numParams());
     summary.put("examples", data.examples());
     summary.put("partitions", data.partitions());
-    summary.put("steps", config.steps());
+    summary.put("steps", steps);
     summary.put("final_loss", finalLoss);
     summary.put("passes", totalPasses + 1);
     summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
@@ -300,7 +306,7 @@ final class TrainingLoop {
     if (!out.atomicRename()) commit(out);
     // Step lines show the loss before each step's update (on the step's batch); this one is after the last update.
     LOG.info("Done: final loss {} (at the parameters after step {}, on all {} examples; the step lines show the loss"
-        + " before each step's update); wrote {}", Numbers.sig(finalLoss, 7), config.steps(), data.examples(), out);
+        + " before each step's update); wrote {}", Numbers.sig(finalLoss, 7), steps, data.examples(), out);
   }
 
   /**

@@ -27,7 +27,7 @@ import java.util.Objects;
  * @param distribution the MLP output distribution name (null = gaussian)
  */
 public record ModelSpec(String kind, int inputDim, int outputs, String basis, int degree, int[] hidden,
-                        String activation, String distribution) {
+                        String activation, String distribution) implements java.io.Serializable {
 
   public static ModelSpec linearBasis(int inputDim, int outputs, String basis, int degree) {
     return new ModelSpec("linear-basis", inputDim, outputs, basis, degree, null, null, null);

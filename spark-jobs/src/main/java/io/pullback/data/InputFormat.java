@@ -1,5 +1,6 @@
 package io.pullback.data;
 
+import io.pullback.Names;
 import io.pullback.PullbackException;
 import java.util.Locale;
 
@@ -15,9 +16,8 @@ public enum InputFormat {
 
   /** Parses {@code libsvm|csv|parquet}. */
   public static InputFormat parse(String s) {
-    for (InputFormat f : values()) {
-      if (f.cliName().equals(s)) return f;
-    }
+    InputFormat found = Names.find(values(), InputFormat::cliName, s);
+    if (found != null) return found;
     throw PullbackException.usage("{format}: unknown format '" + s + "'; valid: libsvm, csv, parquet");
   }
 

@@ -72,14 +72,14 @@ public final class TrainingPass {
       int fanIn = DeterministicTreeReduce.chooseFanIn(data.partitions(), partialBytes, reduceBudgetBytes);
       Partial total = DeterministicTreeReduce.reduce(partials, Partial::merge, fanIn);
       if (!(total.weight > 0)) {
-        throw new IllegalStateException("step " + step + ": the batch sample is empty; raise --batch-fraction");
+        throw new IllegalStateException("step " + step + ": the batch sample is empty (batchFraction too small for the data)");
       }
       double[] gradient = total.gradient;
       for (int i = 0; i < n; i++) gradient[i] /= total.weight;
       double[] metric = null;
       if (withMetric) {
         if (!(total.packedGram.weightSum > 0)) {
-          throw new IllegalStateException("step " + step + ": the metric sample is empty; raise --metric-fraction");
+          throw new IllegalStateException("step " + step + ": the metric sample is empty (metricFraction too small for the data)");
         }
         metric = GramAccumulator.finishPacked(total.packedGram.packed, n, total.packedGram.weightSum);
       }

@@ -74,22 +74,7 @@ public final class EstimateJob {
       LOG.info("Estimating the {} metric of {} (N = {}) on {} examples, {} partitions, {} representation",
           config.metric(), model.kind(), n, data.examples(), data.partitions(), representation);
 
-      Map<String, Object> summary = new LinkedHashMap<>();
-      summary.put("command", "estimate");
-      summary.put("metric", config.metric().cliName());
-      summary.put("model", model.kind());
-      summary.put("parameter_layout", model.parameterLayout());
-      summary.put("representation", representation.cliName());
-      summary.put("n_params", n);
-      summary.put("features", data.dim());
-      summary.put("outputs", model.outputDim());
-      summary.put("examples", data.examples());
-      summary.put("weight_sum", data.weightSum());
-      summary.put("rows_per_example", factorRows.rowsPerExample());
-      summary.put("partitions", data.partitions());
-      summary.put("block_rows", data.blockRows());
-      summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
-      summary.put("kernel", GramAccumulator.Kernel.forCurrentBlas().name().toLowerCase(java.util.Locale.ROOT));
+      Map<String, Object> summary = describe(ctx, config, model, data, factorRows, representation);
 
       long t1 = System.nanoTime();
       MetricRepresentation g;
@@ -115,22 +100,49 @@ public final class EstimateJob {
       summary.put("compute_seconds", computeSeconds);
       summary.put("write_seconds", seconds(t2));
       g.release();
-      double trace = 0;
-      double dmin = Double.POSITIVE_INFINITY;
-      double dmax = Double.NEGATIVE_INFINITY;
-      for (double d : diagonal) {
-        trace += d;
-        dmin = Math.min(dmin, d);
-        dmax = Math.max(dmax, d);
-      }
-      summary.put("trace", trace);
-      summary.put("diagonal_min", dmin);
-      summary.put("diagonal_max", dmax);
-      summary.put("frobenius_norm", frobenius);
+      putDiagonalFigures(summary, diagonal, frobenius);
       return summary;
     } finally {
       data.release();
     }
+  }
+
+  /** What the summary says of the inputs: the command, model, metric, representation, data and numerics. */
+  private static Map<String, Object> describe(RunContext ctx, EstimateConfig config, Model model, LoadedData data,
+                                              FactorRows factorRows, RepresentationKind representation) {
+    Map<String, Object> summary = new LinkedHashMap<>();
+    summary.put("command", "estimate");
+    summary.put("metric", config.metric().cliName());
+    summary.put("model", model.kind());
+    summary.put("parameter_layout", model.parameterLayout());
+    summary.put("representation", representation.cliName());
+    summary.put("n_params", model.numParams());
+    summary.put("features", data.dim());
+    summary.put("outputs", model.outputDim());
+    summary.put("examples", data.examples());
+    summary.put("weight_sum", data.weightSum());
+    summary.put("rows_per_example", factorRows.rowsPerExample());
+    summary.put("partitions", data.partitions());
+    summary.put("block_rows", data.blockRows());
+    summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
+    summary.put("kernel", GramAccumulator.Kernel.forCurrentBlas().name().toLowerCase(java.util.Locale.ROOT));
+    return summary;
+  }
+
+  /** {@code trace}, {@code diagonal_min}, {@code diagonal_max} (one pass over the diagonal, in index order) and {@code frobenius_norm}. */
+  private static void putDiagonalFigures(Map<String, Object> summary, double[] diagonal, double frobenius) {
+    double trace = 0;
+    double dmin = Double.POSITIVE_INFINITY;
+    double dmax = Double.NEGATIVE_INFINITY;
+    for (double d : diagonal) {
+      trace += d;
+      dmin = Math.min(dmin, d);
+      dmax = Math.max(dmax, d);
+    }
+    summary.put("trace", trace);
+    summary.put("diagonal_min", dmin);
+    summary.put("diagonal_max", dmax);
+    summary.put("frobenius_norm", frobenius);
   }
 
   /** The representation (auto or the one asked for) checked against the memory plan; see {@link Preflight#plan}. */

@@ -210,7 +210,7 @@ final class TrainingLoop {
       bestStep = t;
     } else if (!warnedDivergence && bestLoss > 0 && loss > DIVERGENCE_FACTOR * bestLoss) {
       warnedDivergence = true;
-      LOG.warn("step {}: loss {} is more than {}x the best loss {} (step {}): training is diverging; lower --lr or raise --damping",
+      LOG.warn("step {}: loss {} is more than {}x the best loss {} (step {}): training is diverging; lower the learning rate or raise the damping",
           t, String.format("%.4g", loss), (int) DIVERGENCE_FACTOR, String.format("%.4g", bestLoss), bestStep);
     }
   }

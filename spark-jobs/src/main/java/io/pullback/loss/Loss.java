@@ -1,5 +1,6 @@
 package io.pullback.loss;
 
+import io.pullback.Names;
 import io.pullback.PullbackException;
 import io.pullback.model.Model;
 import io.pullback.model.OutputDistribution;
@@ -38,11 +39,10 @@ public enum Loss {
   /** Parses a CLI name; null gives the model's default. */
   public static Loss parse(String name, Model model) {
     if (name == null) return defaultFor(model);
-    for (Loss l : values()) {
-      if (l.cliName.equals(name)) {
-        l.requireCompatible(model);
-        return l;
-      }
+    Loss l = Names.find(values(), Loss::cliName, name);
+    if (l != null) {
+      l.requireCompatible(model);
+      return l;
     }
     throw PullbackException.usage("{loss}: unknown loss '" + name + "'; valid: mse, cross-entropy");
   }

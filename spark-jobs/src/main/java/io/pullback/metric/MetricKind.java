@@ -1,7 +1,6 @@
 package io.pullback.metric;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import io.pullback.Names;
 
 /**
  * What a metric measures: every kind is a Gram of factor rows {@code G = Σ_x w_x R(x)ᵀR(x) / Σ w_x}
@@ -29,11 +28,9 @@ public enum MetricKind {
 
   /** Parses a CLI name, with an error listing the valid names. */
   public static MetricKind parse(String name) {
-    for (MetricKind k : values()) {
-      if (k.cliName.equals(name)) return k;
-    }
-    throw new IllegalArgumentException("unknown metric '" + name + "'; valid: "
-        + Arrays.stream(values()).map(MetricKind::cliName).collect(Collectors.joining(", ")));
+    MetricKind found = Names.find(values(), MetricKind::cliName, name);
+    if (found != null) return found;
+    throw new IllegalArgumentException("unknown metric '" + name + "'; valid: " + Names.list(values(), MetricKind::cliName));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.pullback.model;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import io.pullback.Names;
 
 /** Hidden-layer activations of {@link MlpModel}: value σ(z) and derivative σ'(z). */
 public enum Activation {
@@ -88,11 +87,9 @@ public enum Activation {
 
   /** Parses a CLI name, with an error listing the valid names. */
   public static Activation parse(String name) {
-    for (Activation a : values()) {
-      if (a.cliName.equals(name)) return a;
-    }
-    throw new IllegalArgumentException("unknown activation '" + name + "'; valid: "
-        + Arrays.stream(values()).map(Activation::cliName).collect(Collectors.joining(", ")));
+    Activation found = Names.find(values(), Activation::cliName, name);
+    if (found != null) return found;
+    throw new IllegalArgumentException("unknown activation '" + name + "'; valid: " + Names.list(values(), Activation::cliName));
   }
 
   @Override

@@ -1,7 +1,6 @@
 package io.pullback.model;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import io.pullback.Names;
 
 /**
  * One-dimensional function families for {@link LinearBasisModel}. Each family is a sequence
@@ -102,11 +101,9 @@ public enum BasisFamily {
 
   /** Parses a CLI name, with an error naming the parameter and listing the valid names. */
   public static BasisFamily parse(String name) {
-    for (BasisFamily f : values()) {
-      if (f.cliName.equals(name)) return f;
-    }
-    throw new IllegalArgumentException("unknown basis '" + name + "'; valid: "
-        + Arrays.stream(values()).map(BasisFamily::cliName).collect(Collectors.joining(", ")));
+    BasisFamily found = Names.find(values(), BasisFamily::cliName, name);
+    if (found != null) return found;
+    throw new IllegalArgumentException("unknown basis '" + name + "'; valid: " + Names.list(values(), BasisFamily::cliName));
   }
 
   @Override

@@ -102,6 +102,14 @@ public final class Checkpoint {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot read checkpoint " + file + ": " + e.getMessage(), e);
     }
+    return decodePayload(file, verifiedPayload(file, bytes));
+  }
+
+  /**
+   * The payload's JSON once the file's framing is checked: it ends with {@code }\n}, its header is
+   * the canonical one of this format and version, and the payload's SHA-256 matches the header's.
+   */
+  private static JsonNode verifiedPayload(Location file, byte[] bytes) {
     // One byte per char, so that indices in text are byte offsets even in a damaged file.
     String text = new String(bytes, StandardCharsets.ISO_8859_1);
     if (!text.endsWith("}\n")) {
@@ -112,6 +120,23 @@ public final class Checkpoint {
       throw corrupt(file, "it has no " + PAYLOAD_KEY + " field");
     }
     String headerText = text.substring(0, at);
+    String expected = checkedHeader(file, headerText);
+    int from = at + PAYLOAD_KEY.length();
+    int to = bytes.length - 2;
+    String actual = sha256(Arrays.copyOfRange(bytes, from, to));
+    if (!actual.equals(expected)) {
+      throw PullbackException.data("checkpoint " + file + " is corrupt: the checksum does not match (sha256 in the file "
+          + expected + ", computed " + actual + "); restore from another checkpoint");
+    }
+    try {
+      return MAPPER.readTree(Arrays.copyOfRange(bytes, from, to));
+    } catch (IOException e) {
+      throw corrupt(file, "its payload is not valid JSON: " + firstLine(e.getMessage()));
+    }
+  }
+
+  /** Checks the header (format, version, canonical form) and returns the SHA-256 it records. */
+  private static String checkedHeader(Location file, String headerText) {
     JsonNode header;
     try {
       header = MAPPER.readTree(headerText + "}");
@@ -135,19 +160,11 @@ public final class Checkpoint {
     if (!headerText.equals(header(expected)) || !expected.matches("[0-9a-f]{64}")) {
       throw corrupt(file, "its header is not in canonical form (altered or damaged)");
     }
-    int from = at + PAYLOAD_KEY.length();
-    int to = bytes.length - 2;
-    String actual = sha256(Arrays.copyOfRange(bytes, from, to));
-    if (!actual.equals(expected)) {
-      throw PullbackException.data("checkpoint " + file + " is corrupt: the checksum does not match (sha256 in the file "
-          + expected + ", computed " + actual + "); restore from another checkpoint");
-    }
-    JsonNode payload;
-    try {
-      payload = MAPPER.readTree(Arrays.copyOfRange(bytes, from, to));
-    } catch (IOException e) {
-      throw corrupt(file, "its payload is not valid JSON: " + firstLine(e.getMessage()));
-    }
+    return expected;
+  }
+
+  /** The checkpoint's step, θ, RNG position, damping and optimiser state from a verified payload. */
+  private static CheckpointData decodePayload(Location file, JsonNode payload) {
     try {
       expectFields(file, payload, "payload.", Set.of("step", "damping", "rng", "theta", "optimizer"));
       long step = longField(file, payload, "step");
@@ -157,31 +174,34 @@ public final class Checkpoint {
       long seed = longField(file, rng, "seed");
       long counter = longField(file, rng, "counter");
       double[] theta = decodeArray(file, payload.get("theta"), "theta");
-      JsonNode opt = payload.get("optimizer");
-      expectFields(file, opt, "payload.optimizer.", Set.of("name", "arrays", "scalars", "counters"));
-      Map<String, double[]> arrays = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = opt.get("arrays").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        arrays.put(e.getKey(), decodeArray(file, e.getValue(), "optimizer.arrays." + e.getKey()));
-      }
-      Map<String, Double> scalars = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = opt.get("scalars").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        scalars.put(e.getKey(), scalar(file, e.getValue(), "optimizer.scalars." + e.getKey()));
-      }
-      Map<String, Long> counters = new LinkedHashMap<>();
-      for (Iterator<Map.Entry<String, JsonNode>> it = opt.get("counters").fields(); it.hasNext(); ) {
-        Map.Entry<String, JsonNode> e = it.next();
-        if (!e.getValue().isIntegralNumber()) {
-          throw corrupt(file, "optimizer counter " + e.getKey() + " is not an integer");
-        }
-        counters.put(e.getKey(), e.getValue().asLong());
-      }
-      OptimizerState state = new OptimizerState(opt.get("name").asText(), arrays, scalars, counters);
-      return new CheckpointData(step, theta, state, seed, counter, damping);
+      return new CheckpointData(step, theta, optimizerState(file, payload.get("optimizer")), seed, counter, damping);
     } catch (IllegalArgumentException e) {
       throw corrupt(file, e.getMessage());
     }
+  }
+
+  /** {@code payload.optimizer}: its name, arrays, scalars and counters. */
+  private static OptimizerState optimizerState(Location file, JsonNode opt) {
+    expectFields(file, opt, "payload.optimizer.", Set.of("name", "arrays", "scalars", "counters"));
+    Map<String, double[]> arrays = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = opt.get("arrays").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      arrays.put(e.getKey(), decodeArray(file, e.getValue(), "optimizer.arrays." + e.getKey()));
+    }
+    Map<String, Double> scalars = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = opt.get("scalars").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      scalars.put(e.getKey(), scalar(file, e.getValue(), "optimizer.scalars." + e.getKey()));
+    }
+    Map<String, Long> counters = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> it = opt.get("counters").fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      if (!e.getValue().isIntegralNumber()) {
+        throw corrupt(file, "optimizer counter " + e.getKey() + " is not an integer");
+      }
+      counters.put(e.getKey(), e.getValue().asLong());
+    }
+    return new OptimizerState(opt.get("name").asText(), arrays, scalars, counters);
   }
 
   /** The canonical header: everything before {@code ,"payload":}. */

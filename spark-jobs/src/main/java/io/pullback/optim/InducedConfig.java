@@ -1,5 +1,6 @@
 package io.pullback.optim;
 
+import io.pullback.Names;
 import java.util.Locale;
 
 /**
@@ -38,9 +39,8 @@ public record InducedConfig(Variant variant, double learningRate, double xi, dou
 
     /** The variant of an induced optimiser's name. */
     public static Variant parse(String name) {
-      for (Variant v : values()) {
-        if (v.optimizerName.equals(name.toLowerCase(Locale.ROOT))) return v;
-      }
+      Variant v = Names.find(values(), Variant::optimizerName, name.toLowerCase(Locale.ROOT));
+      if (v != null) return v;
       throw new IllegalArgumentException("not an induced optimizer: " + name);
     }
   }

@@ -1,7 +1,9 @@
 package io.pullback.optim;
 
+import io.pullback.Names;
 import io.pullback.PullbackException;
 import io.pullback.loss.L2Penalty;
+import java.util.Locale;
 
 /**
  * Damped natural-gradient descent ({@code ngd}):
@@ -45,11 +47,8 @@ public record NaturalGradientConfig(double learningRate, double damping, Damping
      * @throws PullbackException (usage) naming the valid values
      */
     public static DampingSchedule parse(String s) {
-      for (DampingSchedule d : values()) {
-        if (d.cliName.equalsIgnoreCase(s == null ? "" : s.trim())) {
-          return d;
-        }
-      }
+      DampingSchedule d = Names.find(values(), DampingSchedule::cliName, s == null ? "" : s.trim().toLowerCase(Locale.ROOT));
+      if (d != null) return d;
       throw PullbackException.usage("{dampingSchedule} must be one of fixed, levenberg-marquardt, got " + s);
     }
   }

@@ -206,7 +206,7 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
         + excess(kind, limits) + ". "
         + (fit.isEmpty() ? "No representation fits; raise the driver or executor memory, or lower {blockRows}."
             : "Representations that fit: " + String.join(", ", fit.stream().map(RepresentationKind::cliName).toList())
-                + " (or raise the memory: bin/pullback --driver-memory, spark-submit --driver-memory/--executor-memory)."));
+                + " (or raise the memory: {driverMemory}, {executorMemory})."));
   }
 
   /** A byte count for people: {@code 13.4 GB}, {@code 512 MiB} style with one decimal. */

@@ -1,7 +1,6 @@
 package io.pullback.metric.representation;
 
-import java.util.Arrays;
-import java.util.stream.Collectors;
+import io.pullback.Names;
 
 /** The metric representations, by CLI name ({@code --representation}). */
 public enum RepresentationKind {
@@ -31,14 +30,13 @@ public enum RepresentationKind {
 
   /** Every valid CLI name, comma-separated. */
   public static String validNames() {
-    return Arrays.stream(values()).map(RepresentationKind::cliName).collect(Collectors.joining(", "));
+    return Names.list(values(), RepresentationKind::cliName);
   }
 
   /** Parses a CLI name; the message lists the valid ones. */
   public static RepresentationKind parse(String name) {
-    for (RepresentationKind k : values()) {
-      if (k.cliName.equals(name)) return k;
-    }
+    RepresentationKind found = Names.find(values(), RepresentationKind::cliName, name);
+    if (found != null) return found;
     throw new IllegalArgumentException("unknown representation '" + name + "'; valid: " + validNames());
   }
 }

@@ -20,12 +20,16 @@ import picocli.CommandLine.ParentCommand;
  * pass per step for implicit). Writes {@code spectrum.json} (top, bottom, trace, Frobenius norm,
  * effective rank {@code (tr G)²/‖G‖_F²}, and with the full spectrum the entropy effective rank
  * {@code exp(−Σ p log p)}, {@code p = λ/Σλ}), {@code eigenvalues.npy}, {@code spectrum.png} and
- * {@code manifest.json}. The work is {@link SpectrumJob}'s; this class reads and checks the flags.
+ * {@code manifest.json}. With {@code --density}: the eigenvalue density by stochastic Lanczos
+ * quadrature ({@code --probes} Rademacher probes × {@code --lanczos-steps} steps on {@code mv},
+ * smoothed on {@code --grid} points), written as {@code density.json}, {@code density.png} and
+ * {@code manifest.json} instead. The work is {@link SpectrumJob}'s; this class reads and checks the flags.
  */
 @Command(name = "spectrum", mixinStandardHelpOptions = true, sortOptions = false,
     header = "Eigenvalues, trace and effective rank of a metric.",
     description = {"Eigenvalues of a metric (dense dsyevd when small, Lanczos on G·v otherwise), trace and effective rank,",
-        "written as spectrum.json, eigenvalues.npy and spectrum.png to --out."})
+        "written as spectrum.json, eigenvalues.npy and spectrum.png to --out;",
+        "with --density, the eigenvalue density by stochastic Lanczos quadrature, written as density.json and density.png."})
 public final class SpectrumCommand implements Callable<Integer> {
 
   @ParentCommand
@@ -50,8 +54,17 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Option(names = "--top", paramLabel = "k", description = "How many top and bottom eigenvalues to report (default: ${DEFAULT-VALUE}).", defaultValue = "10")
   int top;
 
-  @Option(names = "--lanczos-steps", paramLabel = "m", description = "Lanczos steps (products G·v) when N > --dense-limit (default: 3·top + 20).")
+  @Option(names = "--lanczos-steps", paramLabel = "m", description = "Lanczos steps (products G·v): per probe with --density (default: 80), else when N > --dense-limit (default: 3·top + 20).")
   Integer lanczosSteps;
+
+  @Option(names = "--density", description = "Estimate the eigenvalue density by stochastic Lanczos quadrature (density.json, density.png) instead of eigenvalues.")
+  boolean density;
+
+  @Option(names = "--probes", paramLabel = "P", description = "Rademacher probes of --density (default: 10).")
+  Integer probes;
+
+  @Option(names = "--grid", paramLabel = "G", description = "Grid points of --density (default: 1000).")
+  Integer grid;
 
   @Mixin
   RepresentationOptionsMixin representationOptions = new RepresentationOptionsMixin();
@@ -71,6 +84,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     if (denseLimit < 1) throw PullbackException.usage("--dense-limit must be >= 1, got " + denseLimit);
     if (lanczosSteps != null && lanczosSteps < 1) throw PullbackException.usage("--lanczos-steps must be >= 1, got " + lanczosSteps);
     if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
+    if (!density && (probes != null || grid != null)) {
+      throw PullbackException.usage((probes != null ? "--probes" : "--grid") + " applies only with --density");
+    }
     RepresentationKind kindOfRepresentation = null; // auto
     if (!representation.equals("auto")) {
       try {
@@ -80,10 +96,18 @@ public final class SpectrumCommand implements Callable<Integer> {
       }
     }
     InputConfig in = input.toConfig();
+    SpectrumJob.DensityConfig densityConfig = density
+        ? new SpectrumJob.DensityConfig(probes != null ? probes : 10, grid != null ? grid : 1000) : null;
     SpectrumJob.Config config = new SpectrumJob.Config(in, kind, samples, kindOfRepresentation, denseLimit, top, lanczosSteps,
-        representationOptions.toOptions(in.seed(), false), io.pullback.io.Location.spelling(out));
+        densityConfig, representationOptions.toOptions(in.seed(), false), io.pullback.io.Location.spelling(out));
     io.pullback.job.Preflight.beforeSpark(in, io.pullback.io.Location.spelling(out), "choose a new --out or remove it");
     parent.terminal().status("spectrum");
+    if (density) {
+      SpectrumJob.DensityResult d = SpectrumJob.density(RunContext.of(parent.sessions().session(in.master())), config);
+      parent.out().println("spectral density: " + d.probes() + " probes x " + d.lanczosSteps() + " Lanczos steps, " + d.passes()
+          + " products G·v, " + (d.logGrid() ? "log" : "linear") + " grid; wrote " + io.pullback.io.Location.spelling(out));
+      return 0;
+    }
     SpectrumJob.Result r = SpectrumJob.run(RunContext.of(parent.sessions().session(in.master())), config);
     parent.out().println("top eigenvalues: " + Arrays.toString(r.top()));
     parent.out().println("trace " + r.trace() + ", effective rank " + r.effectiveRank() + "; wrote " + io.pullback.io.Location.spelling(out));

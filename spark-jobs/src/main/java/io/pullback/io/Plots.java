@@ -7,6 +7,7 @@ import java.io.UncheckedIOException;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.knowm.xchart.BitmapEncoder;
 import org.knowm.xchart.XYChart;
@@ -138,12 +139,21 @@ public final class Plots {
    * left out). For checks: XChart keeps the axis package-private, so this reads it reflectively.
    */
   public static List<String> yTickLabels(XYChart chart) {
+    return tickLabels(chart, "getYAxis");
+  }
+
+  /** The x-axis tick labels XChart draws for {@code chart}; see {@link #yTickLabels}. */
+  public static List<String> xTickLabels(XYChart chart) {
+    return tickLabels(chart, "getXAxis");
+  }
+
+  private static List<String> tickLabels(XYChart chart, String axisGetter) {
     System.setProperty("java.awt.headless", "true");
     BitmapEncoder.getBufferedImage(chart);
     try {
-      Method getYAxis = org.knowm.xchart.internal.chartpart.AxesChart.class.getDeclaredMethod("getYAxis");
-      getYAxis.setAccessible(true);
-      Object axis = getYAxis.invoke(chart);
+      Method getAxis = org.knowm.xchart.internal.chartpart.AxesChart.class.getDeclaredMethod(axisGetter);
+      getAxis.setAccessible(true);
+      Object axis = getAxis.invoke(chart);
       Object calculator = axis.getClass().getMethod("getAxisTickCalculator").invoke(axis);
       List<String> labels = new ArrayList<>();
       for (Object l : (List<?>) calculator.getClass().getMethod("getTickLabels").invoke(calculator)) {
@@ -151,7 +161,7 @@ public final class Plots {
       }
       return labels;
     } catch (ReflectiveOperationException e) {
-      throw new IllegalStateException("cannot read XChart's y-axis labels: " + e, e);
+      throw new IllegalStateException("cannot read XChart's " + axisGetter.substring(3) + " labels: " + e, e);
     }
   }
 
@@ -161,6 +171,30 @@ public final class Plots {
    * single value), and within two decades the intermediate values are labelled.
    */
   static void labelLogAxis(XYChart chart, double lo, double hi) {
+    LogAxis a = logAxis(lo, hi);
+    XYStyler s = chart.getStyler();
+    if (a.widen()) {
+      s.setYAxisMin(a.min());
+      s.setYAxisMax(a.max());
+    }
+    s.setYAxisLogarithmicDecadeOnly(a.decadeOnly());
+  }
+
+  /** {@link #labelLogAxis} for a log x axis. */
+  static void labelLogXAxis(XYChart chart, double lo, double hi) {
+    LogAxis a = logAxis(lo, hi);
+    XYStyler s = chart.getStyler();
+    if (a.widen()) {
+      s.setXAxisMin(a.min());
+      s.setXAxisMax(a.max());
+    }
+    s.setXAxisLogarithmicDecadeOnly(a.decadeOnly());
+  }
+
+  /** How a log axis over {@code [lo, hi]} is labelled: widened to {@code [min, max]} or not, decades only or not. */
+  private record LogAxis(double min, double max, boolean widen, boolean decadeOnly) {}
+
+  private static LogAxis logAxis(double lo, double hi) {
     double a = Math.floor(Math.log10(lo));
     double b = Math.ceil(Math.log10(hi));
     if (b <= a) {
@@ -169,12 +203,34 @@ public final class Plots {
     }
     int powersInside = 0;
     for (double k = a; k <= b; k++) if (Math.pow(10, k) >= lo && Math.pow(10, k) <= hi) powersInside++;
-    XYStyler s = chart.getStyler();
-    if (powersInside < 2) {
-      s.setYAxisMin(Math.pow(10, a));
-      s.setYAxisMax(Math.pow(10, b));
+    return new LogAxis(Math.pow(10, a), Math.pow(10, b), powersInside < 2, b - a > 2);
+  }
+
+  /** Plotted density values are cut at this fraction of the peak (the Gaussian tails fall to 1e-300). */
+  public static final double DENSITY_CUT = 1e-10;
+
+  /**
+   * A spectral density {@code ρ(λ)} against λ on log-log axes (both labelled, at least two tick
+   * labels each); points with λ ≤ 0 or {@code ρ < DENSITY_CUT·max ρ} are not drawn.
+   */
+  public static XYChart densityChart(String title, Series density) {
+    double peak = 0;
+    for (double v : density.y()) if (Double.isFinite(v)) peak = Math.max(peak, v);
+    List<double[]> kept = new ArrayList<>();
+    for (int i = 0; i < density.y().length; i++) {
+      double x = density.x()[i];
+      double y = density.y()[i];
+      if (x > 0 && Double.isFinite(x) && Double.isFinite(y) && y > 0 && y >= DENSITY_CUT * peak) kept.add(new double[] {x, y});
     }
-    s.setYAxisLogarithmicDecadeOnly(b - a > 2);
+    XYChart chart = newChart(title, "eigenvalue λ", "density ρ(λ) (∫ρ dλ = 1)", true);
+    chart.getStyler().setXAxisLogarithmic(true);
+    if (kept.isEmpty()) kept.add(new double[] {1, 1});
+    double[] x = column(kept, 0);
+    double[] y = column(kept, 1);
+    chart.addSeries(density.name(), x, y).setMarker(SeriesMarkers.NONE);
+    labelLogXAxis(chart, Arrays.stream(x).min().getAsDouble(), Arrays.stream(x).max().getAsDouble());
+    labelLogAxis(chart, Arrays.stream(y).min().getAsDouble(), Arrays.stream(y).max().getAsDouble());
+    return chart;
   }
 
   private static XYChart newChart(String title, String xLabel, String yLabel, boolean logY) {

@@ -9,6 +9,7 @@ import io.pullback.io.Location;
 import io.pullback.io.OutputDirectory;
 import io.pullback.io.Plots;
 import io.pullback.linalg.Lanczos;
+import io.pullback.linalg.SpectralDensity;
 import io.pullback.linalg.Spectra;
 import io.pullback.metric.FactorRows;
 import io.pullback.metric.MetricKind;
@@ -22,6 +23,8 @@ import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.UnaryOperator;
 
 /**
  * The {@code spectrum} command's work: the metric through {@link Representations#build} (auto:
@@ -29,26 +32,61 @@ import java.util.Map;
  * N ≤ the dense limit ({@code O(N³)} on the driver, {@code 8·N²} bytes), otherwise the top and bottom
  * Ritz values of {@code m} Lanczos steps on {@code G·v} ({@code m} products, one data pass each for
  * implicit; {@code 8·m·N} bytes) — and the published {@code spectrum.json}, {@code eigenvalues.npy},
- * {@code spectrum.png} and {@code manifest.json}.
+ * {@code spectrum.png} and {@code manifest.json}. With a {@link DensityConfig} it instead estimates
+ * the eigenvalue density by stochastic Lanczos quadrature on {@code G·v} ({@link SpectralDensity}:
+ * P probes × S steps, i.e. P·S products, one data pass each for implicit; {@code 8·S·N} bytes) and
+ * publishes {@code density.json}, {@code density.png} and {@code manifest.json}; the metric is never
+ * formed, so this works for every representation with {@code mv}.
  */
 public final class SpectrumJob {
   private SpectrumJob() {}
 
   /**
    * @param representation null for auto
-   * @param lanczosSteps null for {@code 3·top + 20}
+   * @param lanczosSteps null for {@code 3·top + 20} (eigenvalues) or {@link #DEFAULT_DENSITY_STEPS} (density)
+   * @param density null for eigenvalues, else the density's probes and grid
    */
   public record Config(InputConfig input, MetricKind metric, int samples, RepresentationKind representation, int denseLimit,
-                       int top, Integer lanczosSteps, RepresentationOptions options, String out) {
+                       int top, Integer lanczosSteps, DensityConfig density, RepresentationOptions options, String out) {
     Map<String, Object> toMap() {
       Map<String, Object> config = new LinkedHashMap<>(input.toMap());
       config.put("metric", metric.cliName());
       config.put("representation", representation == null ? "auto" : representation.cliName());
-      config.put("top", top);
+      if (density == null) {
+        config.put("top", top);
+      } else {
+        config.put("density", true);
+        config.put("probes", density.probes());
+        config.put("lanczos_steps", densitySteps());
+        config.put("grid", density.grid());
+      }
       config.put("out", out.toString());
       return config;
     }
+
+    int densitySteps() {
+      return lanczosSteps != null ? lanczosSteps : DEFAULT_DENSITY_STEPS;
+    }
   }
+
+  /** Lanczos steps per probe of the density when none are given. */
+  public static final int DEFAULT_DENSITY_STEPS = 80;
+
+  /**
+   * The density's parameters.
+   *
+   * @param probes Rademacher probes P (≥ 1)
+   * @param grid grid points G (≥ 2)
+   */
+  public record DensityConfig(int probes, int grid) {
+    public DensityConfig {
+      if (probes < 1) throw io.pullback.PullbackException.usage("{probes} must be >= 1, got " + probes);
+      if (grid < 2) throw io.pullback.PullbackException.usage("{grid} must be >= 2, got " + grid);
+    }
+  }
+
+  /** What the density command prints: probes, steps per probe, products {@code G·v} made, and the grid. */
+  public record DensityResult(int probes, int lanczosSteps, long passes, boolean logGrid, double width) {}
 
   /** What the command prints. */
   public record Result(double[] top, double trace, double effectiveRank) {}
@@ -57,6 +95,69 @@ public final class SpectrumJob {
   private record Eigen(double[] descending, String method) {}
 
   public static Result run(RunContext ctx, Config c) {
+    if (c.density() != null) throw new IllegalArgumentException("a density config runs through density(), not run()");
+    return withMetric(ctx, c, (m, staging) -> {
+      long t0 = System.nanoTime();
+      Eigen eigen = eigenvalues(m.g(), m.model().numParams(), c, c.input().seed(), m.data());
+      Map<String, Object> summary = summary(c, m.model(), m.kind(), m.data().examples(), m.g(), eigen);
+      FiniteResults.requireFinite(eigen.descending(), "eigenvalues", m.data());
+      FiniteResults.requireFinite(new double[] {(double) summary.get("trace"), (double) summary.get("frobenius_norm")},
+          "trace and Frobenius norm", m.data());
+      summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
+      summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
+      write(staging, c, m.model(), m.kind(), eigen, summary);
+      return new Result(Arrays.copyOf(eigen.descending(), Math.min(c.top(), eigen.descending().length)),
+          (double) summary.get("trace"), (double) summary.get("effective_rank"));
+    });
+  }
+
+  /**
+   * The eigenvalue density by SLQ (see the class comment): {@code density.json} with exactly
+   * {@code grid}, {@code density}, {@code probes}, {@code lanczos_steps}, {@code method} ("slq"),
+   * {@code seed} (the input's {@code --seed}) and {@code passes} (products {@code G·v} made — one data
+   * pass each for implicit; fewer than P·S when a probe's Krylov space closes early), and
+   * {@code density.png} (log-log).
+   */
+  public static DensityResult density(RunContext ctx, Config c) {
+    DensityConfig dc = java.util.Objects.requireNonNull(c.density(), "density config");
+    int steps = c.densitySteps();
+    if (steps < 1) throw io.pullback.PullbackException.usage("{lanczosSteps} must be >= 1, got " + steps);
+    return withMetric(ctx, c, (m, staging) -> {
+      int n = m.model().numParams();
+      AtomicLong products = new AtomicLong();
+      UnaryOperator<double[]> op = v -> {
+        products.incrementAndGet();
+        return m.g().mv(v);
+      };
+      SpectralDensity.Density d = SpectralDensity.smooth(SpectralDensity.quadrature(op, n, dc.probes(), steps, c.input().seed()), dc.grid());
+      FiniteResults.requireFinite(d.density(), "spectral density", m.data());
+      Map<String, Object> json = new LinkedHashMap<>();
+      json.put("grid", d.grid());
+      json.put("density", d.density());
+      json.put("probes", dc.probes());
+      json.put("lanczos_steps", steps);
+      json.put("method", "slq");
+      json.put("seed", c.input().seed());
+      json.put("passes", products.get());
+      Json.writeJson(staging.resolve("density.json"), json);
+      String title = "Spectral density of the " + c.metric().cliName() + " metric (" + m.model().kind() + ", N = " + n + ", "
+          + m.kind().cliName() + "; SLQ " + dc.probes() + " probes × " + steps + " steps, σ = " + io.pullback.io.Numbers.sig(d.width(), 2)
+          + (d.logGrid() ? " in ln λ)" : ")");
+      Plots.write(Plots.densityChart(title, new Plots.Series("slq", d.grid(), d.density())), staging.resolve("density.png"));
+      return new DensityResult(dc.probes(), steps, products.get(), d.logGrid(), d.width());
+    });
+  }
+
+  /** The metric a command works on, with its model, representation and data. */
+  private record Built(MetricRepresentation g, Model model, RepresentationKind kind, LoadedData data) {}
+
+  /** What a command does with its metric: writes into the staging folder and returns what it prints. */
+  private interface Work<R> {
+    R apply(Built metric, Location staging);
+  }
+
+  /** Checks, loads, builds the metric, runs {@code work}, writes the manifest and publishes the folder. */
+  private static <R> R withMetric(RunContext ctx, Config c, Work<R> work) {
     InputConfig in = c.input();
     Manifest manifest = Manifest.start("spectrum", c.toMap());
     Preflight.beforeSpark(in, c.out(), "choose a new {out} or remove it");
@@ -73,7 +174,6 @@ public final class SpectrumJob {
       try {
         manifest.inputs(ctx.hadoopConf(), data.inputPaths());
         Model model = in.model(data.dim());
-        int n = model.numParams();
         FactorRows rows = new FactorRows(model, c.metric(), c.samples(), in.seed());
         RepresentationKind rk = planned != null ? planned : plan(ctx, c, model, probe.rowsPerExample(), data.dim());
         MetricRepresentation g;
@@ -85,20 +185,11 @@ public final class SpectrumJob {
         } catch (IllegalArgumentException e) {
           throw io.pullback.PullbackException.usage("{representation} " + rk + ": " + e.getMessage());
         }
-        long t0 = System.nanoTime();
-        Eigen eigen = eigenvalues(g, n, c, in.seed(), data);
-        Map<String, Object> summary = summary(c, model, rk, data.examples(), g, eigen);
-        FiniteResults.requireFinite(eigen.descending(), "eigenvalues", data);
-        FiniteResults.requireFinite(new double[] {(double) summary.get("trace"), (double) summary.get("frobenius_norm")},
-            "trace and Frobenius norm", data);
-        summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
-        summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
-        write(dir.folder(), c, model, rk, eigen, summary);
+        R result = work.apply(new Built(g, model, rk, data), dir.folder());
         manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(dir.folder());
         dir.publish();
         g.release();
-        return new Result(Arrays.copyOf(eigen.descending(), Math.min(c.top(), eigen.descending().length)),
-            (double) summary.get("trace"), (double) summary.get("effective_rank"));
+        return result;
       } finally {
         data.release();
       }

@@ -15,14 +15,39 @@ public final class Lanczos {
 
   /** Ritz values, ascending. Stops early (fewer values) when an invariant subspace is found. */
   public static double[] ritzValues(UnaryOperator<double[]> op, int n, int steps, long seed) {
+    if (Math.min(steps, n) < 1) throw new IllegalArgumentException("Lanczos needs >= 1 step, got " + steps);
+    SplittableRandom rng = new SplittableRandom(seed);
+    double[] v = new double[n];
+    for (int i = 0; i < n; i++) v[i] = rng.nextGaussian();
+    Tridiagonal t = tridiagonal(op, v, steps);
+    int k = t.alpha().length;
+    double[] dense = new double[k * k];
+    for (int i = 0; i < k; i++) {
+      dense[i * k + i] = t.alpha()[i];
+      if (i + 1 < k) {
+        dense[i * k + i + 1] = t.beta()[i];
+        dense[(i + 1) * k + i] = t.beta()[i];
+      }
+    }
+    return DenseOps.eigh(dense, k);
+  }
+
+  /**
+   * The Lanczos tridiagonal {@code T = QᵀGQ} of {@code min(steps, N)} steps from {@code start}
+   * (any non-zero vector; normalised here, not modified): diagonal {@code alpha} (length k),
+   * off-diagonal {@code beta} (length k − 1). Every new vector is re-orthogonalised (twice) against
+   * all earlier ones, so T's eigenvalues carry no ghost copies; stops early (k smaller) when an
+   * invariant subspace is found ({@code β ≤ 1e-12·max(1, |α|)}). Costs k products,
+   * {@code O(k²N)} flops and {@code 8·k·N} bytes for the basis.
+   */
+  public static Tridiagonal tridiagonal(UnaryOperator<double[]> op, double[] start, int steps) {
+    int n = start.length;
     int m = Math.min(steps, n);
     if (m < 1) throw new IllegalArgumentException("Lanczos needs >= 1 step, got " + steps);
     double[][] q = new double[m][];
     double[] alpha = new double[m];
     double[] beta = new double[m];
-    SplittableRandom rng = new SplittableRandom(seed);
-    double[] v = new double[n];
-    for (int i = 0; i < n; i++) v[i] = rng.nextGaussian();
+    double[] v = start.clone();
     scale(v, 1 / DenseOps.norm(v));
     int k = 0;
     while (k < m) {
@@ -43,16 +68,11 @@ public final class Lanczos {
       scale(w, 1 / b);
       v = w;
     }
-    double[] t = new double[k * k];
-    for (int i = 0; i < k; i++) {
-      t[i * k + i] = alpha[i];
-      if (i + 1 < k) {
-        t[i * k + i + 1] = beta[i];
-        t[(i + 1) * k + i] = beta[i];
-      }
-    }
-    return DenseOps.eigh(t, k);
+    return new Tridiagonal(java.util.Arrays.copyOf(alpha, k), java.util.Arrays.copyOf(beta, Math.max(0, k - 1)));
   }
+
+  /** A symmetric tridiagonal matrix: diagonal {@code alpha} (k), off-diagonal {@code beta} (k − 1). */
+  public record Tridiagonal(double[] alpha, double[] beta) {}
 
   private static void scale(double[] v, double s) {
     for (int i = 0; i < v.length; i++) v[i] *= s;

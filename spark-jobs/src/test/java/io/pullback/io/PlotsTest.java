@@ -79,4 +79,37 @@ class PlotsTest {
     assertThat(flat.getSeriesCollection().stream().noneMatch(k -> k.getName().contains("below rounding"))).isTrue();
     assertThat(Plots.yTickLabels(flat)).hasSizeGreaterThanOrEqualTo(2);
   }
+
+  /**
+   * A density on log-log axes: both axes logarithmic and titled, at least two tick labels on each
+   * for a narrow (a tenth of a decade) and a wide (twelve decades) grid; the Gaussian tails below
+   * {@code DENSITY_CUT·peak} and λ ≤ 0 are not drawn.
+   */
+  @Test
+  void densityChartIsLogLogAndLabelledForAnySpan() {
+    for (double[] span : new double[][] {{1.0, 1.25}, {1e-12, 1.0}, {3e-4, 2e-2}}) {
+      int n = 400;
+      double[] x = new double[n];
+      double[] y = new double[n];
+      double mid = Math.sqrt(span[0] * span[1]);
+      for (int i = 0; i < n; i++) {
+        x[i] = span[0] * Math.pow(span[1] / span[0], i / (n - 1.0));
+        double z = Math.log(x[i] / mid) / (0.05 * Math.log(span[1] / span[0]));
+        y[i] = Math.exp(-0.5 * z * z) / x[i];
+      }
+      x[0] = 0; // not drawn on a log axis
+      XYChart chart = Plots.densityChart("d", new Plots.Series("slq", x, y));
+      assertThat(chart.getStyler().isXAxisLogarithmic()).isTrue();
+      assertThat(chart.getStyler().isYAxisLogarithmic()).isTrue();
+      assertThat(chart.getXAxisTitle()).contains("eigenvalue");
+      assertThat(chart.getYAxisTitle()).contains("density");
+      double[] drawnY = chart.getSeries("slq").getYData();
+      double peak = java.util.Arrays.stream(drawnY).max().getAsDouble();
+      for (double v : drawnY) assertThat(v).isGreaterThanOrEqualTo(Plots.DENSITY_CUT * peak);
+      assertThat(drawnY.length).as("tails cut for %s", java.util.Arrays.toString(span)).isLessThan(n - 1);
+      for (double v : chart.getSeries("slq").getXData()) assertThat(v).isPositive();
+      assertThat(Plots.xTickLabels(chart)).as("x labels for %s", java.util.Arrays.toString(span)).hasSizeGreaterThanOrEqualTo(2);
+      assertThat(Plots.yTickLabels(chart)).as("y labels for %s", java.util.Arrays.toString(span)).hasSizeGreaterThanOrEqualTo(2);
+    }
+  }
 }

@@ -240,7 +240,7 @@ class StandaloneClusterIT {
       JsonNode spark = JSON.readTree(text).get("spark");
       assertThat(spark.get("master").asText()).isEqualTo(master);
       assertThat(spark.get("conf").get("spark.authenticate").asText()).isEqualTo("true");
-      assertThat(spark.get("conf").get("spark.authenticate.secret").asText()).isEqualTo("*****");
+      assertThat(spark.get("conf").get("spark.authenticate.secret").asText()).isEqualTo(io.pullback.io.Redaction.REPLACEMENT);
       String appId = spark.get("app_id").asText();
       List<Path> logs = cluster.executorLogsOf(appId);
       assertThat(logs).as("executors of %s", appId).isNotEmpty();
@@ -303,7 +303,7 @@ class StandaloneClusterIT {
       assertThat(text).as("the secret is not in %s/manifest.json", out.getFileName()).doesNotContain(secret);
       JsonNode spark = JSON.readTree(text).get("spark");
       assertThat(spark.get("master").asText()).isEqualTo(master);
-      assertThat(spark.get("conf").get("spark.authenticate.secret").asText()).isEqualTo("*****");
+      assertThat(spark.get("conf").get("spark.authenticate.secret").asText()).isEqualTo(io.pullback.io.Redaction.REPLACEMENT);
       assertThat(cluster.executorLogsOf(spark.get("app_id").asText())).as("executors of %s", out.getFileName()).isNotEmpty();
     }
   }

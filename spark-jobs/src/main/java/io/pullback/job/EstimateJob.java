@@ -107,6 +107,35 @@ public final class EstimateJob {
     }
   }
 
+  /**
+   * The {@code metric} of {@code input}'s model at θ over the rows of a Dataset (columns as for
+   * {@link InputConfig#load(org.apache.spark.sql.Dataset, int)}), in {@code representation}: the
+   * same route as {@link #run} (load, {@link FactorRows}, {@link Representations#build}) with one
+   * sample per example for {@code mc-fisher}, kept in memory instead of written. Cost: that of the
+   * representation (dense: one pass, O(M·r·N²) flops, N² doubles on the driver). The loaded rows
+   * are released when it returns, except for {@code implicit} and {@code blocked}, whose later
+   * products and tile recomputation read them (they stay cached until the session ends).
+   */
+  public static MetricRepresentation metricAt(RunContext ctx, InputConfig input, org.apache.spark.sql.Dataset<org.apache.spark.sql.Row> rows,
+                                              double[] theta, io.pullback.metric.MetricKind metric, RepresentationKind representation,
+                                              io.pullback.metric.representation.RepresentationOptions options) {
+    LoadedData data = input.load(rows, new FactorRows(input.model(1), metric, 1, input.seed()).rowsPerExample());
+    boolean keep = representation == RepresentationKind.IMPLICIT || representation == RepresentationKind.BLOCKED;
+    try {
+      Model model = input.model(data.dim());
+      if (theta.length != model.numParams()) {
+        throw PullbackException.data("θ has " + theta.length + " values but the " + model.kind() + " model of the rows ("
+            + data.dim() + " features) has N = " + model.numParams());
+      }
+      return Representations.build(representation, new SparkBlockData(data, ctx.reduceBudgetBytes()),
+          new FactorRows(model, metric, 1, input.seed()), theta.clone(), options.withTileSize(TrainJob.BLOCKED_TILE_SIZE));
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage("{representation} " + representation + ": " + e.getMessage());
+    } finally {
+      if (!keep) data.release();
+    }
+  }
+
   /** What the summary says of the inputs: the command, model, metric, representation, data and numerics. */
   private static Map<String, Object> describe(RunContext ctx, EstimateConfig config, Model model, LoadedData data,
                                               FactorRows factorRows, RepresentationKind representation) {

@@ -188,11 +188,14 @@ public final class TrainJob {
           loop.model().numParams(), config.optimizer(), data.examples(), data.partitions(), plan.loss(), config.steps());
       long trainStart = System.nanoTime();
       int last = first - 1;
-      double previous = Double.NaN;
-      for (int t = first; t <= config.steps(); t++) {
+      // Resumed: the stopping rule continues from the checkpoint's steps, as if never interrupted.
+      double[] done = first > 1 && tol > 0 ? lossesOf(out.resolve(HISTORY), first - 2, first - 1) : new double[] {Double.NaN, Double.NaN};
+      double previous = done[1];
+      boolean stopped = relativeDecrease(done[0], done[1]) < tol;
+      for (int t = first; !stopped && t <= config.steps(); t++) {
         double loss = loop.step(t);
         last = t;
-        if (tol > 0 && (previous - loss) / Math.max(Math.abs(previous), Double.MIN_NORMAL) < tol) break;
+        if (tol > 0 && relativeDecrease(previous, loss) < tol) break;
         previous = loss;
       }
       loop.finish(ctx, manifest, loadSeconds, (System.nanoTime() - trainStart) / 1e9, last);
@@ -200,6 +203,32 @@ public final class TrainJob {
     } finally {
       data.release();
     }
+  }
+
+  /** {@code (previous − loss)/|previous|} (NaN when either is NaN: no stop). */
+  private static double relativeDecrease(double previous, double loss) {
+    return (previous - loss) / Math.max(Math.abs(previous), Double.MIN_NORMAL);
+  }
+
+  /** The history's losses of {@code steps} (NaN for a step it lacks). */
+  private static double[] lossesOf(Location history, int... steps) {
+    double[] losses = new double[steps.length];
+    java.util.Arrays.fill(losses, Double.NaN);
+    try {
+      for (String line : history.exists() ? history.readString().split("\n") : new String[0]) {
+        com.fasterxml.jackson.databind.JsonNode node = historyLine(line);
+        if (node == null) continue;
+        for (int i = 0; i < steps.length; i++) if (node.path("step").asInt() == steps[i]) losses[i] = node.path("loss").asDouble(Double.NaN);
+      }
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + history + ": " + e.getMessage(), e);
+    }
+    return losses;
+  }
+
+  /** Whether {@code out} holds a checkpoint that {@code resume} would continue (a fit's {@code checkpointDir}). */
+  public static boolean hasCheckpoint(org.apache.hadoop.conf.Configuration conf, String out) {
+    return Location.of(out, conf, "out").resolve(CHECKPOINT).isDirectory();
   }
 
   /** {@code {params}} against N and, for ngd, the representation against the memory plan (before the load when D is known). */

@@ -1,17 +1,7 @@
 package io.pullback.ml;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.pullback.PullbackException;
-import io.pullback.data.ExampleBlock;
-import io.pullback.io.Json;
-import io.pullback.io.Location;
-import io.pullback.io.Npy;
-import io.pullback.model.Model;
-import io.pullback.model.ModelSpec;
-import io.pullback.model.Models;
+import io.pullback.metric.representation.MetricRepresentation;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.Map;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
@@ -22,6 +12,7 @@ import org.apache.spark.ml.util.DefaultParamsWriter$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
 
 /**
  * The model {@link NaturalGradientClassifier#fit} returns: the Pullback model (its kind, dimensions
@@ -36,32 +27,29 @@ import org.apache.spark.ml.util.MLWriter;
  * <p><b>Persistence</b> ({@link #write()}, {@link #load}): MLlib's layout, {@code metadata/} (the
  * JSON of {@code DefaultParamsWriter}: class, timestamp, sparkVersion, uid, paramMap,
  * defaultParamMap) and {@code data/}: {@code theta.npy} (θ, float64) and {@code model.json}
- * (the model's kind, dimensions and parameter layout), through Hadoop's file system.
+ * (the model's kind, dimensions and parameter layout) and {@code history.jsonl} (the training
+ * history), through Hadoop's file system.
+ *
+ * <p><b>Curvature.</b> {@link #metric()} gives the fit's metric (Params {@code metric},
+ * {@code representation}) at the fitted θ as a {@link MetricRepresentation}, on the training rows
+ * or on a given Dataset ({@link #metric(Dataset)}): what {@code pullback estimate --params θ}
+ * computes on the same rows.
  */
 public final class NaturalGradientClassificationModel
     extends ProbabilisticClassificationModel<Vector, NaturalGradientClassificationModel> implements MLWritable {
   private static final long serialVersionUID = 1L;
 
   private String uid;
-  private final ModelSpec spec;
-  private final Model model;
-  private final double[] theta;
-  private final int numClasses;
+  private final FittedModel fitted;
 
-  NaturalGradientClassificationModel(String uid, ModelSpec spec, double[] theta, int numClasses) {
-    this(Uids.pending(uid), spec, theta, numClasses);
+  NaturalGradientClassificationModel(String uid, FittedModel fitted) {
+    this(Uids.pending(uid), fitted);
   }
 
-  private NaturalGradientClassificationModel(Void token, ModelSpec spec, double[] theta, int numClasses) {
+  private NaturalGradientClassificationModel(Void token, FittedModel fitted) {
     super();
     uid();
-    this.spec = spec;
-    this.model = Models.create(spec);
-    if (theta.length != model.numParams()) {
-      throw new IllegalArgumentException("theta has " + theta.length + " values, the model has N = " + model.numParams());
-    }
-    this.theta = theta.clone();
-    this.numClasses = numClasses;
+    this.fitted = fitted;
   }
 
   @Override
@@ -80,37 +68,46 @@ public final class NaturalGradientClassificationModel
     return super.findSummaryModel();
   }
 
-  @Override public int numClasses() { return numClasses; }
-  @Override public int numFeatures() { return model.inputDim(); }
+  @Override public int numClasses() { return fitted.numClasses(); }
+  @Override public int numFeatures() { return fitted.model().inputDim(); }
 
   /** θ (a copy), in the layout {@link #parameterLayout()} describes. */
   public double[] parameters() {
-    return theta.clone();
+    return fitted.parameters();
   }
 
   /** How θ is laid out (DESIGN.md section 3). */
   public String parameterLayout() {
-    return model.parameterLayout();
+    return fitted.model().parameterLayout();
+  }
+
+  /** The fit's history: loss, gradient norm, damping and data passes per step (kept by save/load). */
+  public TrainingSummary trainingSummary() {
+    return fitted.summary();
+  }
+
+  /** The fit's metric at the fitted θ over the training rows (not available on a loaded model). */
+  public MetricRepresentation metric() {
+    return fitted.metric(null, null, null, null);
+  }
+
+  /** The fit's metric at the fitted θ over {@code dataset}'s {@code featuresCol} and {@code labelCol} (and weight column, when fitted with one). */
+  public MetricRepresentation metric(Dataset<?> dataset) {
+    return fitted.metric(dataset, getFeaturesCol(), getLabelCol(), fitted.weightCol());
   }
 
   /** The model's logits: {@code [−z, z]} for one logit, else the K logits. */
   @Override
   public Vector predictRaw(Vector features) {
-    int dim = model.inputDim();
-    if (features.size() != dim) {
-      throw PullbackException.data("featuresCol: a vector of " + features.size() + " values, the model was fitted on " + dim);
-    }
-    int k = model.outputDim();
-    double[] out = new double[k];
-    model.forward(theta, new ExampleBlock(0, 1, dim, 1, features.toArray(), new double[1], null), out);
-    return Vectors.dense(k == 1 ? new double[] {-out[0], out[0]} : out);
+    double[] out = fitted.forward(features);
+    return Vectors.dense(out.length == 1 ? new double[] {-out[0], out[0]} : out);
   }
 
   /** σ or softmax of the raw prediction, in place. */
   @Override
   public Vector raw2probabilityInPlace(Vector rawPrediction) {
     double[] v = ((DenseVector) rawPrediction).values();
-    if (model.outputDim() == 1) {
+    if (fitted.model().outputDim() == 1) {
       double z = v[1];
       double p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
       v[0] = 1 - p;
@@ -129,7 +126,7 @@ public final class NaturalGradientClassificationModel
 
   @Override
   public NaturalGradientClassificationModel copy(ParamMap extra) {
-    NaturalGradientClassificationModel copied = new NaturalGradientClassificationModel(uid(), spec, theta, numClasses);
+    NaturalGradientClassificationModel copied = new NaturalGradientClassificationModel(uid(), fitted);
     return copyValues(copied, extra).setParent(parent());
   }
 
@@ -147,21 +144,6 @@ public final class NaturalGradientClassificationModel
     return read().load(path);
   }
 
-  /** The {@code data/model.json} fields: enough to rebuild the model (with {@link Models#create}). */
-  private Map<String, Object> modelJson() {
-    Map<String, Object> m = new LinkedHashMap<>();
-    m.put("kind", spec.kind());
-    m.put("input_dim", spec.inputDim());
-    m.put("outputs", spec.outputs());
-    m.put("num_classes", numClasses);
-    m.put("hidden", spec.hidden());
-    m.put("activation", spec.activation());
-    m.put("distribution", spec.distribution());
-    m.put("n_params", model.numParams());
-    m.put("parameter_layout", model.parameterLayout());
-    return m;
-  }
-
   private static final class Writer extends MLWriter {
     private final NaturalGradientClassificationModel instance;
 
@@ -172,11 +154,7 @@ public final class NaturalGradientClassificationModel
     @Override
     public void saveImpl(String path) {
       DefaultParamsWriter$.MODULE$.saveMetadata(instance, path, sparkSession());
-      var conf = sparkSession().sparkContext().hadoopConfiguration();
-      Location data = Location.of(path, conf, "path").resolve("data");
-      data.mkdirs();
-      Npy.writeVector(data.resolve("theta.npy"), instance.theta);
-      Json.writeJson(data.resolve("model.json"), instance.modelJson());
+      instance.fitted.writeData(path, sparkSession());
     }
   }
 
@@ -185,17 +163,8 @@ public final class NaturalGradientClassificationModel
     public NaturalGradientClassificationModel load(String path) {
       var metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(),
           NaturalGradientClassificationModel.class.getName());
-      var conf = sparkSession().sparkContext().hadoopConfiguration();
-      Location data = Location.of(path, conf, "path").resolve("data");
-      JsonNode json = Json.readTree(data.resolve("model.json"));
-      int[] hidden = json.path("hidden").isArray()
-          ? java.util.stream.StreamSupport.stream(json.path("hidden").spliterator(), false).mapToInt(JsonNode::asInt).toArray()
-          : null;
-      ModelSpec spec = new ModelSpec(json.path("kind").asText(), json.path("input_dim").asInt(), json.path("outputs").asInt(),
-          null, 0, hidden, json.path("activation").isNull() ? null : json.path("activation").asText(),
-          json.path("distribution").isNull() ? null : json.path("distribution").asText());
-      NaturalGradientClassificationModel m = new NaturalGradientClassificationModel(metadata.uid(), spec,
-          Npy.readVector(data.resolve("theta.npy")), json.path("num_classes").asInt());
+      NaturalGradientClassificationModel m = new NaturalGradientClassificationModel(metadata.uid(),
+          FittedModel.readData(path, sparkSession().sparkContext().hadoopConfiguration()));
       metadata.getAndSetParams(m, scala.Option.empty());
       return m;
     }

@@ -12,7 +12,8 @@ final class ParamNames {
   private static final Map<String, String> NAMES = Map.ofEntries(
       Map.entry("steps", "maxIter"), Map.entry("l2", "regParam"), Map.entry("learningRate", "stepSize"),
       Map.entry("lr", "stepSize"), Map.entry("model", "architecture"), Map.entry("hidden", "hiddenLayers"),
-      Map.entry("weightColumn", "weightCol"), Map.entry("labelColumns", "labelCol"), Map.entry("data", "dataset"));
+      Map.entry("weightColumn", "weightCol"), Map.entry("labelColumns", "labelCol"), Map.entry("data", "dataset"),
+      Map.entry("out", "checkpointDir"), Map.entry("checkpointEvery", "checkpointInterval"), Map.entry("resume", "checkpointDir"));
 
   private ParamNames() {}
 

@@ -1,0 +1,121 @@
+package io.pullback.ml;
+
+import io.pullback.metric.representation.MetricRepresentation;
+import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.ParamMap;
+import org.apache.spark.ml.regression.RegressionModel;
+import org.apache.spark.ml.util.DefaultParamsReader$;
+import org.apache.spark.ml.util.DefaultParamsWriter$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWritable;
+import org.apache.spark.ml.util.MLWriter;
+import org.apache.spark.sql.Dataset;
+
+/**
+ * The model {@link NaturalGradientRegressor#fit} returns: {@code prediction = f_θ(x)} per row (a
+ * plain row-wise map, one forward pass, O(N)), with θ in DESIGN's layout ({@link #parameters()}),
+ * the fit's history ({@link #trainingSummary()}) and its metric at θ ({@link #metric()}, as
+ * {@code pullback estimate --params θ} on the same rows). Saved in MLlib's layout like
+ * {@link NaturalGradientClassificationModel}: {@code metadata/} and {@code data/} ({@code theta.npy},
+ * {@code model.json}, {@code history.jsonl}).
+ */
+public final class NaturalGradientRegressionModel extends RegressionModel<Vector, NaturalGradientRegressionModel>
+    implements MLWritable {
+  private static final long serialVersionUID = 1L;
+
+  private String uid;
+  private final FittedModel fitted;
+
+  NaturalGradientRegressionModel(String uid, FittedModel fitted) {
+    this(Uids.pending(uid), fitted);
+  }
+
+  private NaturalGradientRegressionModel(Void token, FittedModel fitted) {
+    super();
+    uid();
+    this.fitted = fitted;
+  }
+
+  @Override
+  public String uid() {
+    if (uid == null) uid = Uids.take("ngdRegressionModel");
+    return uid;
+  }
+
+  @Override public int numFeatures() { return fitted.model().inputDim(); }
+
+  /** θ (a copy), in the layout {@link #parameterLayout()} describes. */
+  public double[] parameters() {
+    return fitted.parameters();
+  }
+
+  /** How θ is laid out (DESIGN.md section 3). */
+  public String parameterLayout() {
+    return fitted.model().parameterLayout();
+  }
+
+  /** The fit's history: loss, gradient norm, damping and data passes per step (kept by save/load). */
+  public TrainingSummary trainingSummary() {
+    return fitted.summary();
+  }
+
+  /** The fit's metric at the fitted θ over the training rows (not available on a loaded model). */
+  public MetricRepresentation metric() {
+    return fitted.metric(null, null, null, null);
+  }
+
+  /** The fit's metric at the fitted θ over {@code dataset}'s {@code featuresCol} and {@code labelCol} (and weight column, when fitted with one). */
+  public MetricRepresentation metric(Dataset<?> dataset) {
+    return fitted.metric(dataset, getFeaturesCol(), getLabelCol(), fitted.weightCol());
+  }
+
+  /** f_θ(x). */
+  @Override
+  public double predict(Vector features) {
+    return fitted.forward(features)[0];
+  }
+
+  @Override
+  public NaturalGradientRegressionModel copy(ParamMap extra) {
+    return copyValues(new NaturalGradientRegressionModel(uid(), fitted), extra).setParent(parent());
+  }
+
+  @Override
+  public MLWriter write() {
+    return new Writer(this);
+  }
+
+  /** Reads a model saved by {@link #write()}. */
+  public static MLReader<NaturalGradientRegressionModel> read() {
+    return new Reader();
+  }
+
+  public static NaturalGradientRegressionModel load(String path) {
+    return read().load(path);
+  }
+
+  private static final class Writer extends MLWriter {
+    private final NaturalGradientRegressionModel instance;
+
+    Writer(NaturalGradientRegressionModel instance) {
+      this.instance = instance;
+    }
+
+    @Override
+    public void saveImpl(String path) {
+      DefaultParamsWriter$.MODULE$.saveMetadata(instance, path, sparkSession());
+      instance.fitted.writeData(path, sparkSession());
+    }
+  }
+
+  private static final class Reader extends MLReader<NaturalGradientRegressionModel> {
+    @Override
+    public NaturalGradientRegressionModel load(String path) {
+      var metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(), NaturalGradientRegressionModel.class.getName());
+      NaturalGradientRegressionModel m = new NaturalGradientRegressionModel(metadata.uid(),
+          FittedModel.readData(path, sparkSession().sparkContext().hadoopConfiguration()));
+      metadata.getAndSetParams(m, scala.Option.empty());
+      return m;
+    }
+  }
+}

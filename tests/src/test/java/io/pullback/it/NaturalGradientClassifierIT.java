@@ -74,7 +74,7 @@ class NaturalGradientClassifierIT extends CliHarness {
   }
 
   @Test
-  void logisticFitReachesMllibsOptimumAndEqualsTrain() {
+  void logisticFitReachesMllibsOptimumAndEqualsTrain() throws Exception {
     NaturalGradientClassificationModel model = newton().fit(data);
     double[] theta = model.parameters();
 
@@ -95,6 +95,51 @@ class NaturalGradientClassifierIT extends CliHarness {
     for (int i = 0; i < theta.length; i++) {
       assertThat(theta[i]).as("θ[%d] vs train", i).isCloseTo(train[i], org.assertj.core.data.Offset.offset(1e-12 * Math.abs(train[i])));
     }
+    List<String> history = Files.readAllLines(out.resolve("history.jsonl"));
+    double[] losses = model.trainingSummary().loss();
+    assertThat(losses).hasSize(STEPS).hasSize(history.size());
+    for (int t = 0; t < STEPS; t++) {
+      double line = new com.fasterxml.jackson.databind.ObjectMapper().readTree(history.get(t)).get("loss").asDouble();
+      assertThat(losses[t]).as("loss of step %d vs train's history", t + 1).isCloseTo(line, org.assertj.core.data.Offset.offset(1e-12));
+    }
+  }
+
+  /**
+   * {@code metric()} of a fitted classifier is {@code estimate}'s Fisher metric at the same θ on the
+   * same rows, and by hand (1/M) Σ p(1−p)·[x, 1][x, 1]ᵀ.
+   */
+  @Test
+  void metricAtTheFittedThetaIsEstimates() throws Exception {
+    NaturalGradientClassificationModel model = newton().setMaxIter(4).fit(data);
+    Path theta = dir.resolve("theta.npy");
+    Npy.writeVector(theta, model.parameters());
+    Path parquet = dir.resolve("metric.parquet");
+    data.select("label", "features").write().parquet(parquet.toString());
+    Path out = dir.resolve("estimate");
+    Run run = pullback("estimate", "--data", parquet.toString(), "--model", "logistic", "--metric", "fisher", "--params",
+        theta.toString(), "--representation", "dense", "--out", out.toString());
+    assertThat(run.exitCode()).as(run.err()).isZero();
+    double[] g = model.metric().toDense();
+    assertThat(g).containsExactly(Npy.readVector(out.resolve("metric.npy")));
+    double[] naive = naiveFisher(model.parameters(), data);
+    for (int i = 0; i < 16; i++) assertThat(g[i]).isCloseTo(naive[i], org.assertj.core.data.Offset.offset(1e-12));
+    Dataset<Row> half = data.limit(M / 2).cache();
+    double[] onHalf = model.metric(half).toDense();
+    double[] expected = naiveFisher(model.parameters(), half);
+    for (int i = 0; i < 16; i++) assertThat(onHalf[i]).as("on a given Dataset").isCloseTo(expected[i], org.assertj.core.data.Offset.offset(1e-12));
+  }
+
+  /** (1/M) Σ p(1−p)·[x, 1][x, 1]ᵀ over the rows, the logistic Fisher metric by hand. */
+  static double[] naiveFisher(double[] t, Dataset<Row> rows) {
+    List<Row> list = rows.select("features").collectAsList();
+    double[] naive = new double[16];
+    for (Row row : list) {
+      double[] x = ((Vector) row.get(0)).toArray();
+      double[] a = {x[0], x[1], x[2], 1};
+      double p = 1 / (1 + Math.exp(-(t[0] * x[0] + t[1] * x[1] + t[2] * x[2] + t[3])));
+      for (int i = 0; i < 4; i++) for (int j = 0; j < 4; j++) naive[i * 4 + j] += p * (1 - p) * a[i] * a[j] / list.size();
+    }
+    return naive;
   }
 
   /**
@@ -202,7 +247,7 @@ class NaturalGradientClassifierIT extends CliHarness {
 
   /** The Java block of docs/spark-ml.md is {@link SparkMlExample} as written (package line aside), and it runs. */
   @Test
-  void theDocsExampleIsThisFileAndRuns() throws Exception {
+  void theDocsJavaExampleIsThisFileAndRuns() throws Exception {
     String docs = Files.readString(Path.of("..", "docs", "spark-ml.md"));
     Matcher m = Pattern.compile("```java\n(.*?)```", Pattern.DOTALL).matcher(docs);
     assertThat(m.find()).as("a ```java block in docs/spark-ml.md").isTrue();
@@ -210,5 +255,43 @@ class NaturalGradientClassifierIT extends CliHarness {
         .replaceFirst("package io.pullback.it;\n\n", "");
     assertThat(m.group(1)).isEqualTo(source);
     SparkMlExample.main(new String[0]);
+  }
+
+  /**
+   * The Scala block of docs/spark-ml.md, as written, compiles with scalac (Spark's Scala version,
+   * against this test's class path) and runs in this JVM's session.
+   */
+  @Test
+  void theDocsScalaExampleCompilesAndRuns() throws Exception {
+    String docs = Files.readString(Path.of("..", "docs", "spark-ml.md"));
+    Matcher m = Pattern.compile("```scala\n(.*?)```", Pattern.DOTALL).matcher(docs);
+    assertThat(m.find()).as("a ```scala block in docs/spark-ml.md").isTrue();
+    Path source = dir.resolve("SparkMlScalaExample.scala");
+    Files.writeString(source, m.group(1));
+    Path classes = Files.createDirectories(dir.resolve("scala-classes"));
+    boolean compiled = scala.tools.nsc.Main$.MODULE$.process(new String[] {"-classpath", testClassPath(), "-d", classes.toString(),
+        source.toString()});
+    assertThat(compiled).as("scalac compiles the docs' Scala block (its errors are on stderr)").isTrue();
+    try (java.net.URLClassLoader loader = new java.net.URLClassLoader(new java.net.URL[] {classes.toUri().toURL()},
+        getClass().getClassLoader())) {
+      loader.loadClass("SparkMlScalaExample").getMethod("main", String[].class).invoke(null, (Object) new String[0]);
+    }
+  }
+
+  /** This JVM's class path as scalac needs it: the entries of a manifest-only jar (how Failsafe starts tests) expanded. */
+  static String testClassPath() throws Exception {
+    String[] given = System.getProperty("java.class.path").split(java.io.File.pathSeparator);
+    List<String> entries = new ArrayList<>(List.of(given));
+    for (String entry : given) {
+      if (given.length > 1 || !entry.endsWith(".jar") || !Files.isRegularFile(Path.of(entry))) continue;
+      try (java.util.jar.JarFile jar = new java.util.jar.JarFile(entry)) {
+        String manifestPath = jar.getManifest() == null ? null : jar.getManifest().getMainAttributes().getValue("Class-Path");
+        if (manifestPath == null) continue;
+        for (String url : manifestPath.trim().split("\\s+")) {
+          entries.add(Path.of(Path.of(entry).getParent().toUri().resolve(url)).toString());
+        }
+      }
+    }
+    return String.join(java.io.File.pathSeparator, entries);
   }
 }

@@ -25,6 +25,11 @@ import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.spark.ml.linalg.Vector;
+import org.apache.spark.ml.param.Params;
+import org.apache.spark.ml.util.DefaultParamsReader$;
+import org.apache.spark.ml.util.DefaultParamsWriter$;
+import org.apache.spark.ml.util.MLReader;
+import org.apache.spark.ml.util.MLWriter;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -178,5 +183,32 @@ final class FittedModel implements Serializable {
 
   private static String text(JsonNode json, String field) {
     return json.path(field).isTextual() ? json.path(field).asText() : null;
+  }
+
+  /** The writer of a fitted stage: MLlib's {@code metadata/} ({@code DefaultParamsWriter}), then {@link #writeData}. */
+  static MLWriter writer(Params stage, FittedModel fitted) {
+    return new MLWriter() {
+      @Override
+      public void saveImpl(String path) {
+        DefaultParamsWriter$.MODULE$.saveMetadata(stage, path, sparkSession());
+        fitted.writeData(path, sparkSession());
+      }
+    };
+  }
+
+  /**
+   * The reader of a stage {@link #writer} saved: the metadata checked to name {@code type}, the
+   * stage made by {@code make(uid, fitted)}, then its Params set from the metadata.
+   */
+  static <M extends Params> MLReader<M> reader(Class<M> type, java.util.function.BiFunction<String, FittedModel, M> make) {
+    return new MLReader<M>() {
+      @Override
+      public M load(String path) {
+        var metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(), type.getName());
+        M stage = make.apply(metadata.uid(), readData(path, sparkSession().sparkContext().hadoopConfiguration()));
+        metadata.getAndSetParams(stage, scala.Option.empty());
+        return stage;
+      }
+    };
   }
 }

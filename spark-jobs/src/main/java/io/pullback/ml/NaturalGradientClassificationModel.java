@@ -7,8 +7,6 @@ import org.apache.spark.ml.linalg.DenseVector;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.linalg.Vectors;
 import org.apache.spark.ml.param.ParamMap;
-import org.apache.spark.ml.util.DefaultParamsReader$;
-import org.apache.spark.ml.util.DefaultParamsWriter$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -132,41 +130,15 @@ public final class NaturalGradientClassificationModel
 
   @Override
   public MLWriter write() {
-    return new Writer(this);
+    return FittedModel.writer(this, fitted);
   }
 
   /** Reads a model saved by {@link #write()}. */
   public static MLReader<NaturalGradientClassificationModel> read() {
-    return new Reader();
+    return FittedModel.reader(NaturalGradientClassificationModel.class, NaturalGradientClassificationModel::new);
   }
 
   public static NaturalGradientClassificationModel load(String path) {
     return read().load(path);
-  }
-
-  private static final class Writer extends MLWriter {
-    private final NaturalGradientClassificationModel instance;
-
-    Writer(NaturalGradientClassificationModel instance) {
-      this.instance = instance;
-    }
-
-    @Override
-    public void saveImpl(String path) {
-      DefaultParamsWriter$.MODULE$.saveMetadata(instance, path, sparkSession());
-      instance.fitted.writeData(path, sparkSession());
-    }
-  }
-
-  private static final class Reader extends MLReader<NaturalGradientClassificationModel> {
-    @Override
-    public NaturalGradientClassificationModel load(String path) {
-      var metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(),
-          NaturalGradientClassificationModel.class.getName());
-      NaturalGradientClassificationModel m = new NaturalGradientClassificationModel(metadata.uid(),
-          FittedModel.readData(path, sparkSession().sparkContext().hadoopConfiguration()));
-      metadata.getAndSetParams(m, scala.Option.empty());
-      return m;
-    }
   }
 }

@@ -106,7 +106,7 @@ public final class NaturalGradientClassifier
       throw PullbackException.usage("architecture logistic has one logit and needs 2 classes, but the labels have "
           + numClasses + "; use architecture softmax (or mlp)");
     }
-    InputConfig input = params.inputConfig(this, "Dataset (" + uid() + ")", arch.equals("softmax") ? numClasses : null,
+    InputConfig input = params.inputConfig(this, arch.equals("softmax") ? numClasses : null,
         arch.equals("mlp") ? numClasses : null, "legendre", 0, arch.equals("mlp") ? "categorical" : "gaussian");
     Dataset<Row> examples = Fitting.examples(dataset, $(featuresCol()), $(labelCol()), getWeightCol());
     Fitting.Result fit = Fitting.run(this, params, input, examples);

@@ -4,8 +4,6 @@ import io.pullback.metric.representation.MetricRepresentation;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
-import org.apache.spark.ml.util.DefaultParamsReader$;
-import org.apache.spark.ml.util.DefaultParamsWriter$;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
@@ -82,40 +80,15 @@ public final class NaturalGradientRegressionModel extends RegressionModel<Vector
 
   @Override
   public MLWriter write() {
-    return new Writer(this);
+    return FittedModel.writer(this, fitted);
   }
 
   /** Reads a model saved by {@link #write()}. */
   public static MLReader<NaturalGradientRegressionModel> read() {
-    return new Reader();
+    return FittedModel.reader(NaturalGradientRegressionModel.class, NaturalGradientRegressionModel::new);
   }
 
   public static NaturalGradientRegressionModel load(String path) {
     return read().load(path);
-  }
-
-  private static final class Writer extends MLWriter {
-    private final NaturalGradientRegressionModel instance;
-
-    Writer(NaturalGradientRegressionModel instance) {
-      this.instance = instance;
-    }
-
-    @Override
-    public void saveImpl(String path) {
-      DefaultParamsWriter$.MODULE$.saveMetadata(instance, path, sparkSession());
-      instance.fitted.writeData(path, sparkSession());
-    }
-  }
-
-  private static final class Reader extends MLReader<NaturalGradientRegressionModel> {
-    @Override
-    public NaturalGradientRegressionModel load(String path) {
-      var metadata = DefaultParamsReader$.MODULE$.loadMetadata(path, sparkSession(), NaturalGradientRegressionModel.class.getName());
-      NaturalGradientRegressionModel m = new NaturalGradientRegressionModel(metadata.uid(),
-          FittedModel.readData(path, sparkSession().sparkContext().hadoopConfiguration()));
-      metadata.getAndSetParams(m, scala.Option.empty());
-      return m;
-    }
   }
 }

@@ -107,7 +107,7 @@ public final class NaturalGradientRegressor extends Regressor<Vector, NaturalGra
   @Override
   public NaturalGradientRegressionModel train(Dataset<?> dataset) {
     boolean mlp = getArchitecture().equals("mlp");
-    InputConfig input = params.inputConfig(this, "Dataset (" + uid() + ")", null, 1, mlp ? "legendre" : getBasis(),
+    InputConfig input = params.inputConfig(this, null, 1, mlp ? "legendre" : getBasis(),
         mlp ? 0 : getDegree(), "gaussian");
     Dataset<Row> examples = Fitting.examples(dataset, $(featuresCol()), $(labelCol()), getWeightCol());
     Fitting.Result fit = Fitting.run(this, params, input, examples);

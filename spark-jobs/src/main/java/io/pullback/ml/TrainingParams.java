@@ -106,9 +106,9 @@ final class TrainingParams implements Serializable {
    * {@code weight}): the model is {@code architecture} with {@code classes} (softmax),
    * {@code outputs} (linear-basis, mlp) and, for mlp, the {@code likelihood}.
    */
-  InputConfig inputConfig(Params owner, String name, Integer classes, Integer outputs, String basis, int degree, String likelihood) {
+  InputConfig inputConfig(Params owner, Integer classes, Integer outputs, String basis, int degree, String likelihood) {
     List<Integer> hidden = Arrays.stream(owner.getOrDefault(hiddenLayers)).boxed().toList();
-    return new InputConfig(name, null, List.of("label"), owner.isDefined(weightCol) ? "weight" : null, null,
+    return new InputConfig(dataName(owner), null, List.of("label"), owner.isDefined(weightCol) ? "weight" : null, null,
         owner.getOrDefault(architecture), classes, outputs, basis, degree, hidden, owner.getOrDefault(activation), likelihood, null,
         "random", (Long) owner.getOrDefault(seed), null, null, null);
   }
@@ -117,6 +117,17 @@ final class TrainingParams implements Serializable {
   static RepresentationOptions options(long seed) {
     return new RepresentationOptions(RepresentationOptions.DEFAULT_RANK, RepresentationOptions.DEFAULT_CG_TOL,
         RepresentationOptions.DEFAULT_CG_MAX_ITER, seed, false, RepresentationOptions.DEFAULT_MAX_DUAL_ROWS);
+  }
+
+  /**
+   * How messages name the fit's rows: the Dataset's columns, {@code Dataset (features, label)}. It
+   * is part of a checkpoint's fingerprint, so it holds no uid: a new estimator with the same Params
+   * resumes the checkpoint of another.
+   */
+  private String dataName(Params owner) {
+    String columns = owner.getOrDefault(owner.getParam("featuresCol")) + ", " + owner.getOrDefault(owner.getParam("labelCol"))
+        + (owner.isDefined(weightCol) ? ", " + owner.getOrDefault(weightCol) : "");
+    return "Dataset (" + columns + ")";
   }
 
   /** Whether the fit checkpoints: {@code checkpointDir} set and {@code checkpointInterval} not -1. */

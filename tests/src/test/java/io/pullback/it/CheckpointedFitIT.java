@@ -73,4 +73,24 @@ class CheckpointedFitIT extends CliHarness {
         .isInstanceOf(PullbackException.class).hasMessageContaining("regParam").hasMessageContaining("checkpointDir")
         .message().doesNotContain("--", "{");
   }
+
+  /**
+   * The {@code tol} rule continues across a resume: a fit stopped by {@code maxIter} one step before
+   * (and, separately, exactly at) the step where the uninterrupted fit stops by {@code tol}, resumed
+   * with the larger {@code maxIter}, stops at that same step with the same θ.
+   */
+  @Test
+  void theStoppingRuleContinuesAcrossAResume() throws Exception {
+    Dataset<Row> data = CheckpointedFit.data(spark).cache();
+    NaturalGradientClassificationModel whole = CheckpointedFit.estimator(null).setTol(1e-2).setCheckpointInterval(1).fit(data);
+    int stop = whole.trainingSummary().totalIterations();
+    assertThat(stop).as("tol stops the fit early").isBetween(3, CheckpointedFit.STEPS - 1);
+    for (int first : new int[] {stop - 1, stop}) {
+      String folder = dir.resolve("tol-" + first).toString();
+      CheckpointedFit.estimator(folder).setTol(1e-2).setCheckpointInterval(1).setMaxIter(first).fit(data);
+      NaturalGradientClassificationModel resumed = CheckpointedFit.estimator(folder).setTol(1e-2).setCheckpointInterval(1).fit(data);
+      assertThat(resumed.trainingSummary().totalIterations()).as("resumed after step %d", first).isEqualTo(stop);
+      assertThat(resumed.parameters()).containsExactly(whole.parameters());
+    }
+  }
 }

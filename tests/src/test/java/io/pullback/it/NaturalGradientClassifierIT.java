@@ -120,7 +120,7 @@ class NaturalGradientClassifierIT extends CliHarness {
         theta.toString(), "--representation", "dense", "--out", out.toString());
     assertThat(run.exitCode()).as(run.err()).isZero();
     double[] g = model.metric().toDense();
-    assertThat(g).containsExactly(Npy.readVector(out.resolve("metric.npy")));
+    assertThat(g).containsExactly(Npy.readMatrix(out.resolve("metric.npy")).data());
     double[] naive = naiveFisher(model.parameters(), data);
     for (int i = 0; i < 16; i++) assertThat(g[i]).isCloseTo(naive[i], org.assertj.core.data.Offset.offset(1e-12));
     Dataset<Row> half = data.limit(M / 2).cache();

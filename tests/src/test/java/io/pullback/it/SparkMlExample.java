@@ -26,7 +26,7 @@ public class SparkMlExample {
 
     VectorAssembler assembler = new VectorAssembler().setInputCols(new String[] {"x1", "x2"}).setOutputCol("raw");
     StandardScaler scaler = new StandardScaler().setInputCol("raw").setOutputCol("features");
-    NaturalGradientClassifier ngd = new NaturalGradientClassifier().setArchitecture("logistic").setMaxIter(10);
+    NaturalGradientClassifier ngd = new NaturalGradientClassifier().setArchitecture("logistic").setMaxIter(5);
     Pipeline pipeline = new Pipeline().setStages(new PipelineStage[] {assembler, scaler, ngd});
 
     ParamMap[] grid = new ParamGridBuilder()

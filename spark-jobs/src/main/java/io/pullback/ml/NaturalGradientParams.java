@@ -10,12 +10,15 @@ import org.apache.spark.ml.param.Params;
 /**
  * The training Params of {@link NaturalGradientClassifier} and {@link NaturalGradientRegressor},
  * with their getters and setters (the setters return the estimator, for chaining from Java and
- * Scala). Each Param is the {@code train} flag of the same meaning: see docs/spark-ml.md.
+ * Scala). Each Param is the {@code train} flag of the same meaning: see docs/spark-ml.md. The
+ * setters validate as MLlib's do ({@code ParamValidators}: a bad value throws
+ * {@link IllegalArgumentException} naming the Param); {@code copy}, save/load and
+ * {@code ParamGridBuilder} see these Params like any MLlib Param.
  *
  * @param <T> the estimator
  */
 public interface NaturalGradientParams<T extends Params> {
-  /** The Param objects (one set per estimator instance). */
+  /** The Param objects of this estimator instance (internal: the accessors below are the API). */
   TrainingParams trainingParams();
 
   @SuppressWarnings("unchecked")

@@ -1,6 +1,5 @@
 package io.pullback.ml;
 
-import io.pullback.metric.representation.MetricRepresentation;
 import java.util.Arrays;
 import org.apache.spark.ml.classification.ProbabilisticClassificationModel;
 import org.apache.spark.ml.linalg.DenseVector;
@@ -10,11 +9,10 @@ import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
-import org.apache.spark.sql.Dataset;
 
 /**
  * The model {@link NaturalGradientClassifier#fit} returns: the Pullback model (its kind, dimensions
- * and θ in DESIGN's layout, {@link #parameters()}) behind MLlib's probabilistic-classifier columns.
+ * and θ in DESIGN's layout, {@link NaturalGradientModel#parameters()}) behind MLlib's probabilistic-classifier columns.
  *
  * <p><b>Outputs</b> per row, a plain row-wise map (no Spark job): with one logit z (logistic),
  * {@code rawPrediction = [−z, z]}, {@code probability = [1 − σ(z), σ(z)]} (MLlib's binomial
@@ -28,13 +26,13 @@ import org.apache.spark.sql.Dataset;
  * (the model's kind, dimensions and parameter layout) and {@code history.jsonl} (the training
  * history), through Hadoop's file system.
  *
- * <p><b>Curvature.</b> {@link #metric()} gives the fit's metric (Params {@code metric},
- * {@code representation}) at the fitted θ as a {@link MetricRepresentation}, on the training rows
- * or on a given Dataset ({@link #metric(Dataset)}): what {@code pullback estimate --params θ}
+ * <p><b>Curvature.</b> {@link NaturalGradientModel#metric()} gives the fit's metric (Params {@code metric},
+ * {@code representation}) at the fitted θ as a {@code MetricRepresentation}, on the training rows
+ * or on a given Dataset ({@code metric(dataset)}): what {@code pullback estimate --params θ}
  * computes on the same rows.
  */
 public final class NaturalGradientClassificationModel
-    extends ProbabilisticClassificationModel<Vector, NaturalGradientClassificationModel> implements MLWritable {
+    extends ProbabilisticClassificationModel<Vector, NaturalGradientClassificationModel> implements NaturalGradientModel, MLWritable {
   private static final long serialVersionUID = 1L;
 
   private String uid;
@@ -69,29 +67,9 @@ public final class NaturalGradientClassificationModel
   @Override public int numClasses() { return fitted.numClasses(); }
   @Override public int numFeatures() { return fitted.model().inputDim(); }
 
-  /** θ (a copy), in the layout {@link #parameterLayout()} describes. */
-  public double[] parameters() {
-    return fitted.parameters();
-  }
-
-  /** How θ is laid out (DESIGN.md section 3). */
-  public String parameterLayout() {
-    return fitted.model().parameterLayout();
-  }
-
-  /** The fit's history: loss, gradient norm, damping and data passes per step (kept by save/load). */
-  public TrainingSummary trainingSummary() {
-    return fitted.summary();
-  }
-
-  /** The fit's metric at the fitted θ over the training rows (not available on a loaded model). */
-  public MetricRepresentation metric() {
-    return fitted.metric(null, null, null, null);
-  }
-
-  /** The fit's metric at the fitted θ over {@code dataset}'s {@code featuresCol} and {@code labelCol} (and weight column, when fitted with one). */
-  public MetricRepresentation metric(Dataset<?> dataset) {
-    return fitted.metric(dataset, getFeaturesCol(), getLabelCol(), fitted.weightCol());
+  @Override
+  public FittedModel fitted() {
+    return fitted;
   }
 
   /** The model's logits: {@code [−z, z]} for one logit, else the K logits. */

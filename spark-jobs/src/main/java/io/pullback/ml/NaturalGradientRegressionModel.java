@@ -1,24 +1,22 @@
 package io.pullback.ml;
 
-import io.pullback.metric.representation.MetricRepresentation;
 import org.apache.spark.ml.linalg.Vector;
 import org.apache.spark.ml.param.ParamMap;
 import org.apache.spark.ml.regression.RegressionModel;
 import org.apache.spark.ml.util.MLReader;
 import org.apache.spark.ml.util.MLWritable;
 import org.apache.spark.ml.util.MLWriter;
-import org.apache.spark.sql.Dataset;
 
 /**
  * The model {@link NaturalGradientRegressor#fit} returns: {@code prediction = f_θ(x)} per row (a
- * plain row-wise map, one forward pass, O(N)), with θ in DESIGN's layout ({@link #parameters()}),
- * the fit's history ({@link #trainingSummary()}) and its metric at θ ({@link #metric()}, as
+ * plain row-wise map, one forward pass, O(N)), with θ in DESIGN's layout ({@link NaturalGradientModel#parameters()}),
+ * the fit's history ({@link NaturalGradientModel#trainingSummary()}) and its metric at θ ({@link NaturalGradientModel#metric()}, as
  * {@code pullback estimate --params θ} on the same rows). Saved in MLlib's layout like
  * {@link NaturalGradientClassificationModel}: {@code metadata/} and {@code data/} ({@code theta.npy},
  * {@code model.json}, {@code history.jsonl}).
  */
 public final class NaturalGradientRegressionModel extends RegressionModel<Vector, NaturalGradientRegressionModel>
-    implements MLWritable {
+    implements NaturalGradientModel, MLWritable {
   private static final long serialVersionUID = 1L;
 
   private String uid;
@@ -42,29 +40,9 @@ public final class NaturalGradientRegressionModel extends RegressionModel<Vector
 
   @Override public int numFeatures() { return fitted.model().inputDim(); }
 
-  /** θ (a copy), in the layout {@link #parameterLayout()} describes. */
-  public double[] parameters() {
-    return fitted.parameters();
-  }
-
-  /** How θ is laid out (DESIGN.md section 3). */
-  public String parameterLayout() {
-    return fitted.model().parameterLayout();
-  }
-
-  /** The fit's history: loss, gradient norm, damping and data passes per step (kept by save/load). */
-  public TrainingSummary trainingSummary() {
-    return fitted.summary();
-  }
-
-  /** The fit's metric at the fitted θ over the training rows (not available on a loaded model). */
-  public MetricRepresentation metric() {
-    return fitted.metric(null, null, null, null);
-  }
-
-  /** The fit's metric at the fitted θ over {@code dataset}'s {@code featuresCol} and {@code labelCol} (and weight column, when fitted with one). */
-  public MetricRepresentation metric(Dataset<?> dataset) {
-    return fitted.metric(dataset, getFeaturesCol(), getLabelCol(), fitted.weightCol());
+  @Override
+  public FittedModel fitted() {
+    return fitted;
   }
 
   /** f_θ(x). */

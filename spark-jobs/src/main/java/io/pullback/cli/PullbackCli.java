@@ -22,7 +22,8 @@ import picocli.CommandLine;
     description = {"Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
         "On a terminal a command shows one live progress line and only warnings; --verbose adds the INFO log lines.",
         "Documentation: README.md and docs/ in the source tree."},
-    subcommands = {EstimateCommand.class, TrainCommand.class, ExportCommand.class, SpectrumCommand.class})
+    subcommands = {EstimateCommand.class, TrainCommand.class, ExportCommand.class, SpectrumCommand.class, TraceCommand.class,
+        DiagonalCommand.class})
 public final class PullbackCli implements Runnable {
   private final SessionProvider sessions;
 

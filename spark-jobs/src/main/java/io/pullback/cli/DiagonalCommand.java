@@ -44,7 +44,7 @@ public final class DiagonalCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    if (estimator.equals("exact") && probes != null) throw PullbackException.usage("--probes applies only to hutchinson and xdiag");
+    if (estimator.equals("exact") && probes != null) throw PullbackException.usage("--probes applies only to hutchinson and xdiag, not to --estimator exact");
     AnalysisJob.Config config = TraceCommand.config(input, metric, estimator, probes != null ? probes : AnalysisJob.DEFAULT_PROBES,
         representationOptions, out);
     AnalysisJob.diagonalMethod(config);

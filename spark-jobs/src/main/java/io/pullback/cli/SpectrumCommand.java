@@ -85,6 +85,9 @@ public final class SpectrumCommand implements Callable<Integer> {
     }
     RepresentationKind kindOfRepresentation = metric.representationKind(); // null: auto
     InputConfig in = input.toConfig();
+    if (perLayer && in.model().equals("linear-basis")) {
+      throw PullbackException.usage("--per-layer needs a layered model (logistic, softmax or mlp), got --model linear-basis");
+    }
     SpectrumJob.DensityConfig densityConfig = density
         ? new SpectrumJob.DensityConfig(probes != null ? probes : 10, grid != null ? grid : 1000) : null;
     SpectrumJob.TopConfig topConfig = new SpectrumJob.TopConfig(eigenvectors, perLayer,

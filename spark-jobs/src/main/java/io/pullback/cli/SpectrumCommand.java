@@ -15,9 +15,11 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code pullback spectrum}: the eigenvalues of a metric: the whole spectrum by LAPACK
- * {@code dsyevd} when the dense matrix is small (N ≤ {@code --dense-limit}), otherwise the top and
- * bottom {@code --top} Ritz values of {@code --lanczos-steps} Lanczos steps on {@code mv} (one data
- * pass per step for implicit). Writes {@code spectrum.json} (top, bottom, trace, Frobenius norm,
+ * {@code dsyevd} when the dense matrix is small (N ≤ {@code --dense-limit}), otherwise the top
+ * {@code --top} eigenpairs by block Lanczos on {@code mv} (one data pass per product for implicit),
+ * stopping when their residuals are below {@code --residual-tol}·θ₁ or after {@code --lanczos-steps}
+ * products; {@code --eigenvectors} adds {@code eigenvectors.npy}, {@code --per-layer} adds
+ * {@code layers.json} (docs/analysis.md). Writes {@code spectrum.json} (top, bottom, trace, Frobenius norm,
  * effective rank {@code (tr G)²/‖G‖_F²}, and with the full spectrum the entropy effective rank
  * {@code exp(−Σ p log p)}, {@code p = λ/Σλ}), {@code eigenvalues.npy}, {@code spectrum.png} and
  * {@code manifest.json}. With {@code --density}: the eigenvalue density by stochastic Lanczos
@@ -27,7 +29,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "spectrum", mixinStandardHelpOptions = true, sortOptions = false,
     header = "Eigenvalues, trace and effective rank of a metric.",
-    description = {"Eigenvalues of a metric (dense dsyevd when small, Lanczos on G·v otherwise), trace and effective rank,",
+    description = {"Eigenvalues of a metric (dense dsyevd when small, block Lanczos on G·v otherwise), trace and effective rank,",
         "written as spectrum.json, eigenvalues.npy and spectrum.png to --out;",
         "with --density, the eigenvalue density by stochastic Lanczos quadrature, written as density.json and density.png."})
 public final class SpectrumCommand implements Callable<Integer> {

@@ -186,7 +186,59 @@ public final class DataLoader {
 
   private static LoadedData loadParquet(SparkSession spark, Options options, InputFiles input) {
     List<String> paths = input.files().stream().map(Object::toString).toList();
-    return loadRows(() -> spark.read().parquet(paths.toArray(new String[0])), options, paths);
+    LoadedData batched = loadParquetBatches(spark, options, paths);
+    return batched != null ? batched : loadRows(() -> spark.read().parquet(paths.toArray(new String[0])), options, paths);
+  }
+
+  /**
+   * Parquet through Spark's vectorized reader, one pass into blocks ({@link ParquetLoader}); null when
+   * Spark would not read these columns as batches (then the row path is taken).
+   */
+  private static LoadedData loadParquetBatches(SparkSession spark, Options options, List<String> paths) {
+    String path = options.data();
+    Dataset<Row> df;
+    ParquetLoader.Columns columns;
+    JavaRDD<org.apache.spark.sql.vectorized.ColumnarBatch> batches;
+    int dim;
+    try {
+      df = spark.read().parquet(paths.toArray(new String[0]));
+      RowConverter converter = RowConverter.forSchema(df, options, path);
+      batches = ParquetLoader.columnar(df);
+      if (batches == null) return null;
+      columns = converter.columnsIn(ParquetLoader.scanColumns(df), df.columns(), paths);
+      dim = converter.dimension(df);
+    } catch (PullbackException e) {
+      throw e;
+    } catch (Exception e) { // Spark throws SparkException (checked) from Scala code too
+      throw PullbackException.data("cannot read '" + path + "' as parquet: " + rootMessage(e));
+    }
+    LabelRule rule = options.labelRule();
+    int blockRows = blockRows(options, dim, rule.labelDim());
+    JavaRDD<SplitBlocks.Chunk> chunks = ParquetLoader.parse(batches, columns, ParquetLoader.scanSchema(df), dim, rule, blockRows)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    long m = 0;
+    double maxAbs = 0;
+    long[] first;
+    try {
+      List<SplitBlocks.Summary> summaries;
+      try {
+        summaries = SplitBlocks.summaries(chunks);
+      } catch (Exception e) {
+        throw PullbackException.data("cannot read '" + path + "' as parquet: " + rootMessage(e));
+      }
+      String error = ParquetLoader.firstError(summaries, columns);
+      if (error != null) throw PullbackException.data(error);
+      for (SplitBlocks.Summary s : summaries) {
+        m += s.examples();
+        maxAbs = Math.max(maxAbs, s.maxAbs());
+      }
+      if (m == 0) throw PullbackException.data("no examples in '" + path + "': the input is empty");
+      first = SplitBlocks.firstIndices(chunks.getNumPartitions(), summaries);
+    } catch (RuntimeException e) {
+      chunks.unpersist(false);
+      throw e;
+    }
+    return indexAndCache(chunks, first, m, dim, blockRows, paths, options, maxAbs, columns.weight() >= 0);
   }
 
   /**
@@ -400,6 +452,13 @@ public final class DataLoader {
         throw PullbackException.data("column '" + f.name() + "' in '" + path + "' has type " + f.dataType().simpleString()
             + "; every " + role + " column must be numeric");
       }
+    }
+
+    /** The same roles as positions in a scan's columns ({@code scan}; {@code names} are the Dataset's). */
+    ParquetLoader.Columns columnsIn(List<String> scan, String[] names, List<String> files) {
+      java.util.function.IntUnaryOperator at = i -> scan.indexOf(names[i]);
+      return new ParquetLoader.Columns(java.util.Arrays.stream(labelIdx).map(at).toArray(), weightIdx < 0 ? -1 : at.applyAsInt(weightIdx),
+          vectorIdx < 0 ? -1 : at.applyAsInt(vectorIdx), java.util.Arrays.stream(featureIdx).map(at).toArray(), files);
     }
 
     /** Number of features: the numeric columns, or the size of the first vector. */

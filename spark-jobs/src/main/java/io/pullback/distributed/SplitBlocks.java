@@ -30,11 +30,14 @@ final class SplitBlocks {
   private SplitBlocks() {}
 
   /**
-   * What one task read: its position (partition, file, start offset), its line (or row) and example
-   * counts, the largest |feature|, and its first bad line (0-based within the task, -1 if none).
+   * What one task read: its position (partition, file, start offset), its line count and example
+   * count, the largest |feature|, and its first bad line (0-based within the task, -1 if none) with
+   * what is wrong ({@code error}, null if none). Parquet tasks read several file segments: they list
+   * them in {@code segments} (file index, start offset, rows: three numbers each, in read order), and
+   * for a bad row {@code errorLine} is the index of its segment and {@code lines} its row in it.
    */
   record Summary(int partition, int file, long start, long lines, long examples, long maxIndex, double maxAbs,
-                 long errorLine, String error) implements Serializable {
+                 long errorLine, String error, long[] segments) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 

@@ -302,7 +302,7 @@ final class TextLoader {
     private SplitBlocks.Chunk finish(long errorLine, String error) {
       done = true;
       return new SplitBlocks.Chunk(null, new SplitBlocks.Summary(TaskContext.getPartitionId(), file, split.getStart(), line,
-          examples, reader.maxIndex(), reader.maxAbs(), errorLine, error));
+          examples, reader.maxIndex(), reader.maxAbs(), errorLine, error, null));
     }
   }
 }

@@ -162,7 +162,7 @@ public final class Bench {
   }
 
   private void skipped(String section) {
-    sections.put(section, Map.of("skipped", "--skip " + section));
+    sections.put(section, RecordMaps.ordered("skipped", "--skip " + section));
     for (String id : Figure.idsOf(section)) add(Figure.skipped(id, "section skipped (--skip " + section + ")"));
   }
 
@@ -197,7 +197,7 @@ public final class Bench {
     String providerInUse = Blas.isNative() ? (inUseLibrary != null && inUseLibrary.startsWith("openblas-jar") ? "openblas-jar" : "system")
         : "java-vector";
     GramAccumulator.Kernel defaultKernel = GramAccumulator.Kernel.forCurrentBlas();
-    section.put("in_use", Map.of("provider", providerInUse, "blas", Blas.selection().implementation(),
+    section.put("in_use", RecordMaps.ordered("provider", providerInUse, "blas", Blas.selection().implementation(),
         "kernel", defaultKernel.name().toLowerCase(Locale.ROOT), "tile", GramAccumulator.DEFAULT_TILE));
     sections.put("kernel", section);
     JsonNode used = runs.byName().get(providerInUse);
@@ -287,7 +287,7 @@ public final class Bench {
     double own = ownDgemm.getOrDefault(nFig, Double.NaN);
     double providerFactor = Math.min(1.0, own / best);
     double ratio = bestPoint.path("ratio_median").asDouble();
-    section.put("figure", Map.of("n", nFig, "rows", bestPoint.path("rows").asInt(), "kernel_over_own_dgemm_median", ratio,
+    section.put("figure", RecordMaps.ordered("n", nFig, "rows", bestPoint.path("rows").asInt(), "kernel_over_own_dgemm_median", ratio,
         "own_dgemm_over_best_dgemm", providerFactor));
     add(Figure.atLeast("kernel_vs_best_dgemm", "Gram kernel in use (" + providerInUse + ", " + defaultKernel.name().toLowerCase(Locale.ROOT)
         + ") / best dgemm of any BLAS, N = " + nFig, ratio * providerFactor, 0.80,
@@ -356,7 +356,7 @@ public final class Bench {
       estimateSeconds.put(n, row.pullbackSeconds());
       rowsOut.add(row);
     }
-    sections.put("mllib", Map.of("results", rowsOut.stream().map(RecordMaps::of).toList(),
+    sections.put("mllib", RecordMaps.ordered("results", rowsOut.stream().map(RecordMaps::of).toList(),
         "what", "dense function estimate of logistic (J = [x, 1]) vs RowMatrix.computeGramianMatrix, same cached rows, compute only"));
     mllibFigures(rowsOut);
   }
@@ -538,7 +538,7 @@ public final class Bench {
     List<Map<String, Object>> byExecutors = scalingByExecutors(n, mem);
     double parallelAfter = parallelKernelSpeedup(n, kernelSeconds);
     double parallel = (parallelBefore + parallelAfter) / 2;
-    section.put("two_kernels_over_one", Map.of("before", parallelBefore, "after", parallelAfter, "mean", parallel));
+    section.put("two_kernels_over_one", RecordMaps.ordered("before", parallelBefore, "after", parallelAfter, "mean", parallel));
     console.println(String.format(Locale.ROOT, "  scaling: two Gram kernels at once run %.2fx (before) and %.2fx (after) one kernel's rate",
         parallelBefore, parallelAfter));
     section.put("executors", byExecutors);

@@ -64,18 +64,20 @@ import org.slf4j.LoggerFactory;
  *   <li><b>training</b>: ngd (exact Fisher, η = 1) against MLlib's L-BFGS {@code LogisticRegression}
  *       on a real binary data set, data passes and wall time to MLlib's final loss (1e-6 relative);</li>
  *   <li><b>softmax</b>: the {@code fisher} estimate of softmax with K = 10 against a pure Gram with the
- *       same number of factor rows and the same N.</li>
+ *       same number of factor rows and the same N;</li>
+ *   <li><b>load</b>: LIBSVM, CSV and Parquet load throughput against scikit-learn, pandas and Spark's
+ *       own readers, and the start-up to the first task ({@link LoadBench}).</li>
  * </ol>
  */
 public final class Bench {
   private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
-  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax");
+  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax", "load");
 
   /** Sizes and switches of one run. */
   public record Config(boolean quick, Path out, long rows, List<Integer> ns, List<Integer> kernelNs, long scalingRows, int scalingN,
-                       long softmaxRows, int softmaxFeatures, Path dataset, List<String> skip, String commandLine) {
+                       long softmaxRows, int softmaxFeatures, Path dataset, List<String> skip, String commandLine, long loadRows) {
     static Config of(boolean quick, Path out, Long rows, List<Integer> ns, List<Integer> kernelNs, Long scalingRows, Integer scalingN,
-                     Long softmaxRows, Integer softmaxFeatures, Path dataset, List<String> skip, String commandLine) {
+                     Long softmaxRows, Integer softmaxFeatures, Path dataset, List<String> skip, String commandLine, Long loadRows) {
       List<String> sk = skip == null ? List.of() : skip;
       for (String s : sk) {
         if (!SECTIONS.contains(s)) throw io.pullback.PullbackException.usage("--skip: unknown section '" + s + "'; valid: " + SECTIONS);
@@ -89,7 +91,9 @@ public final class Bench {
           scalingN != null ? scalingN : 512,
           softmaxRows != null ? softmaxRows : quick ? 4_000 : 20_000,
           softmaxFeatures != null ? softmaxFeatures : quick ? 49 : 99,
-          dataset, sk, commandLine);
+          dataset, sk, commandLine,
+          loadRows != null ? loadRows : quick ? 20_000 : 200_000);
+      if (c.loadRows < 4) throw io.pullback.PullbackException.usage("--load-rows must be >= 4, got " + c.loadRows);
       if (c.rows < 1 || c.scalingRows < 4 || c.softmaxRows < 1 || c.softmaxFeatures < 1 || c.scalingN < 2) {
         throw io.pullback.PullbackException.usage("bench sizes must be positive (--rows, --scaling-rows >= 4, --scaling-n >= 2, --softmax-*)");
       }
@@ -131,6 +135,7 @@ public final class Bench {
     if (want("softmax")) softmax(spark); else skipped("softmax");
     if (want("scaling")) scaling(spark); else skipped("scaling");
     if (want("training")) training(spark); else skipped("training");
+    if (want("load")) sections.put("load", new LoadBench(spark, work, config.loadRows(), this::add, console).run()); else skipped("load");
 
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("command", config.commandLine());

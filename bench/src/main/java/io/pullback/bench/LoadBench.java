@@ -267,7 +267,10 @@ final class LoadBench {
   private Map<String, Object> python(Path svm, Path csv, Path dir) throws IOException, InterruptedException {
     Path py = dir.resolve("load_python.py");
     Files.writeString(py, PYTHON_SCRIPT + "\n");
-    ProcessBuilder pb = new ProcessBuilder("python3", py.toString(), svm.toString(), csv.toString(), String.valueOf(FEATURES))
+    // PULLBACK_BENCH_PYTHON: the interpreter that has Debian's python3-sklearn/python3-pandas (e.g. /usr/bin/python3 when
+    // another python3 comes first on PATH); default python3.
+    String python = System.getenv().getOrDefault("PULLBACK_BENCH_PYTHON", "python3");
+    ProcessBuilder pb = new ProcessBuilder(python, py.toString(), svm.toString(), csv.toString(), String.valueOf(FEATURES))
         .redirectErrorStream(true);
     pb.environment().put("OMP_NUM_THREADS", "1");
     pb.environment().put("OPENBLAS_NUM_THREADS", "1");

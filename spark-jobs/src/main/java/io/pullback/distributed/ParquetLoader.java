@@ -147,7 +147,7 @@ final class ParquetLoader {
       this.dim = dim;
       this.rule = rule;
       this.blockRows = blockRows;
-      this.initialRows = (int) Math.max(1, Math.min(blockRows, (1 << 17) / Math.max(1, dim)));
+      this.initialRows = (int) Math.max(1, Math.min(blockRows, Math.min(256, (1 << 17) / Math.max(1, dim))));
       this.labels = new double[columns.labels().length];
     }
 

@@ -272,7 +272,7 @@ final class TextLoader {
       this.labelDim = layout.rule().labelDim();
       this.blockRows = blockRows;
       this.weighted = layout.weighted();
-      this.initialRows = (int) Math.max(1, Math.min(blockRows, (1 << 17) / Math.max(1, dim))); // about 1 MiB, then doubled
+      this.initialRows = (int) Math.max(1, Math.min(blockRows, Math.min(256, (1 << 17) / Math.max(1, dim)))); // at most 256 rows or about 1 MiB, then doubled
     }
 
     @Override
@@ -286,7 +286,8 @@ final class TextLoader {
       SplitBlocks.Builder block = new SplitBlocks.Builder(dim, labelDim, weighted, blockRows, initialRows);
       while (!block.full() && lines.hasNext()) {
         Text text = lines.next()._2();
-        ParsedLine outcome = reader.read(text, split.getStart() == 0 && line == 0, block.features(), block.reserve());
+        int offset = block.reserve(); // first: it may grow the array that features() returns
+        ParsedLine outcome = reader.read(text, split.getStart() == 0 && line == 0, block.features(), offset);
         if (outcome == ParsedLine.ERROR) return finish(line, reader.problem());
         line++;
         if (outcome == ParsedLine.SKIP) continue;

@@ -153,7 +153,11 @@ class ReaderEquivalenceTest extends SharedSpark {
   }
 
   DataLoader.Options options(String data, InputFormat format, Integer features, Integer partitions) {
-    return new DataLoader.Options(data, format, null, null, features, partitions, d -> 64, BINARY);
+    return options(data, format, features, partitions, 64);
+  }
+
+  DataLoader.Options options(String data, InputFormat format, Integer features, Integer partitions, int blockRows) {
+    return new DataLoader.Options(data, format, null, null, features, partitions, d -> blockRows, BINARY);
   }
 
   @ParameterizedTest(name = "{0} {1} partitions={2}")
@@ -218,9 +222,10 @@ class ReaderEquivalenceTest extends SharedSpark {
     Path plain = write("plain.libsvm", libsvm(rows, false), null);
     for (Integer p : new Integer[] {null, 2}) {
       for (Integer features : new Integer[] {D, null}) {
-        LoadedData ours = DataLoader.load(spark, options(decorated.toString(), null, features, p));
+        // Blocks of 1024 rows: a split's block arrays start at 256 rows and grow while it is parsed.
+        LoadedData ours = DataLoader.load(spark, options(decorated.toString(), null, features, p, 1024));
         LoadedData old = DataLoader.load(spark.read().format("libsvm").option("numFeatures", D).load(plain.toString()),
-            options(plain.toString(), null, null, p));
+            options(plain.toString(), null, null, p, 1024));
         assertSame(ours, old);
       }
     }

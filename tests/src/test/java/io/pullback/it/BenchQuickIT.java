@@ -29,9 +29,16 @@ class BenchQuickIT extends CliHarness {
   @Test
   void quickBenchWritesEveryFigureWithItsTarget() throws Exception {
     Path root = Path.of("..").toAbsolutePath().normalize();
-    Run r = pullback("bench", "--quick", "--out", dir.toString(), "--rows", "1500", "--n", "32,64", "--kernel-n", "64",
-        "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4", "--load-rows", "2000",
-        "--dataset", root.resolve("data/breast-cancer.csv").toString());
+    // The start-up figures launch bin/pullback itself (this harness runs the bench in-process): its home, as bin/pullback passes it.
+    System.setProperty("pullback.home", root.toString());
+    Run r;
+    try {
+      r = pullback("bench", "--quick", "--out", dir.toString(), "--rows", "1500", "--n", "32,64", "--kernel-n", "64",
+          "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4", "--load-rows", "2000",
+          "--dataset", root.resolve("data/breast-cancer.csv").toString());
+    } finally {
+      System.clearProperty("pullback.home");
+    }
     assertThat(r.exitCode()).as("stderr: %s", r.err()).isZero();
     JsonNode json = new ObjectMapper().readTree(dir.resolve("results/latest.json").toFile());
     List<String> ids = new ArrayList<>();
@@ -64,10 +71,11 @@ class BenchQuickIT extends CliHarness {
     // The load section ran every reader at the tiny size (sklearn and pandas only where python3 has them) and the start-up runs.
     JsonNode load = json.path("sections").path("load");
     List<String> readers = new ArrayList<>();
-    for (JsonNode r : load.path("readers")) {
-      readers.add(r.path("format").asText() + "/" + r.path("reader").asText());
-      assertThat(r.path("rows").asLong()).as("rows read by %s", r).isEqualTo(r.path("format").asText().equals("parquet") ? 2600 : 2000);
-      assertThat(r.path("mb_per_second").asDouble()).isPositive();
+    for (JsonNode reader : load.path("readers")) {
+      readers.add(reader.path("format").asText() + "/" + reader.path("reader").asText());
+      assertThat(reader.path("rows").asLong()).as("rows read by %s", reader)
+          .isEqualTo(reader.path("format").asText().equals("parquet") ? 2600 : 2000);
+      assertThat(reader.path("mb_per_second").asDouble()).isPositive();
     }
     assertThat(readers).contains("libsvm/pullback", "libsvm/spark-pipeline", "libsvm/spark-count", "csv/pullback", "csv/spark-pipeline",
         "csv/spark-count", "parquet/pullback", "parquet/spark-pipeline", "parquet/spark-vectorized-count");

@@ -70,6 +70,11 @@ public final class PullbackCli implements Runnable {
 
   /** As {@link #execute(String[], SessionProvider)}, writing to the given streams. */
   public static int execute(String[] args, SessionProvider sessions, PrintWriter out, PrintWriter err) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // The version alone needs no command tree: building it (every command's options, the plugins) is most of a --version.
+      out.println(versionLine());
+      return 0;
+    }
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose"); // an error's stack trace too
     PullbackCli root = new PullbackCli(sessions);
     root.out = out;

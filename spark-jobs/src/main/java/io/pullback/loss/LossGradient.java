@@ -87,12 +87,18 @@ public final class LossGradient implements Serializable {
         return l;
       }
       case BERNOULLI_LOGIT -> {
-        double z = f[o];
-        double y = block.label(e);
-        double softplus = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-        double p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-        c[o] = p - y;
-        return softplus - y * z;
+        // Σ_k softplus(z_k) − y_k z_k = −Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)], ∂/∂z_k = p_k − y_k.
+        double l = 0;
+        int yo = e * block.labelDim();
+        for (int j = 0; j < k; j++) {
+          double z = f[o + j];
+          double y = block.labels()[yo + j];
+          double softplus = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+          double p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+          c[o + j] = p - y;
+          l += softplus - y * z;
+        }
+        return l;
       }
       case CATEGORICAL_SOFTMAX -> {
         int y = (int) block.label(e);

@@ -18,8 +18,16 @@ public final class InputOptions {
           + " or synthetic:gaussian|uniform?rows=M&features=D&seed=S[&classes=K][&outputs=K][&noise=s].")
   String data;
 
-  @Option(names = "--format", paramLabel = "libsvm|csv|parquet", description = "Input format (default: from the file names).")
+  @Option(names = "--format", paramLabel = "libsvm|csv|parquet|idx", description = "Input format (default: from the file names; idx for names ending -ubyte or .idx).")
   String format;
+
+  @Option(names = "--labels", paramLabel = "FILE", description = "IDX labels file (magic 0x801) of --format idx images (optionally gzipped).")
+  String labels;
+
+  @Option(names = "--target", paramLabel = "labels|inputs",
+      description = "What each example is fitted to: its labels, or its own inputs (an autoencoder: --outputs must equal the features) (default: ${DEFAULT-VALUE}).",
+      defaultValue = "labels")
+  String target;
 
   @Option(names = "--label-col", split = ",", paramLabel = "COL", description = "Label column(s) for CSV/Parquet (default: label).")
   List<String> labelColumns;
@@ -94,6 +102,7 @@ public final class InputOptions {
   /** The validated configuration. */
   InputConfig toConfig() {
     return new InputConfig(data, format == null ? null : InputFormat.parse(format), labelColumns, weightColumn, numFeatures,
-        model, classes, outputs, basis, degree, hidden, activations(), likelihood, io.pullback.io.Location.spelling(params), init, seed, partitions, blockRows, master);
+        model, classes, outputs, basis, degree, hidden, activations(), likelihood, io.pullback.io.Location.spelling(params), init, seed, partitions, blockRows, master,
+        labels == null ? null : io.pullback.io.Location.spelling(labels), target);
   }
 }

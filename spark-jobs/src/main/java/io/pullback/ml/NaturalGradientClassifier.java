@@ -242,7 +242,7 @@ public final class NaturalGradientClassifier
     List<Integer> hidden = Arrays.stream(getHiddenLayers()).boxed().toList();
     return new InputConfig("Dataset (" + uid() + ")", null, List.of("label"), getWeightCol() == null ? null : "weight", null,
         arch, arch.equals("softmax") ? numClasses : null, mlp ? numClasses : null, "legendre", 0, hidden, getActivation(),
-        mlp ? "categorical" : "gaussian", null, "random", getSeed(), null, null, null);
+        mlp ? "categorical" : "gaussian", null, "random", getSeed(), null, null, null, null, null);
   }
 
   /** The {@code train} configuration these Params stand for (the other settings at train's defaults). */

@@ -16,6 +16,7 @@ import io.pullback.loss.L2Penalty;
 import io.pullback.optim.AdamConfig;
 import io.pullback.optim.GradientDescentConfig;
 import io.pullback.optim.InducedConfig;
+import io.pullback.optim.KfacConfig;
 import io.pullback.optim.MomentumConfig;
 import io.pullback.optim.NaturalGradientConfig;
 import io.pullback.optim.NaturalGradientConfig.DampingSchedule;
@@ -207,7 +208,7 @@ public final class TrainJob {
     InputConfig input = config.input();
     input.checkParams(dim, ctx.hadoopConf());
     if (!plan.usesMetric()) return;
-    Preflight.plan(ctx, input, input.model(dim), plan.rowsPerExample(config), dim, config.representation(), Integer.MAX_VALUE,
+    Preflight.plan(ctx, input, input.model(dim), plan.rowsPerExample(config), dim, plan.representation(config), Integer.MAX_VALUE,
         io.pullback.metric.representation.MemoryPlan.Purpose.PRODUCTS, config.representationOptions().withTileSize(BLOCKED_TILE_SIZE));
   }
 
@@ -242,6 +243,13 @@ public final class TrainJob {
     MomentumConfig momentum = new MomentumConfig(lr, c.momentum());
     boolean adamw = name.equals("adamw");
     AdamConfig adam = new AdamConfig(adamw, lr, c.beta1(), c.beta2(), c.eps(), adamw ? c.weightDecay() : 0.0);
+    if (name.equals("kfac") && c.lr() != null) {
+      throw PullbackException.usage("{learningRate}: kfac chooses its learning rate (and momentum) each step from the quadratic model;"
+          + " remove {learningRate} " + c.lr());
+    }
+    // kfac's own settings are checked whatever the optimiser; its damping (> 0) only when it is kfac's (ngd allows 0).
+    KfacConfig kfac = new KfacConfig(name.equals("kfac") ? c.damping() : 1.0, c.kfacDecay(), c.inverseEvery(), c.dampingEvery(),
+        curvature);
     InducedConfig induced = new InducedConfig(name.startsWith("induced") ? InducedConfig.Variant.parse(name)
         : InducedConfig.Variant.INDUCED, lr, c.xi(), c.inducedBeta(), c.inducedMomentum(), c.betaRms(), c.inducedEpsilon(),
         c.weightDecay());
@@ -250,6 +258,7 @@ public final class TrainJob {
       case "gd" -> gd;
       case "momentum" -> momentum;
       case "adam", "adamw" -> adam;
+      case "kfac" -> kfac;
       default -> induced;
     };
   }

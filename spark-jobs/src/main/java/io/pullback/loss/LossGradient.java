@@ -20,6 +20,7 @@ public final class LossGradient implements Serializable {
   private final Loss loss;
   private transient double[] outputs;
   private transient double[] coefficients;
+  private transient double squaredError;
 
   public LossGradient(Model model, Loss loss) {
     loss.requireCompatible(model);
@@ -51,13 +52,37 @@ public final class LossGradient implements Serializable {
     if (coefficients == null || coefficients.length < rows) coefficients = new double[rows];
     model.forward(theta, block, outputs);
     double total = 0;
+    squaredError = 0;
     for (int e = 0; e < b; e++) {
       double w = block.weight(e);
       total += w * lossAndCoefficients(block, e, k, outputs, coefficients);
+      squaredError += w * squaredError(block, e, k, outputs, coefficients);
       for (int j = 0; j < k; j++) coefficients[e * k + j] *= w;
     }
     model.vjp(theta, block, coefficients, gradient);
     return total;
+  }
+
+  /**
+   * The weighted squared error of the block of the last {@link #accumulate}:
+   * {@code Σ_b w_b ‖E[y|x_b] − y_b‖²} with the model's mean prediction — Gaussian f, Bernoulli
+   * {@code p_k = σ(f_k)} (an autoencoder's squared reconstruction error, summed over the outputs),
+   * categorical the probabilities against the one-hot label (the Brier score). Free: from the same
+   * forward pass.
+   */
+  public double squaredErrorSum() {
+    return squaredError;
+  }
+
+  /** ‖E[y|x_e] − y_e‖², from the loss coefficients c = ∂ℓ/∂f of example e (already written). */
+  private double squaredError(ExampleBlock block, int e, int k, double[] f, double[] c) {
+    double s = 0;
+    for (int j = 0; j < k; j++) {
+      // Gaussian: c = 2(f − y); Bernoulli: c = p − y; categorical: c = p − e_y.
+      double r = model.distribution() == io.pullback.model.OutputDistribution.GAUSSIAN ? c[e * k + j] / 2 : c[e * k + j];
+      s += r * r;
+    }
+    return s;
   }
 
   /** The weighted loss sum of a block without the gradient (one forward pass). */

@@ -232,7 +232,9 @@ public final class TrainJob {
   static OptimizerConfig optimizerConfig(TrainConfig c, Loss loss, MetricKind kind, L2Penalty l2) {
     String name = OptimizerConfig.parseName(c.optimizer());
     // Squared loss without ½ has Gauss–Newton curvature 2G for the function metric.
-    double curvature = c.curvatureScale() != null ? c.curvatureScale() : loss == Loss.MSE && kind == MetricKind.FUNCTION ? 2.0 : 1.0;
+    // kfac's quadratic model always uses the exact curvature of the loss (function metric for mse), so mse means 2.
+    double curvature = c.curvatureScale() != null ? c.curvatureScale()
+        : loss == Loss.MSE && (kind == MetricKind.FUNCTION || name.equals("kfac")) ? 2.0 : 1.0;
     double lr = c.lr() != null ? c.lr()
         : name.equals("ngd") ? 1.0 / curvature // the Gauss–Newton step: η = ½ for mse, 1 for cross-entropy
         : OptimizerConfig.defaults(name).learningRate();

@@ -93,6 +93,8 @@ final class TrainingLoop {
   private final Optimizer optimizer;
   private final LossGradient lossGradient;
   private final FactorRows factorRows;
+  /** kfac: the exact curvature of the quadratic model (function for mse, fisher otherwise), whatever the factors' kind. */
+  private final FactorRows curvatureRows;
   private final RowSampler batch;
   private final RowSampler metricSample;
   private final Location history;
@@ -122,6 +124,7 @@ final class TrainingLoop {
     this.optimizer = plan.optimizer(config, model);
     this.lossGradient = new LossGradient(model, plan.loss());
     this.factorRows = plan.usesMetric() ? new FactorRows(model, plan.kind(), config.samples(), input.seed()) : null;
+    this.curvatureRows = new FactorRows(model, plan.loss() == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER, 1, input.seed());
     this.batch = config.batchFraction() >= 1 ? RowSampler.all() : new RowSampler(config.batchFraction(), input.seed(), 1);
     this.metricSample = config.metricFraction() >= 1 ? RowSampler.all() : new RowSampler(config.metricFraction(), input.seed(), 2);
     this.history = out.resolve(TrainJob.HISTORY);
@@ -180,7 +183,7 @@ final class TrainingLoop {
     double[] at = theta;
     CurvatureOracle curvature = !config.optimizer().equals("kfac") ? null : (u, v) -> {
       lossPasses[0]++;
-      return Representations.gramForms(stepBlocks(t), factorRows, at, u, v);
+      return Representations.gramForms(stepBlocks(t), curvatureRows, at, u, v);
     };
     double[] next = optimizer.acceptedStep(new StepInput(t, theta, l, g, metric.metric(), curvature), candidate -> {
       lossPasses[0]++;

@@ -223,6 +223,29 @@ public final class FactorRows implements Serializable {
     }
   }
 
+  /**
+   * Whether every coefficient matrix {@code C_b} is diagonal ({@code r = K}, rows the Jacobian's
+   * scaled): {@code function}, and {@code fisher} for Gaussian and Bernoulli outputs. Then
+   * {@link #diagonalScales} gives the diagonals without the {@code B·K·K} coefficient array.
+   */
+  public boolean isDiagonal() {
+    return isDirect();
+  }
+
+  /**
+   * For a {@link #isDiagonal() diagonal} kind, one forward pass and the diagonals:
+   * {@code scale[b·K + k] = C_b[k, k]} ({@code √w_b}, times {@code √(p_k(1 − p_k))} for the Bernoulli fisher).
+   *
+   * @param outputs (modified) length at least {@code B·K}
+   * @param scale (modified) length at least {@code B·K}
+   */
+  public void diagonalScales(double[] theta, ExampleBlock block, double[] outputs, double[] scale) {
+    if (!isDirect()) throw new IllegalStateException(kind + " factor rows of a " + model.distribution() + " model are not diagonal");
+    checkWeights(block);
+    model.forward(theta, block, outputs);
+    directRowScales(block, outputs, scale);
+  }
+
   /** Rows are the Jacobian's, scaled: {@code function}, and {@code fisher} except for the softmax. */
   private boolean isDirect() {
     return kind == MetricKind.FUNCTION

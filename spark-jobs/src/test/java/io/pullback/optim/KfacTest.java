@@ -162,11 +162,14 @@ class KfacTest {
     }
   }
 
-  @Test
-  void gramFormsEqualTheDenseMetricsQuadraticForms() {
+  /** Diagonal coefficients (fisher, function) and full ones (mc-fisher, empirical-fisher) against the dense metric. */
+  @ParameterizedTest(name = "{0}")
+  @org.junit.jupiter.params.provider.EnumSource(MetricKind.class)
+  void gramFormsEqualTheDenseMetricsQuadraticForms(MetricKind kind) {
     long seed = 6;
-    System.out.println("seed " + seed);
+    System.out.println("seed " + seed + " " + kind);
     Problem pr = new Problem(seed);
+    FactorRows rows = new FactorRows(pr.model, kind, 2, seed);
     double[] theta = TestModels.randomTheta(pr.model, seed);
     SplittableRandom rng = new SplittableRandom(seed);
     double[] u = new double[theta.length];
@@ -175,8 +178,8 @@ class KfacTest {
       u[i] = rng.nextGaussian();
       v[i] = rng.nextGaussian();
     }
-    MetricRepresentation dense = Representations.build(RepresentationKind.DENSE, pr.data, pr.rows, theta, RepresentationOptions.defaults());
-    double[] forms = Representations.gramForms(pr.data, pr.rows, theta, u, v);
+    MetricRepresentation dense = Representations.build(RepresentationKind.DENSE, pr.data, rows, theta, RepresentationOptions.defaults());
+    double[] forms = Representations.gramForms(pr.data, rows, theta, u, v);
     assertThat(forms[0]).isCloseTo(dense.vTMv(u), within(1e-12 * dense.vTMv(u)));
     assertThat(forms[1]).isCloseTo(dot(u, dense.mv(v)), within(1e-12 * Math.sqrt(dense.vTMv(u) * dense.vTMv(v))));
     assertThat(forms[2]).isCloseTo(dense.vTMv(v), within(1e-12 * dense.vTMv(v)));

@@ -10,6 +10,9 @@ import io.pullback.metric.aggregate.BlockSum;
  * {@code Σw}), matrix-free: per block one forward pass for the factor-row coefficients
  * {@code C_b} ({@link FactorRows#coefficients}) and two Jacobian-vector products
  * ({@code R_b u = C_b (J_b u)}); no VJP, no factor rows, no Jacobian (MLP: about {@code 6·B·N} flops).
+ * For a diagonal kind ({@link FactorRows#isDiagonal()}: function, Gaussian or Bernoulli fisher) the
+ * coefficients are the K diagonal scales ({@code O(B·K)} memory, not {@code B·K·K}: an autoencoder
+ * with K = 784 outputs needs this).
  */
 final class GramFormSum implements BlockSum {
   private static final long serialVersionUID = 1L;
@@ -48,6 +51,20 @@ final class GramFormSum implements BlockSum {
           outputs = new double[b * k];
           ju = new double[b * k];
           jv = new double[b * k];
+        }
+        if (rows.isDiagonal()) {
+          if (coef.length < b * k) coef = new double[b * k];
+          rows.diagonalScales(theta, block, outputs, coef);
+          rows.model().jvp(theta, block, u, outputs, ju);
+          rows.model().jvp(theta, block, v, outputs, jv);
+          for (int t = 0; t < b * k; t++) {
+            double ru = coef[t] * ju[t];
+            double rv = coef[t] * jv[t];
+            acc[0] += ru * ru;
+            acc[1] += ru * rv;
+            acc[2] += rv * rv;
+          }
+          return;
         }
         if (coef.length < b * r * k) coef = new double[b * r * k];
         rows.coefficients(theta, block, outputs, coef);

@@ -87,6 +87,38 @@ public final class IdxFile {
     return parse(bytes, gzipped ? name + "' (decompressed" : name + "'", magic);
   }
 
+  /**
+   * The values of items {@code [from, from + items)} of an IDX file already checked by {@link #read}
+   * with {@code ndims} dimensions and {@code itemSize} values per item: the header and the items
+   * before {@code from} are skipped (decompressing a gzipped file up to there), then
+   * {@code items·itemSize} bytes are read. Cost: one sequential read up to the range's end.
+   *
+   * @throws PullbackException (data) when the file ends before the range (it changed since it was checked)
+   */
+  public static byte[] readRange(InputStream in, String name, int ndims, int itemSize, long from, int items) {
+    long skip = 4L + 4L * ndims + from * itemSize;
+    int length = Math.multiplyExact(items, itemSize);
+    try (BufferedInputStream buf = new BufferedInputStream(in)) {
+      buf.mark(2);
+      boolean gzipped = buf.read() == 0x1f && buf.read() == 0x8b;
+      buf.reset();
+      InputStream s = gzipped ? new GZIPInputStream(buf) : buf;
+      s.skipNBytes(skip);
+      byte[] out = s.readNBytes(length);
+      if (out.length < length) {
+        throw PullbackException.data("IDX file '" + name + "' is truncated: it ends at byte offset " + (skip + out.length)
+            + ", before the end of items " + from + ".." + (from + items - 1) + " at byte offset " + (skip + length)
+            + " (did it change while it was read?)");
+      }
+      return out;
+    } catch (java.io.EOFException e) {
+      throw PullbackException.data("IDX file '" + name + "' is truncated: it ends before byte offset " + skip
+          + " (did it change while it was read?)");
+    } catch (IOException e) {
+      throw PullbackException.data("cannot read IDX file '" + name + "': " + e.getMessage());
+    }
+  }
+
   /** {@code where} is the name followed by the closing quote (and a note when decompressed). */
   private static IdxFile parse(byte[] b, String where, int magic) {
     String file = "IDX file '" + where;

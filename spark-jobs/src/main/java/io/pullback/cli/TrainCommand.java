@@ -88,6 +88,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--momentum", paramLabel = "μ", description = "Heavy-ball momentum of the momentum optimiser (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
   double momentum;
 
+  @Option(names = "--nesterov", description = "Nesterov momentum for the momentum optimiser: θ ← θ − η(g + μv) after v ← μv + g (default: heavy ball).")
+  boolean nesterov;
+
   @Option(names = "--adam-beta1", paramLabel = "β1", description = "Adam β1 (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
   double beta1;
 
@@ -167,6 +170,6 @@ public final class TrainCommand implements Callable<Integer> {
     return new TrainConfig(in, optimizer, loss, l2, lr, steps, kind, samples, TrainConfig.parseRepresentation(representation),
         representationOptions.toOptions(in.seed(), jitter), damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1,
-        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, checkpointEvery, resume, io.pullback.io.Location.spelling(out));
+        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, resume, io.pullback.io.Location.spelling(out));
   }
 }

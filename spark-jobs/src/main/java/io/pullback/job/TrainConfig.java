@@ -16,7 +16,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
                           Double curvatureScale, int refreshEvery, double metricFraction, double batchFraction,
                           double weightDecay, double momentum, double beta1, double beta2, double eps, double xi,
                           double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
-                          double kfacDecay, int inverseEvery, int dampingEvery,
+                          double kfacDecay, int inverseEvery, int dampingEvery, boolean nesterov,
                           int checkpointEvery, boolean resume, String out) {
 
   /**
@@ -81,6 +81,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     m.put("induced_momentum", inducedMomentum);
     m.put("beta_rms", betaRms);
     m.put("induced_epsilon", inducedEpsilon);
+    m.put("nesterov", nesterov);
     m.put("kfac_decay", kfacDecay);
     m.put("inverse_every", inverseEvery);
     m.put("damping_every", dampingEvery);

@@ -242,7 +242,7 @@ public final class TrainJob {
     NaturalGradientConfig ngd = new NaturalGradientConfig(lr, c.damping(), DampingSchedule.parse(c.dampingSchedule()),
         c.refreshEvery(), curvature, c.jitter(), l2);
     OptimizerConfig.checkWeightDecay(name, c.weightDecay());
-    MomentumConfig momentum = new MomentumConfig(lr, c.momentum());
+    MomentumConfig momentum = new MomentumConfig(lr, c.momentum(), c.nesterov());
     boolean adamw = name.equals("adamw");
     AdamConfig adam = new AdamConfig(adamw, lr, c.beta1(), c.beta2(), c.eps(), adamw ? c.weightDecay() : 0.0);
     if (name.equals("kfac") && c.lr() != null) {

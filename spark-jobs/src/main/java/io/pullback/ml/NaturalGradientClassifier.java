@@ -253,7 +253,7 @@ public final class NaturalGradientClassifier
         RepresentationOptions.DEFAULT_MAX_DUAL_ROWS);
     return new TrainConfig(input, getOptimizer(), null, getRegParam() / 2, lr, getMaxIter(), MetricKind.parse(getMetric()), 1,
         TrainConfig.parseRepresentation(getRepresentation()), options, getDamping(), getDampingSchedule(), false, null, 1, 1.0,
-        1.0, 0.0, 0.9, 0.9, 0.999, 1e-8, 0.1, 0.1, 0.9, 0.99, 1e-8, 0.95, 20, 5, 0, false, out);
+        1.0, 0.0, 0.9, 0.9, 0.999, 1e-8, 0.1, 0.1, 0.9, 0.99, 1e-8, 0.95, 20, 5, false, 0, false, out);
   }
 
   /** A fresh local folder for the run's history and summary (removed after the fit). */

@@ -64,18 +64,20 @@ import org.slf4j.LoggerFactory;
  *   <li><b>training</b>: ngd (exact Fisher, η = 1) against MLlib's L-BFGS {@code LogisticRegression}
  *       on a real binary data set, data passes and wall time to MLlib's final loss (1e-6 relative);</li>
  *   <li><b>softmax</b>: the {@code fisher} estimate of softmax with K = 10 against a pure Gram with the
- *       same number of factor rows and the same N.</li>
+ *       same number of factor rows and the same N;</li>
+ *   <li><b>load</b>: LIBSVM, CSV and Parquet load throughput against scikit-learn, pandas and Spark's
+ *       own readers, and the start-up to the first task ({@link LoadBench}).</li>
  * </ol>
  */
 public final class Bench {
   private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
-  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax");
+  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax", "load");
 
   /** Sizes and switches of one run. */
   public record Config(boolean quick, Path out, long rows, List<Integer> ns, List<Integer> kernelNs, long scalingRows, int scalingN,
-                       long softmaxRows, int softmaxFeatures, Path dataset, List<String> skip, String commandLine) {
+                       long softmaxRows, int softmaxFeatures, Path dataset, List<String> skip, String commandLine, long loadRows) {
     static Config of(boolean quick, Path out, Long rows, List<Integer> ns, List<Integer> kernelNs, Long scalingRows, Integer scalingN,
-                     Long softmaxRows, Integer softmaxFeatures, Path dataset, List<String> skip, String commandLine) {
+                     Long softmaxRows, Integer softmaxFeatures, Path dataset, List<String> skip, String commandLine, Long loadRows) {
       List<String> sk = skip == null ? List.of() : skip;
       for (String s : sk) {
         if (!SECTIONS.contains(s)) throw io.pullback.PullbackException.usage("--skip: unknown section '" + s + "'; valid: " + SECTIONS);
@@ -89,7 +91,9 @@ public final class Bench {
           scalingN != null ? scalingN : 512,
           softmaxRows != null ? softmaxRows : quick ? 4_000 : 20_000,
           softmaxFeatures != null ? softmaxFeatures : quick ? 49 : 99,
-          dataset, sk, commandLine);
+          dataset, sk, commandLine,
+          loadRows != null ? loadRows : quick ? 20_000 : 200_000);
+      if (c.loadRows < 4) throw io.pullback.PullbackException.usage("--load-rows must be >= 4, got " + c.loadRows);
       if (c.rows < 1 || c.scalingRows < 4 || c.softmaxRows < 1 || c.softmaxFeatures < 1 || c.scalingN < 2) {
         throw io.pullback.PullbackException.usage("bench sizes must be positive (--rows, --scaling-rows >= 4, --scaling-n >= 2, --softmax-*)");
       }
@@ -131,6 +135,7 @@ public final class Bench {
     if (want("softmax")) softmax(spark); else skipped("softmax");
     if (want("scaling")) scaling(spark); else skipped("scaling");
     if (want("training")) training(spark); else skipped("training");
+    if (want("load")) sections.put("load", new LoadBench(spark, work, config.loadRows(), this::add, console).run()); else skipped("load");
 
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("command", config.commandLine());
@@ -162,7 +167,7 @@ public final class Bench {
   }
 
   private void skipped(String section) {
-    sections.put(section, Map.of("skipped", "--skip " + section));
+    sections.put(section, RecordMaps.ordered("skipped", "--skip " + section));
     for (String id : Figure.idsOf(section)) add(Figure.skipped(id, "section skipped (--skip " + section + ")"));
   }
 
@@ -197,7 +202,7 @@ public final class Bench {
     String providerInUse = Blas.isNative() ? (inUseLibrary != null && inUseLibrary.startsWith("openblas-jar") ? "openblas-jar" : "system")
         : "java-vector";
     GramAccumulator.Kernel defaultKernel = GramAccumulator.Kernel.forCurrentBlas();
-    section.put("in_use", Map.of("provider", providerInUse, "blas", Blas.selection().implementation(),
+    section.put("in_use", RecordMaps.ordered("provider", providerInUse, "blas", Blas.selection().implementation(),
         "kernel", defaultKernel.name().toLowerCase(Locale.ROOT), "tile", GramAccumulator.DEFAULT_TILE));
     sections.put("kernel", section);
     JsonNode used = runs.byName().get(providerInUse);
@@ -287,7 +292,7 @@ public final class Bench {
     double own = ownDgemm.getOrDefault(nFig, Double.NaN);
     double providerFactor = Math.min(1.0, own / best);
     double ratio = bestPoint.path("ratio_median").asDouble();
-    section.put("figure", Map.of("n", nFig, "rows", bestPoint.path("rows").asInt(), "kernel_over_own_dgemm_median", ratio,
+    section.put("figure", RecordMaps.ordered("n", nFig, "rows", bestPoint.path("rows").asInt(), "kernel_over_own_dgemm_median", ratio,
         "own_dgemm_over_best_dgemm", providerFactor));
     add(Figure.atLeast("kernel_vs_best_dgemm", "Gram kernel in use (" + providerInUse + ", " + defaultKernel.name().toLowerCase(Locale.ROOT)
         + ") / best dgemm of any BLAS, N = " + nFig, ratio * providerFactor, 0.80,
@@ -356,7 +361,7 @@ public final class Bench {
       estimateSeconds.put(n, row.pullbackSeconds());
       rowsOut.add(row);
     }
-    sections.put("mllib", Map.of("results", rowsOut.stream().map(RecordMaps::of).toList(),
+    sections.put("mllib", RecordMaps.ordered("results", rowsOut.stream().map(RecordMaps::of).toList(),
         "what", "dense function estimate of logistic (J = [x, 1]) vs RowMatrix.computeGramianMatrix, same cached rows, compute only"));
     mllibFigures(rowsOut);
   }
@@ -538,7 +543,7 @@ public final class Bench {
     List<Map<String, Object>> byExecutors = scalingByExecutors(n, mem);
     double parallelAfter = parallelKernelSpeedup(n, kernelSeconds);
     double parallel = (parallelBefore + parallelAfter) / 2;
-    section.put("two_kernels_over_one", Map.of("before", parallelBefore, "after", parallelAfter, "mean", parallel));
+    section.put("two_kernels_over_one", RecordMaps.ordered("before", parallelBefore, "after", parallelAfter, "mean", parallel));
     console.println(String.format(Locale.ROOT, "  scaling: two Gram kernels at once run %.2fx (before) and %.2fx (after) one kernel's rate",
         parallelBefore, parallelAfter));
     section.put("executors", byExecutors);

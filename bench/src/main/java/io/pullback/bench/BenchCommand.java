@@ -59,8 +59,11 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
       defaultValue = "data/breast-cancer.csv")
   Path dataset;
 
+  @Option(names = "--load-rows", paramLabel = "M", description = "Rows of the load section's LIBSVM and CSV files, × 50 features (default: 200000, 100+ MB; quick 20000).")
+  Long loadRows;
+
   @Option(names = "--skip", split = ",", paramLabel = "SECTION",
-      description = "Sections to leave out (their figures are reported as skipped): kernel, mllib, numpy, scaling, training, softmax.")
+      description = "Sections to leave out (their figures are reported as skipped): kernel, mllib, numpy, scaling, training, softmax, load.")
   List<String> skip;
 
   @Option(names = "--master", paramLabel = "URL", description = "Spark master for bin/pullback (default local[*]); ignored under spark-submit.")
@@ -69,7 +72,7 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
   @Override
   public Integer call() throws Exception {
     Bench.Config config = Bench.Config.of(quick, out, rows, ns, kernelNs, scalingRows, scalingN, softmaxRows, softmaxFeatures, dataset, skip,
-        String.join(" ", commandLine()));
+        String.join(" ", commandLine()), loadRows);
     Bench bench = new Bench(config, parent.out());
     bench.run(withBenchJar(parent.sessions().session(master)));
     return 0;

@@ -25,6 +25,21 @@ final class RecordMaps {
     return m;
   }
 
+  /**
+   * A JSON object with its keys in the order given ({@code key1, value1, key2, value2, …}), so that
+   * {@code latest.json} lists them the same way in every run ({@code Map.of} has no fixed order).
+   */
+  static Map<String, Object> ordered(Object... keysAndValues) {
+    if (keysAndValues.length % 2 != 0) throw new IllegalArgumentException("keys and values must come in pairs, got " + keysAndValues.length);
+    Map<String, Object> m = new LinkedHashMap<>();
+    for (int i = 0; i < keysAndValues.length; i += 2) {
+      if (m.put((String) keysAndValues[i], keysAndValues[i + 1]) != null || m.size() != i / 2 + 1) {
+        throw new IllegalArgumentException("key '" + keysAndValues[i] + "' is given twice");
+      }
+    }
+    return m;
+  }
+
   /** {@code camelCase} → {@code camel_case}. */
   static String snakeCase(String name) {
     return name.replaceAll("([a-z0-9])([A-Z])", "$1_$2").toLowerCase(Locale.ROOT);

@@ -29,6 +29,21 @@ class RecordMapsTest {
   }
 
   @Test
+  void orderedMapsKeepTheKeysInTheOrderGivenAndRefuseADuplicate() {
+    // Map.of would iterate these ten keys in an order that depends on the JVM's per-run salt.
+    Object[] kv = new Object[20];
+    for (int i = 0; i < 10; i++) {
+      kv[2 * i] = "key" + (9 - i);
+      kv[2 * i + 1] = i;
+    }
+    Map<String, Object> m = RecordMaps.ordered(kv);
+    assertThat(List.copyOf(m.keySet())).containsExactly("key9", "key8", "key7", "key6", "key5", "key4", "key3", "key2", "key1", "key0");
+    assertThat(m).containsEntry("key0", 9);
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> RecordMaps.ordered("a", 1, "a", 2))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("'a'");
+  }
+
+  @Test
   void snakeCaseSplitsBeforeEachCapital() {
     assertThat(RecordMaps.snakeCase("pullbackOverBlasLimit")).isEqualTo("pullback_over_blas_limit");
     assertThat(RecordMaps.snakeCase("n")).isEqualTo("n");

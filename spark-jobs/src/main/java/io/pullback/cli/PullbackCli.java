@@ -22,7 +22,8 @@ import picocli.CommandLine;
     description = {"Natural-gradient metrics (pull-back of L2, Fisher) estimated on Apache Spark.",
         "On a terminal a command shows one live progress line and only warnings; --verbose adds the INFO log lines.",
         "Documentation: README.md and docs/ in the source tree."},
-    subcommands = {EstimateCommand.class, TrainCommand.class, ExportCommand.class, SpectrumCommand.class})
+    subcommands = {EstimateCommand.class, TrainCommand.class, ExportCommand.class, SpectrumCommand.class, TraceCommand.class,
+        DiagonalCommand.class})
 public final class PullbackCli implements Runnable {
   private final SessionProvider sessions;
 
@@ -69,6 +70,11 @@ public final class PullbackCli implements Runnable {
 
   /** As {@link #execute(String[], SessionProvider)}, writing to the given streams. */
   public static int execute(String[] args, SessionProvider sessions, PrintWriter out, PrintWriter err) {
+    if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
+      // The version alone needs no command tree: building it (every command's options, the plugins) is most of a --version.
+      out.println(versionLine());
+      return 0;
+    }
     boolean verbose = java.util.Arrays.asList(args).contains("--verbose"); // an error's stack trace too
     PullbackCli root = new PullbackCli(sessions);
     root.out = out;

@@ -15,9 +15,11 @@ import picocli.CommandLine.ParentCommand;
 
 /**
  * {@code pullback spectrum}: the eigenvalues of a metric: the whole spectrum by LAPACK
- * {@code dsyevd} when the dense matrix is small (N ≤ {@code --dense-limit}), otherwise the top and
- * bottom {@code --top} Ritz values of {@code --lanczos-steps} Lanczos steps on {@code mv} (one data
- * pass per step for implicit). Writes {@code spectrum.json} (top, bottom, trace, Frobenius norm,
+ * {@code dsyevd} when the dense matrix is small (N ≤ {@code --dense-limit}), otherwise the top
+ * {@code --top} eigenpairs by block Lanczos on {@code mv} (one data pass per product for implicit),
+ * stopping when their residuals are below {@code --residual-tol}·θ₁ or after {@code --lanczos-steps}
+ * products; {@code --eigenvectors} adds {@code eigenvectors.npy}, {@code --per-layer} adds
+ * {@code layers.json} (docs/analysis.md). Writes {@code spectrum.json} (top, bottom, trace, Frobenius norm,
  * effective rank {@code (tr G)²/‖G‖_F²}, and with the full spectrum the entropy effective rank
  * {@code exp(−Σ p log p)}, {@code p = λ/Σλ}), {@code eigenvalues.npy}, {@code spectrum.png} and
  * {@code manifest.json}. With {@code --density}: the eigenvalue density by stochastic Lanczos
@@ -27,7 +29,7 @@ import picocli.CommandLine.ParentCommand;
  */
 @Command(name = "spectrum", mixinStandardHelpOptions = true, sortOptions = false,
     header = "Eigenvalues, trace and effective rank of a metric.",
-    description = {"Eigenvalues of a metric (dense dsyevd when small, Lanczos on G·v otherwise), trace and effective rank,",
+    description = {"Eigenvalues of a metric (dense dsyevd when small, block Lanczos on G·v otherwise), trace and effective rank,",
         "written as spectrum.json, eigenvalues.npy and spectrum.png to --out;",
         "with --density, the eigenvalue density by stochastic Lanczos quadrature, written as density.json and density.png."})
 public final class SpectrumCommand implements Callable<Integer> {
@@ -38,24 +40,23 @@ public final class SpectrumCommand implements Callable<Integer> {
   @Mixin
   InputOptions input;
 
-  @Option(names = "--metric", paramLabel = "function|fisher|empirical-fisher|mc-fisher", description = "Metric kind (default: ${DEFAULT-VALUE}).", defaultValue = "function")
-  String metric;
+  @Mixin
+  MetricOptions metric = new MetricOptions();
 
-  @Option(names = "--samples", paramLabel = "S", description = "Samples per example for mc-fisher (default: ${DEFAULT-VALUE}).", defaultValue = "1")
-  int samples;
-
-  @Option(names = "--representation", paramLabel = "auto|dense|blocked|implicit|diag|block-diag|kfac|low-rank|ntk-dual",
-      description = "Representation whose spectrum is computed; auto: dense up to --dense-limit, else implicit (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
-  String representation;
-
-  @Option(names = "--dense-limit", paramLabel = "N", description = "Largest N solved by dsyevd on the dense matrix (default: ${DEFAULT-VALUE}).", defaultValue = "4096")
-  int denseLimit;
-
-  @Option(names = "--top", paramLabel = "k", description = "How many top and bottom eigenvalues to report (default: ${DEFAULT-VALUE}).", defaultValue = "10")
+  @Option(names = "--top", paramLabel = "k", description = "How many top (and bottom) eigenvalues to report (default: ${DEFAULT-VALUE}).", defaultValue = "10")
   int top;
 
-  @Option(names = "--lanczos-steps", paramLabel = "m", description = "Lanczos steps (products G·v): per probe with --density (default: 80), else when N > --dense-limit (default: 3·top + 20).")
+  @Option(names = "--lanczos-steps", paramLabel = "m", description = "Lanczos steps (products G·v): per probe with --density (default: 80), else the most products of block Lanczos when N > --dense-limit (default: 10·top + 50).")
   Integer lanczosSteps;
+
+  @Option(names = "--residual-tol", paramLabel = "tol", description = "Block Lanczos stops when every top-k residual ||Gx - θx|| is at most tol·θ₁ (default: 1e-8).")
+  Double residualTol;
+
+  @Option(names = "--eigenvectors", description = "Also write the top --top eigenvectors as eigenvectors.npy (N×k).")
+  boolean eigenvectors;
+
+  @Option(names = "--per-layer", description = "Also write each layer block's top --top eigenvalues and trace to layers.json (layered models).")
+  boolean perLayer;
 
   @Option(names = "--density", description = "Estimate the eigenvalue density by stochastic Lanczos quadrature (density.json, density.png) instead of eigenvalues.")
   boolean density;
@@ -74,32 +75,27 @@ public final class SpectrumCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    MetricKind kind;
-    try {
-      kind = MetricKind.parse(metric);
-    } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("--metric: " + e.getMessage());
-    }
+    MetricKind kind = metric.kind();
     if (top < 1) throw PullbackException.usage("--top must be >= 1, got " + top);
-    if (denseLimit < 1) throw PullbackException.usage("--dense-limit must be >= 1, got " + denseLimit);
     if (lanczosSteps != null && lanczosSteps < 1) throw PullbackException.usage("--lanczos-steps must be >= 1, got " + lanczosSteps);
-    if (samples < 1) throw PullbackException.usage("--samples must be >= 1, got " + samples);
     if (!density && (probes != null || grid != null)) {
       throw PullbackException.usage((probes != null ? "--probes" : "--grid") + " applies only with --density");
     }
-    RepresentationKind kindOfRepresentation = null; // auto
-    if (!representation.equals("auto")) {
-      try {
-        kindOfRepresentation = RepresentationKind.parse(representation);
-      } catch (IllegalArgumentException e) {
-        throw PullbackException.usage("--representation: " + e.getMessage());
-      }
+    if (density && (eigenvectors || perLayer || residualTol != null)) {
+      throw PullbackException.usage((eigenvectors ? "--eigenvectors" : perLayer ? "--per-layer" : "--residual-tol")
+          + " applies to eigenvalues, not with --density");
     }
+    RepresentationKind kindOfRepresentation = metric.representationKind(); // null: auto
     InputConfig in = input.toConfig();
+    if (perLayer && in.model().equals("linear-basis")) {
+      throw PullbackException.usage("--per-layer needs a layered model (logistic, softmax or mlp), got --model linear-basis");
+    }
     SpectrumJob.DensityConfig densityConfig = density
         ? new SpectrumJob.DensityConfig(probes != null ? probes : 10, grid != null ? grid : 1000) : null;
-    SpectrumJob.Config config = new SpectrumJob.Config(in, kind, samples, kindOfRepresentation, denseLimit, top, lanczosSteps,
-        densityConfig, representationOptions.toOptions(in.seed(), false), io.pullback.io.Location.spelling(out));
+    SpectrumJob.TopConfig topConfig = new SpectrumJob.TopConfig(eigenvectors, perLayer,
+        residualTol != null ? residualTol : SpectrumJob.DEFAULT_RESIDUAL_TOL);
+    SpectrumJob.Config config = new SpectrumJob.Config(in, kind, metric.samples, kindOfRepresentation, metric.denseLimit, top, lanczosSteps,
+        densityConfig, topConfig, representationOptions.toOptions(in.seed(), false), io.pullback.io.Location.spelling(out));
     io.pullback.job.Preflight.beforeSpark(in, io.pullback.io.Location.spelling(out), "choose a new --out or remove it");
     parent.terminal().status("spectrum");
     if (density) {
@@ -110,7 +106,8 @@ public final class SpectrumCommand implements Callable<Integer> {
     }
     SpectrumJob.Result r = SpectrumJob.run(RunContext.of(parent.sessions().session(in.master())), config);
     parent.out().println("top eigenvalues: " + Arrays.toString(r.top()));
-    parent.out().println("trace " + r.trace() + ", effective rank " + r.effectiveRank() + "; wrote " + io.pullback.io.Location.spelling(out));
+    parent.out().println("trace " + r.trace() + ", effective rank " + r.effectiveRank()
+        + (r.layers() > 0 ? ", " + r.layers() + " layer blocks" : "") + "; wrote " + io.pullback.io.Location.spelling(out));
     return 0;
   }
 }

@@ -80,6 +80,28 @@ public final class LibsvmParser {
     }
   }
 
+  /**
+   * The largest index of {@code line[from, to)} without parsing or checking anything else (0 for a
+   * blank or comment line): the cheap pass that finds D when {@code {numFeatures}} is not given.
+   * Tokens that are not {@code index:value} with a decimal index of at most 10 digits are ignored
+   * (the parse that follows reports them); so is everything from an inline {@code #}.
+   */
+  public static long maxIndexOf(byte[] line, int from, int to) {
+    while (from < to && (line[from] & 0xFF) <= ' ') from++;
+    if (from == to || line[from] == '#') return 0;
+    int i = tokenEnd(line, from, to);
+    long max = 0;
+    while (i < to) {
+      while (i < to && (line[i] & 0xFF) <= ' ') i++;
+      if (i >= to || line[i] == '#') break;
+      int end = tokenEnd(line, i, to);
+      int colon = indexOf(line, i, end, (byte) ':');
+      if (colon > 0) max = Math.max(max, parseIndex(line, i, colon));
+      i = end;
+    }
+    return max;
+  }
+
   private ParsedLine error(String message) {
     problem = message;
     return ParsedLine.ERROR;

@@ -36,8 +36,8 @@ import scala.Tuple2;
  * <p>Inputs ({@link InputFiles}): a path, a glob or a comma-separated list; folders stand for the
  * data files below them (hidden files, {@code _SUCCESS}, {@code *.crc}, {@code README*} skipped);
  * the format is inferred from the file names unless {@code {format}} is given. LIBSVM and CSV are
- * read by {@link TextLoader} (two passes: scan and validate with file and line numbers, then parse
- * into blocks); Parquet by Spark's reader (one pass to validate, one to pack; rows numbered by
+ * read by {@link TextLoader} (one pass parsing and validating straight into blocks, errors with file
+ * and line; plus one cheap pass for LIBSVM's D when {@code {numFeatures}} is not given); Parquet by Spark's reader (one pass to validate, one to pack; rows numbered by
  * {@code zipWithIndex}); synthetic rows are generated in the executors and numbered by construction.
  * With {@code partitions} given, rows are range-partitioned by index (one shuffle of the raw rows) so
  * that partition {@code p} holds the contiguous examples {@code [pM/P, (p+1)M/P)} in index order:
@@ -64,7 +64,7 @@ public final class DataLoader {
    * @param format file format, or null to infer it from the file names
    * @param labelColumns label column names (CSV/Parquet)
    * @param weightColumn weight column name, or null for unit weights
-   * @param numFeatures the feature count for LIBSVM (null: found by the scan)
+   * @param numFeatures the feature count for LIBSVM (null: the largest index, found by a cheap pass)
    * @param partitions the partition count, or null to keep the input's partitioning (one per split)
    * @param blockRows examples per packed block, as a function of the feature count D
    * @param labelRule the labels the model accepts
@@ -163,7 +163,7 @@ public final class DataLoader {
     }
   }
 
-  /** LIBSVM and CSV: {@link TextLoader}'s scan (validation, line numbers, D), then its pack. */
+  /** LIBSVM and CSV: {@link TextLoader}'s one parsing pass into blocks (D first, if LIBSVM's is not given). */
   private static LoadedData loadText(SparkSession spark, Options options, InputFiles input) {
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     List<String> paths = input.files().stream().map(Object::toString).toList();
@@ -176,28 +176,95 @@ public final class DataLoader {
     LabelRule rule = options.readRule();
     TextLoader.Layout layout = new TextLoader.Layout(input.format(), paths, columns, rule, csv && options.weightColumn() != null);
     var lines = TextLoader.lines(spark, input);
-    TextLoader.Scan scan = TextLoader.scan(lines, layout, options.numFeatures(), options.data());
-    int blockRows = blockRows(options, scan.dim(), rule.labelDim());
-    JavaRDD<ExampleBlock> blocks;
-    if (options.partitions() == null) {
-      blocks = TextLoader.blocks(lines, layout, scan, blockRows);
-    } else {
-      long m = scan.examples();
-      int p = (int) Math.max(1, Math.min(options.partitions(), m));
-      JavaPairRDD<Long, RawExample> ordered = TextLoader.indexedRows(lines, layout, scan)
-          .repartitionAndSortWithinPartitions(new ContiguousRangePartitioner(p, m));
-      int dim = scan.dim();
-      int labelDim = rule.labelDim();
-      boolean weighted = layout.weighted();
-      int packRows = (int) Math.min(blockRows, m);
-      blocks = ordered.mapPartitions(it -> pack(it, dim, labelDim, packRows, weighted));
+    int dim = csv ? columns.features() : options.numFeatures() != null ? options.numFeatures() : TextLoader.featureCount(lines);
+    int blockRows = blockRows(options, dim, rule.labelDim());
+    JavaRDD<SplitBlocks.Chunk> chunks = TextLoader.parse(lines, layout, dim, blockRows).persist(StorageLevel.MEMORY_AND_DISK());
+    TextLoader.Parsed parsed;
+    try {
+      parsed = TextLoader.check(SplitBlocks.summaries(chunks), layout, options.data(), chunks.getNumPartitions());
+    } catch (RuntimeException e) {
+      chunks.unpersist(false);
+      throw e;
     }
-    return cache(blocks, scan.examples(), scan.dim(), rule.labelDim(), blockRows, paths, options, scan.maxAbs());
+    return indexAndCache(chunks, parsed.first(), parsed.examples(), dim, blockRows, paths, options, parsed.maxAbs(), layout.weighted());
+  }
+
+  /**
+   * Blocks parsed per task (cached {@code chunks}, numbered from 0 in each task) given their global
+   * indices ({@code first[p]} for partition p); with {@code {partitions}} range-partitioned as block
+   * slices and packed again (then the chunks are freed); then materialised and checked as {@link #cache}.
+   */
+  private static LoadedData indexAndCache(JavaRDD<SplitBlocks.Chunk> chunks, long[] first, long m, int dim, int blockRows,
+                                          List<String> paths, Options options, double maxAbs, boolean weighted) {
+    JavaRDD<ExampleBlock> blocks = SplitBlocks.indexed(chunks, first);
+    if (options.partitions() == null) {
+      return cache(blocks, chunks, m, dim, options.labelRule().labelDim(), blockRows, paths, options, maxAbs);
+    }
+    int p = (int) Math.max(1, Math.min(options.partitions(), m));
+    JavaRDD<ExampleBlock> ranged = SplitBlocks.rangePartitioned(blocks, p, m, (int) Math.min(blockRows, m));
+    ranged.persist(StorageLevel.MEMORY_AND_DISK());
+    try {
+      return cache(ranged, ranged, m, dim, options.labelRule().labelDim(), blockRows, paths, options, maxAbs);
+    } finally {
+      chunks.unpersist(false);
+    }
   }
 
   private static LoadedData loadParquet(SparkSession spark, Options options, InputFiles input) {
     List<String> paths = input.files().stream().map(Object::toString).toList();
-    return loadRows(() -> spark.read().parquet(paths.toArray(new String[0])), options, paths);
+    LoadedData batched = loadParquetBatches(spark, options, paths);
+    return batched != null ? batched : loadRows(() -> spark.read().parquet(paths.toArray(new String[0])), options, paths);
+  }
+
+  /**
+   * Parquet through Spark's vectorized reader, one pass into blocks ({@link ParquetLoader}); null when
+   * Spark would not read these columns as batches (then the row path is taken).
+   */
+  private static LoadedData loadParquetBatches(SparkSession spark, Options options, List<String> paths) {
+    String path = options.data();
+    Dataset<Row> df;
+    ParquetLoader.Columns columns;
+    JavaRDD<org.apache.spark.sql.vectorized.ColumnarBatch> batches;
+    int dim;
+    try {
+      df = spark.read().parquet(paths.toArray(new String[0]));
+      RowConverter converter = RowConverter.forSchema(df, options, path);
+      batches = ParquetLoader.columnar(df);
+      if (batches == null) return null;
+      columns = converter.columnsIn(ParquetLoader.scanColumns(df), df.columns(), paths);
+      dim = converter.dimension(df);
+    } catch (PullbackException e) {
+      throw e;
+    } catch (Exception e) { // Spark throws SparkException (checked) from Scala code too
+      throw PullbackException.data("cannot read '" + path + "' as parquet: " + rootMessage(e));
+    }
+    LabelRule rule = options.labelRule();
+    int blockRows = blockRows(options, dim, rule.labelDim());
+    JavaRDD<SplitBlocks.Chunk> chunks = ParquetLoader.parse(batches, columns, ParquetLoader.scanSchema(df), dim, rule, blockRows)
+        .persist(StorageLevel.MEMORY_AND_DISK());
+    long m = 0;
+    double maxAbs = 0;
+    long[] first;
+    try {
+      List<SplitBlocks.Summary> summaries;
+      try {
+        summaries = SplitBlocks.summaries(chunks);
+      } catch (Exception e) {
+        throw PullbackException.data("cannot read '" + path + "' as parquet: " + rootMessage(e));
+      }
+      String error = ParquetLoader.firstError(summaries, columns);
+      if (error != null) throw PullbackException.data(error);
+      for (SplitBlocks.Summary s : summaries) {
+        m += s.examples();
+        maxAbs = Math.max(maxAbs, s.maxAbs());
+      }
+      if (m == 0) throw PullbackException.data("no examples in '" + path + "': the input is empty");
+      first = SplitBlocks.firstIndices(chunks.getNumPartitions(), summaries);
+    } catch (RuntimeException e) {
+      chunks.unpersist(false);
+      throw e;
+    }
+    return indexAndCache(chunks, first, m, dim, blockRows, paths, options, maxAbs, columns.weight() >= 0);
   }
 
   /**
@@ -274,14 +341,17 @@ public final class DataLoader {
     int blockRows = blockRows(options, dim, labelDim);
     int packRows = (int) Math.min(blockRows, m); // a block never needs more rows than there are examples
     JavaRDD<ExampleBlock> blocks = ordered.mapPartitions(it -> pack(it, dim, labelDim, packRows, weighted));
-    return cache(blocks, m, dim, labelDim, blockRows, inputs, options, stats.maxAbs);
+    blocks.persist(StorageLevel.MEMORY_AND_DISK());
+    return cache(blocks, blocks, m, dim, labelDim, blockRows, inputs, options, stats.maxAbs);
   }
 
-  /** Caches and materialises the blocks, totalling the weights in partition order (deterministic); checks the total. */
-  private static LoadedData cache(JavaRDD<ExampleBlock> blocks, long m, int dim, int labelDim, int blockRows,
+  /**
+   * Materialises the blocks (which read the persisted {@code cached}: the blocks themselves or the
+   * chunks they are a view of), totalling the weights in partition order (deterministic); checks the total.
+   */
+  private static LoadedData cache(JavaRDD<ExampleBlock> blocks, JavaRDD<?> cached, long m, int dim, int labelDim, int blockRows,
                                   List<String> inputs, Options options, double maxAbs) {
     String source = options.data();
-    blocks.persist(StorageLevel.MEMORY_AND_DISK());
     long packed = 0;
     double weightSum = 0;
     for (double[] countAndWeight : blocks.mapPartitions(DataLoader::countAndWeight).collect()) {
@@ -290,7 +360,7 @@ public final class DataLoader {
     }
     if (packed != m) throw new IllegalStateException("packed " + packed + " examples but validated " + m);
     if (!(weightSum > 0) || Double.isInfinite(weightSum)) {
-      blocks.unpersist(false);
+      cached.unpersist(false);
       throw PullbackException.data(Double.isInfinite(weightSum)
           ? "the weights in '" + source + "' sum to " + weightSum + " (they overflow); rescale {weightColumn}"
           : "every example in '" + source + "' has weight 0; at least one positive weight is needed");
@@ -301,7 +371,7 @@ public final class DataLoader {
     }
     LOG.info("Loaded {} examples ({} features) from {} into {} partitions of blocks of {} rows",
         m, dim, source, blocks.getNumPartitions(), blockRows);
-    return new LoadedData(blocks, m, weightSum, dim, labelDim, blocks.getNumPartitions(), blockRows, inputs, maxAbs);
+    return new LoadedData(blocks, m, weightSum, dim, labelDim, blocks.getNumPartitions(), blockRows, inputs, maxAbs, cached);
   }
 
   /**
@@ -446,6 +516,13 @@ public final class DataLoader {
         throw PullbackException.data("column '" + f.name() + "' in '" + path + "' has type " + f.dataType().simpleString()
             + "; every " + role + " column must be numeric");
       }
+    }
+
+    /** The same roles as positions in a scan's columns ({@code scan}; {@code names} are the Dataset's). */
+    ParquetLoader.Columns columnsIn(List<String> scan, String[] names, List<String> files) {
+      java.util.function.IntUnaryOperator at = i -> scan.indexOf(names[i]);
+      return new ParquetLoader.Columns(java.util.Arrays.stream(labelIdx).map(at).toArray(), weightIdx < 0 ? -1 : at.applyAsInt(weightIdx),
+          vectorIdx < 0 ? -1 : at.applyAsInt(vectorIdx), java.util.Arrays.stream(featureIdx).map(at).toArray(), files);
     }
 
     /** Number of features: the numeric columns, or the size of the first vector. */

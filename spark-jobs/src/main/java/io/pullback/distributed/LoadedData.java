@@ -16,12 +16,14 @@ import org.apache.spark.api.java.JavaRDD;
  * @param blockRows examples per block (the last block of a partition may be shorter)
  * @param inputPaths the files read (empty for synthetic data)
  * @param maxAbsFeature the largest |feature value| (to name a likely cause when a result overflows)
+ * @param cached the persisted RDD that holds the blocks' arrays: {@code blocks} itself, or the
+ *     per-split blocks that {@code blocks} re-indexes without copying (text and Parquet input)
  */
 public record LoadedData(JavaRDD<ExampleBlock> blocks, long examples, double weightSum, int dim, int labelDim,
-                         int partitions, int blockRows, List<String> inputPaths, double maxAbsFeature) {
+                         int partitions, int blockRows, List<String> inputPaths, double maxAbsFeature, JavaRDD<?> cached) {
 
   /** Frees the cached blocks. */
   public void release() {
-    blocks.unpersist(false);
+    cached.unpersist(false);
   }
 }

@@ -6,7 +6,6 @@ import io.pullback.data.ExampleBlock;
 import io.pullback.data.InputFormat;
 import io.pullback.data.LibsvmParser;
 import io.pullback.data.ParsedLine;
-import io.pullback.data.RawExample;
 import io.pullback.model.LabelRule;
 import java.io.IOException;
 import java.io.Serializable;
@@ -28,7 +27,6 @@ import org.apache.hadoop.mapreduce.lib.input.FileSplit;
 import org.apache.hadoop.mapreduce.lib.input.TextInputFormat;
 import org.apache.spark.TaskContext;
 import org.apache.spark.api.java.JavaNewHadoopRDD;
-import org.apache.spark.api.java.JavaPairRDD;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -39,26 +37,19 @@ import scala.Tuple2;
  * one task per Hadoop input split (so compressed files keep working and splittable files are split
  * across tasks), bytes to doubles with no per-token {@code String} and no boxing.
  *
- * <p>Two passes over the text. The <i>scan</i> parses and validates every line and returns, per split,
- * its line and example counts, the largest LIBSVM index and the first bad line; lines are numbered
- * from these counts (a split's first line number is the sum of the line counts of the splits before
- * it in its file), so an error names its file and 1-based line with no numbering job, and LIBSVM's
- * feature count D comes from the same pass when {@code {numFeatures}} is not given. The <i>pack</i>
- * parses again straight into the {@link ExampleBlock}s that are cached; example indices come from
- * the scan's counts (files in path order, splits in offset order). With {@code {partitions}} the
- * pack emits indexed rows that are range-partitioned instead ({@link DataLoader}).
+ * <p>One pass over the text ({@link #parse}): each split's lines are parsed, checked and written
+ * straight into the {@link ExampleBlock}s that are cached, and the split ends with its summary (line
+ * and example counts, the first bad line). Lines and examples are numbered from these counts in file
+ * and offset order ({@link #check}, {@link SplitBlocks}): an error names its file and 1-based line
+ * and every error kind is found in that same pass; there is no numbering job. LIBSVM's feature count
+ * D, when {@code {numFeatures}} is not given, comes from one cheap pass before it
+ * ({@link #featureCount}: the largest index, no number parsed); with it there is none.
  *
  * <p>CSV headers are read on the driver before any job (one line per file): duplicate names and
  * files whose headers differ (other names or another order) are refused naming file and line 1.
  */
 final class TextLoader {
   private TextLoader() {}
-
-  /** What one split held: its position, counts, the largest |value| and LIBSVM index, the first error. */
-  record SplitScan(int partition, int file, long start, long lines, long examples, long maxIndex, double maxAbs,
-                   long errorLine, String error) implements Serializable {
-    private static final long serialVersionUID = 1L;
-  }
 
   /**
    * How every task parses: the format, the files (their index orders them), LIBSVM's D when known,
@@ -74,9 +65,6 @@ final class TextLoader {
       throw new IllegalStateException("split of an unknown file " + path);
     }
   }
-
-  /** What the scan found: the examples, the feature count and the scans in file and offset order. */
-  record Scan(long examples, int dim, double maxAbs, List<SplitScan> splits) {}
 
   /** The header of the CSV files, checked: no duplicate names, every file the same. */
   static CsvParser.Columns csvColumns(Configuration conf, InputFiles input, List<String> labelColumns, String weightColumn) {
@@ -128,18 +116,51 @@ final class TextLoader {
     }
   }
 
-  /** The scan pass: every line parsed and checked; throws the first bad line (file order) as a data error. */
-  static Scan scan(JavaNewHadoopRDD<LongWritable, Text> lines, Layout layout, Integer numFeatures, String source) {
-    int dim = numFeatures == null ? -1 : numFeatures;
-    List<SplitScan> scans = new ArrayList<>(lines.mapPartitionsWithInputSplit(
-        (split, it) -> List.of(scanSplit((FileSplit) split, it, layout, dim)).iterator(), true).collect());
-    scans.sort(Comparator.comparingInt(SplitScan::file).thenComparingLong(SplitScan::start));
+  /**
+   * LIBSVM's feature count D when {@code {numFeatures}} is not given: the largest index of any line,
+   * found by the cheap pass ({@link LibsvmParser#maxIndexOf}: no number parsed, nothing checked).
+   */
+  static int featureCount(JavaNewHadoopRDD<LongWritable, Text> lines) {
+    long max = lines.mapPartitions(it -> {
+      long m = 0;
+      while (it.hasNext()) {
+        Text t = it.next()._2();
+        m = Math.max(m, LibsvmParser.maxIndexOf(t.getBytes(), 0, t.getLength()));
+      }
+      return List.of(m).iterator();
+    }).fold(0L, Math::max);
+    if (max > DataLoader.MAX_ARRAY) {
+      throw PullbackException.data("LIBSVM index " + max + " is larger than any feature count Pullback can hold ("
+          + DataLoader.MAX_ARRAY + ")");
+    }
+    return (int) max;
+  }
+
+  /**
+   * The one pass: each split's lines parsed, checked and written straight into blocks of at most
+   * {@code blockRows} (numbered from 0 within the split), followed by the split's {@link SplitBlocks.Summary}.
+   * A split stops at its first bad line; nothing is thrown in the task.
+   */
+  static JavaRDD<SplitBlocks.Chunk> parse(JavaNewHadoopRDD<LongWritable, Text> lines, Layout layout, int dim, int blockRows) {
+    return lines.mapPartitionsWithInputSplit((split, it) ->
+        new ChunkIterator(it, (FileSplit) split, layout, dim, blockRows), true);
+  }
+
+  /** What the pass found: the examples, the largest |feature| and each partition's first global index. */
+  record Parsed(long examples, double maxAbs, long[] first) {}
+
+  /**
+   * Reads the summaries in file and offset order: throws the first bad line (its 1-based line in its
+   * file, from the line counts of the splits before it) as a data error, else numbers the examples.
+   */
+  static Parsed check(List<SplitBlocks.Summary> summaries, Layout layout, String source, int partitions) {
+    List<SplitBlocks.Summary> scans = new ArrayList<>(summaries);
+    scans.sort(Comparator.comparingInt(SplitBlocks.Summary::file).thenComparingLong(SplitBlocks.Summary::start));
     long examples = 0;
-    long maxIndex = 0;
     double maxAbs = 0;
     long linesBefore = 0;
     for (int k = 0; k < scans.size(); k++) {
-      SplitScan s = scans.get(k);
+      SplitBlocks.Summary s = scans.get(k);
       if (k > 0 && scans.get(k - 1).file() != s.file()) linesBefore = 0;
       if (s.error() != null) {
         throw PullbackException.data("bad input in '" + layout.files().get(s.file()) + "', line " + (linesBefore + s.errorLine() + 1)
@@ -147,75 +168,10 @@ final class TextLoader {
       }
       linesBefore += s.lines();
       examples += s.examples();
-      maxIndex = Math.max(maxIndex, s.maxIndex());
       maxAbs = Math.max(maxAbs, s.maxAbs());
     }
     if (examples == 0) throw PullbackException.data("no examples in '" + source + "': the input is empty");
-    int d = layout.format() == InputFormat.CSV ? layout.columns().features() : numFeatures != null ? numFeatures : (int) maxIndex;
-    return new Scan(examples, d, maxAbs, List.copyOf(scans));
-  }
-
-  private static SplitScan scanSplit(FileSplit split, Iterator<Tuple2<LongWritable, Text>> it, Layout layout, int dim) {
-    int file = layout.fileIndex(split.getPath());
-    RowReader reader = new RowReader(layout, dim);
-    long line = 0;
-    long examples = 0;
-    for (; it.hasNext(); line++) {
-      Text text = it.next()._2();
-      ParsedLine outcome = reader.read(text, split.getStart() == 0 && line == 0, null, 0);
-      if (outcome == ParsedLine.ERROR) {
-        return new SplitScan(TaskContext.getPartitionId(), file, split.getStart(), line, examples, reader.maxIndex(),
-            reader.maxAbs(), line, reader.problem());
-      }
-      if (outcome == ParsedLine.EXAMPLE) examples++;
-    }
-    return new SplitScan(TaskContext.getPartitionId(), file, split.getStart(), line, examples, reader.maxIndex(),
-        reader.maxAbs(), -1, null);
-  }
-
-  /** First example index and example count of each partition, from the scan. */
-  static long[][] partitionOffsets(Scan scan, int partitions) {
-    long[] first = new long[partitions];
-    long[] count = new long[partitions];
-    long next = 0;
-    for (SplitScan s : scan.splits()) {
-      first[s.partition()] = next;
-      count[s.partition()] = s.examples();
-      next += s.examples();
-    }
-    return new long[][] {first, count};
-  }
-
-  /** The pack pass: each split's examples parsed straight into blocks of at most {@code blockRows}. */
-  static JavaRDD<ExampleBlock> blocks(JavaNewHadoopRDD<LongWritable, Text> lines, Layout layout, Scan scan, int blockRows) {
-    long[][] offsets = partitionOffsets(scan, lines.getNumPartitions());
-    int dim = scan.dim();
-    int labelDim = layout.rule().labelDim();
-    return lines.mapPartitionsWithInputSplit((split, it) -> {
-      int p = TaskContext.getPartitionId();
-      return new BlockIterator(it, new RowReader(layout, dim), ((FileSplit) split).getStart() == 0, offsets[0][p], offsets[1][p],
-          dim, labelDim, blockRows, layout.weighted());
-    }, true);
-  }
-
-  /** The pack pass for range partitioning: (global index, example) pairs. */
-  static JavaPairRDD<Long, RawExample> indexedRows(JavaNewHadoopRDD<LongWritable, Text> lines, Layout layout, Scan scan) {
-    long[][] offsets = partitionOffsets(scan, lines.getNumPartitions());
-    int dim = scan.dim();
-    int labelDim = layout.rule().labelDim();
-    JavaRDD<Tuple2<Long, RawExample>> rows = lines.mapPartitionsWithInputSplit((split, it) -> {
-      long first = offsets[0][TaskContext.getPartitionId()];
-      BlockIterator one = new BlockIterator(it, new RowReader(layout, dim), ((FileSplit) split).getStart() == 0, first,
-          offsets[1][TaskContext.getPartitionId()], dim, labelDim, 1, true);
-      return new Iterator<Tuple2<Long, RawExample>>() {
-        @Override public boolean hasNext() { return one.hasNext(); }
-        @Override public Tuple2<Long, RawExample> next() {
-          ExampleBlock b = one.next();
-          return new Tuple2<>(b.firstIndex(), new RawExample(b.features(), b.labels(), b.weights()[0]));
-        }
-      };
-    }, true);
-    return rows.mapToPair(t -> t);
+    return new Parsed(examples, maxAbs, SplitBlocks.firstIndices(partitions, scans));
   }
 
   /** Parses one line with the format's parser, then checks the labels and the weight. */
@@ -291,58 +247,63 @@ final class TextLoader {
     }
   }
 
-  /** A split's examples as blocks, parsed as they are filled (the scan already validated them). */
-  private static final class BlockIterator implements Iterator<ExampleBlock> {
+  /** A split's lines parsed into blocks as they are filled, then its summary; stops at the first bad line. */
+  private static final class ChunkIterator implements Iterator<SplitBlocks.Chunk> {
     private final Iterator<Tuple2<LongWritable, Text>> lines;
     private final RowReader reader;
+    private final FileSplit split;
+    private final int file;
     private final int dim;
     private final int labelDim;
     private final int blockRows;
     private final boolean weighted;
-    private boolean firstLine;
-    private long next;
-    private long remaining;
+    private long line;
+    private long examples;
+    private long firstOfBlock;
+    private final int initialRows;
+    private boolean done;
 
-    BlockIterator(Iterator<Tuple2<LongWritable, Text>> lines, RowReader reader, boolean atFileStart, long first, long count,
-                  int dim, int labelDim, int blockRows, boolean weighted) {
+    ChunkIterator(Iterator<Tuple2<LongWritable, Text>> lines, FileSplit split, Layout layout, int dim, int blockRows) {
       this.lines = lines;
-      this.reader = reader;
-      this.firstLine = atFileStart;
-      this.next = first;
-      this.remaining = count;
+      this.split = split;
+      this.file = layout.fileIndex(split.getPath());
+      this.reader = new RowReader(layout, dim);
       this.dim = dim;
-      this.labelDim = labelDim;
+      this.labelDim = layout.rule().labelDim();
       this.blockRows = blockRows;
-      this.weighted = weighted;
+      this.weighted = layout.weighted();
+      this.initialRows = (int) Math.max(1, Math.min(blockRows, Math.min(256, (1 << 17) / Math.max(1, dim)))); // at most 256 rows or about 1 MiB, then doubled
     }
 
     @Override
     public boolean hasNext() {
-      return remaining > 0;
+      return !done;
     }
 
     @Override
-    public ExampleBlock next() {
-      if (remaining <= 0) throw new NoSuchElementException();
-      int rows = (int) Math.min(blockRows, remaining);
-      double[] x = new double[rows * dim];
-      double[] y = new double[rows * labelDim];
-      double[] w = weighted ? new double[rows] : null;
-      int b = 0;
-      while (b < rows) {
-        if (!lines.hasNext()) throw new IllegalStateException("the input changed since it was scanned: fewer examples in a split");
-        ParsedLine outcome = reader.read(lines.next()._2(), firstLine, x, b * dim);
-        firstLine = false;
-        if (outcome == ParsedLine.ERROR) throw new IllegalStateException("the input changed since it was scanned: " + reader.problem());
+    public SplitBlocks.Chunk next() {
+      if (done) throw new NoSuchElementException();
+      SplitBlocks.Builder block = new SplitBlocks.Builder(dim, labelDim, weighted, blockRows, initialRows);
+      while (!block.full() && lines.hasNext()) {
+        Text text = lines.next()._2();
+        int offset = block.reserve(); // first: it may grow the array that features() returns
+        ParsedLine outcome = reader.read(text, split.getStart() == 0 && line == 0, block.features(), offset);
+        if (outcome == ParsedLine.ERROR) return finish(line, reader.problem());
+        line++;
         if (outcome == ParsedLine.SKIP) continue;
-        System.arraycopy(reader.labels(), 0, y, b * labelDim, labelDim);
-        if (w != null) w[b] = reader.weight();
-        b++;
+        block.commit(reader.labels(), reader.weight());
+        examples++;
       }
-      ExampleBlock block = new ExampleBlock(next, rows, dim, labelDim, x, y, w);
-      next += rows;
-      remaining -= rows;
-      return block;
+      if (block.rows() == 0) return finish(-1, null);
+      SplitBlocks.Chunk chunk = new SplitBlocks.Chunk(block.build(firstOfBlock), null);
+      firstOfBlock += block.rows();
+      return chunk;
+    }
+
+    private SplitBlocks.Chunk finish(long errorLine, String error) {
+      done = true;
+      return new SplitBlocks.Chunk(null, new SplitBlocks.Summary(TaskContext.getPartitionId(), file, split.getStart(), line,
+          examples, reader.maxIndex(), reader.maxAbs(), errorLine, error, null));
     }
   }
 }

@@ -104,7 +104,8 @@ public final class ExperimentRunner {
     checkConfigurations(exp, out, experimentFile);
     boolean existed = out.exists();
     // One writer per run folder (a second run of the same --run-id is refused naming the holder).
-    RunLock lock = RunLock.acquire(out, "run " + experimentFile + (options.runId() == null ? "" : " --run-id " + options.runId()));
+    RunLock lock = RunLock.acquire(out, "run " + experimentFile + (options.runId() == null ? "" : " --run-id " + options.runId()),
+        RunContext.of(spark).attempt());
     try {
       return runIn(spark, options, experimentFile, progress, exp, out);
     } catch (RuntimeException e) {

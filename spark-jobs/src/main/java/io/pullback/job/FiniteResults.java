@@ -49,6 +49,20 @@ final class FiniteResults {
     }
   }
 
+  /**
+   * Refuses a product {@code G·v} holding NaN or ±Inf (the {@code p}-th made, counting from 1) before
+   * it reaches LAPACK (Lanczos' {@code dstev}, a Ritz {@code dsyevd}) or an estimate; returns it.
+   */
+  static double[] requireFiniteProduct(double[] gv, long p, LoadedData data) {
+    for (int i = 0; i < gv.length; i++) {
+      if (!Double.isFinite(gv[i])) {
+        throw PullbackException.data("the metric is not finite: entry " + i + " of product G·v number " + p + " is " + gv[i]
+            + "; nothing was written. " + likelyCause(data));
+      }
+    }
+    return gv;
+  }
+
   /** The first non-finite entry of a row-major n×n matrix, as {@code name[i, j] = v}, or null. */
   static String firstNonFinite(double[] rowMajor, int n, String name) {
     for (int k = 0; k < rowMajor.length; k++) {

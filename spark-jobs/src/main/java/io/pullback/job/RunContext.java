@@ -1,5 +1,6 @@
 package io.pullback.job;
 
+import io.pullback.io.RunLock;
 import io.pullback.linalg.Blas;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -50,6 +51,25 @@ public record RunContext(SparkSession spark, long reduceBudgetBytes) {
     s.put("app_id", spark.sparkContext().applicationId());
     s.put("conf", conf);
     return s;
+  }
+
+  /**
+   * The cluster application attempt this driver runs as, or null outside one: in YARN cluster mode
+   * Spark's application id and {@code SparkContext.applicationAttemptId} (1, 2, … as the
+   * ResourceManager restarts a lost application master); elsewhere Spark reports no attempt.
+   */
+  public RunLock.Attempt attempt() {
+    return attempt(spark.sparkContext().applicationId(), spark.sparkContext().applicationAttemptId());
+  }
+
+  static RunLock.Attempt attempt(String application, scala.Option<String> attempt) {
+    if (attempt.isEmpty() || application == null || application.isBlank()) return null;
+    try {
+      int n = Integer.parseInt(attempt.get());
+      return n >= 1 ? new RunLock.Attempt(application, n) : null;
+    } catch (NumberFormatException e) {
+      return null;
+    }
   }
 
   /** The BLAS and LAPACK in use and the native files mapped now ({@link Blas#report()}). */

@@ -1,17 +1,12 @@
 package io.pullback.job;
 
-import io.pullback.distributed.LoadedData;
-import io.pullback.distributed.SparkBlockData;
 import io.pullback.io.Json;
-import io.pullback.io.Manifest;
 import io.pullback.io.Npy;
 import io.pullback.io.Location;
-import io.pullback.io.OutputDirectory;
 import io.pullback.io.Plots;
-import io.pullback.linalg.Lanczos;
+import io.pullback.linalg.DenseOps;
 import io.pullback.linalg.SpectralDensity;
-import io.pullback.linalg.Spectra;
-import io.pullback.metric.FactorRows;
+import io.pullback.linalg.TopEigen;
 import io.pullback.metric.MetricKind;
 import io.pullback.metric.representation.MemoryPlan;
 import io.pullback.metric.representation.MetricRepresentation;
@@ -19,6 +14,7 @@ import io.pullback.metric.representation.RepresentationKind;
 import io.pullback.metric.representation.RepresentationOptions;
 import io.pullback.metric.representation.Representations;
 import io.pullback.model.Model;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,33 +23,43 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.UnaryOperator;
 
 /**
- * The {@code spectrum} command's work: the metric through {@link Representations#build} (auto:
+ * The {@code spectrum} command's work: the metric through {@link MetricRoute} (auto:
  * {@link MemoryPlan#auto} for products), its eigenvalues — all of them by LAPACK {@code dsyevd} when
- * N ≤ the dense limit ({@code O(N³)} on the driver, {@code 8·N²} bytes), otherwise the top and bottom
- * Ritz values of {@code m} Lanczos steps on {@code G·v} ({@code m} products, one data pass each for
- * implicit; {@code 8·m·N} bytes) — and the published {@code spectrum.json}, {@code eigenvalues.npy},
- * {@code spectrum.png} and {@code manifest.json}. With a {@link DensityConfig} it instead estimates
+ * N ≤ the dense limit ({@code O(N³)} on the driver, {@code 8·N²} bytes), otherwise the top k by block
+ * Lanczos on {@code G·v} ({@link TopEigen}: at most m products, one data pass each for implicit,
+ * stopping when the top k residuals are below {@code tol·θ₁}; {@code 8·m·N} bytes) — and the
+ * published {@code spectrum.json}, {@code eigenvalues.npy}, {@code spectrum.png},
+ * {@code eigenvectors.npy} (N×k, when asked), {@code layers.json} (each layer block's top k and
+ * trace, when asked) and {@code manifest.json}. With a {@link DensityConfig} it instead estimates
  * the eigenvalue density by stochastic Lanczos quadrature on {@code G·v} ({@link SpectralDensity}:
  * P probes × S steps, i.e. P·S products, one data pass each for implicit; {@code 8·S·N} bytes) and
  * publishes {@code density.json}, {@code density.png} and {@code manifest.json}; the metric is never
- * formed, so this works for every representation with {@code mv}.
+ * formed, so this works for every representation with {@code mv}. Every product is checked finite
+ * before it reaches LAPACK (exit 3 otherwise).
  */
 public final class SpectrumJob {
   private SpectrumJob() {}
 
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(SpectrumJob.class);
+
   /**
    * @param representation null for auto
-   * @param lanczosSteps null for {@code 3·top + 20} (eigenvalues) or {@link #DEFAULT_DENSITY_STEPS} (density)
+   * @param lanczosSteps null for {@link #defaultBudget} products (eigenvalues) or {@link #DEFAULT_DENSITY_STEPS} (density)
    * @param density null for eigenvalues, else the density's probes and grid
+   * @param topk eigenvectors, per-layer spectra and the residual tolerance of the eigenvalues
    */
   public record Config(InputConfig input, MetricKind metric, int samples, RepresentationKind representation, int denseLimit,
-                       int top, Integer lanczosSteps, DensityConfig density, RepresentationOptions options, String out) {
+                       int top, Integer lanczosSteps, DensityConfig density, TopConfig topk, RepresentationOptions options, String out) {
     Map<String, Object> toMap() {
       Map<String, Object> config = new LinkedHashMap<>(input.toMap());
       config.put("metric", metric.cliName());
       config.put("representation", representation == null ? "auto" : representation.cliName());
       if (density == null) {
         config.put("top", top);
+        config.put("eigenvectors", topk.eigenvectors());
+        config.put("per_layer", topk.perLayer());
+        config.put("residual_tol", topk.residualTol());
+        if (lanczosSteps != null) config.put("lanczos_steps", lanczosSteps);
       } else {
         config.put("density", true);
         config.put("probes", density.probes());
@@ -67,10 +73,32 @@ public final class SpectrumJob {
     int densitySteps() {
       return lanczosSteps != null ? lanczosSteps : DEFAULT_DENSITY_STEPS;
     }
+
+    MetricRoute.Route route() {
+      return new MetricRoute.Route(input, metric, samples, representation, denseLimit, options, out);
+    }
   }
 
   /** Lanczos steps per probe of the density when none are given. */
   public static final int DEFAULT_DENSITY_STEPS = 80;
+
+  /** The residual tolerance of the top-k eigenpairs when none is given (relative to θ₁). */
+  public static final double DEFAULT_RESIDUAL_TOL = 1e-8;
+
+  /**
+   * What the eigenvalue spectrum writes beyond {@code spectrum.json}.
+   *
+   * @param eigenvectors write {@code eigenvectors.npy} (N×k, column j the eigenvector of the j-th largest)
+   * @param perLayer write {@code layers.json}: each layer block's top k and trace
+   * @param residualTol block Lanczos stops when every top-k residual is at most {@code residualTol·θ₁}
+   */
+  public record TopConfig(boolean eigenvectors, boolean perLayer, double residualTol) {
+    public TopConfig {
+      if (!(residualTol > 0 && residualTol < 1)) {
+        throw io.pullback.PullbackException.usage("{residualTol} must be in (0, 1), got " + residualTol);
+      }
+    }
+  }
 
   /**
    * The density's parameters.
@@ -88,27 +116,43 @@ public final class SpectrumJob {
   /** What the density command prints: probes, steps per probe, products {@code G·v} made, and the grid. */
   public record DensityResult(int probes, int lanczosSteps, long passes, boolean logGrid, double width) {}
 
-  /** What the command prints. */
-  public record Result(double[] top, double trace, double effectiveRank) {}
+  /** What the command prints; {@code layers} is empty without per-layer spectra. */
+  public record Result(double[] top, double trace, double effectiveRank, int layers) {}
 
-  /** Eigenvalues, descending, and how they were found. */
-  private record Eigen(double[] descending, String method) {}
+  /** Eigenvalues, descending, how they were found, the top eigenvectors (k × N, or null) and extra summary keys. */
+  private record Eigen(double[] descending, String method, double[][] vectors, Map<String, Object> extra) {}
 
   public static Result run(RunContext ctx, Config c) {
     if (c.density() != null) throw new IllegalArgumentException("a density config runs through density(), not run()");
-    return withMetric(ctx, c, (m, staging) -> {
+    return MetricRoute.withMetric(ctx, "spectrum", c.toMap(), c.route(), (m, staging) -> {
       long t0 = System.nanoTime();
-      Eigen eigen = eigenvalues(m.g(), m.model().numParams(), c, c.input().seed(), m.data());
+      int n = m.model().numParams();
+      double[] dense = n <= c.denseLimit() ? finiteDense(m, n) : null;
+      UnaryOperator<double[]> op = m.products(new AtomicLong());
+      Eigen eigen = eigen(dense, op, n, c, c.input().seed());
       Map<String, Object> summary = summary(c, m.model(), m.kind(), m.data().examples(), m.g(), eigen);
       FiniteResults.requireFinite(eigen.descending(), "eigenvalues", m.data());
       FiniteResults.requireFinite(new double[] {(double) summary.get("trace"), (double) summary.get("frobenius_norm")},
           "trace and Frobenius norm", m.data());
+      List<Map<String, Object>> layers = c.topk().perLayer() ? perLayer(m, dense, op, c) : List.of();
       summary.put("eigen_seconds", (System.nanoTime() - t0) / 1e9);
       summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
       write(staging, c, m.model(), m.kind(), eigen, summary);
+      if (c.topk().perLayer()) Json.writeJson(staging.resolve("layers.json"), Map.of("layers", layers));
       return new Result(Arrays.copyOf(eigen.descending(), Math.min(c.top(), eigen.descending().length)),
-          (double) summary.get("trace"), (double) summary.get("effective_rank"));
+          (double) summary.get("trace"), (double) summary.get("effective_rank"), layers.size());
     });
+  }
+
+  /** The dense matrix, refused (exit 3) when an entry is not finite. */
+  private static double[] finiteDense(MetricRoute.Built m, int n) {
+    double[] dense = m.g().toDense();
+    String bad = FiniteResults.firstNonFinite(dense, n, "G");
+    if (bad != null) {
+      throw io.pullback.PullbackException.data("the metric is not finite: " + bad + "; nothing was written. "
+          + FiniteResults.likelyCause(m.data()));
+    }
+    return dense;
   }
 
   /**
@@ -122,13 +166,10 @@ public final class SpectrumJob {
     DensityConfig dc = java.util.Objects.requireNonNull(c.density(), "density config");
     int steps = c.densitySteps();
     if (steps < 1) throw io.pullback.PullbackException.usage("{lanczosSteps} must be >= 1, got " + steps);
-    return withMetric(ctx, c, (m, staging) -> {
+    return MetricRoute.withMetric(ctx, "spectrum", c.toMap(), c.route(), (m, staging) -> {
       int n = m.model().numParams();
       AtomicLong products = new AtomicLong();
-      UnaryOperator<double[]> op = v -> {
-        products.incrementAndGet();
-        return m.g().mv(v);
-      };
+      UnaryOperator<double[]> op = m.products(products);
       SpectralDensity.Density d = SpectralDensity.smooth(SpectralDensity.quadrature(op, n, dc.probes(), steps, c.input().seed()), dc.grid());
       FiniteResults.requireFinite(d.density(), "spectral density", m.data());
       Map<String, Object> json = new LinkedHashMap<>();
@@ -148,80 +189,87 @@ public final class SpectrumJob {
     });
   }
 
-  /** The metric a command works on, with its model, representation and data. */
-  private record Built(MetricRepresentation g, Model model, RepresentationKind kind, LoadedData data) {}
-
-  /** What a command does with its metric: writes into the staging folder and returns what it prints. */
-  private interface Work<R> {
-    R apply(Built metric, Location staging);
-  }
-
-  /** Checks, loads, builds the metric, runs {@code work}, writes the manifest and publishes the folder. */
-  private static <R> R withMetric(RunContext ctx, Config c, Work<R> work) {
-    InputConfig in = c.input();
-    Manifest manifest = Manifest.start("spectrum", c.toMap());
-    Preflight.beforeSpark(in, c.out(), "choose a new {out} or remove it");
-    try (OutputDirectory dir = OutputDirectory.prepare(Location.of(c.out(), ctx.hadoopConf(), "out"))) {
-      FactorRows probe = new FactorRows(in.model(1), c.metric(), c.samples(), in.seed());
-      // The plan is checked before any example is read when D is known from the header or --features.
-      Integer knownDim = in.knownDimension(ctx.hadoopConf());
-      RepresentationKind planned = null;
-      if (knownDim != null) {
-        in.checkParams(knownDim, ctx.hadoopConf());
-        planned = plan(ctx, c, in.model(knownDim), probe.rowsPerExample(), knownDim);
+  /** All eigenpairs by dsyevd (the dense matrix given), else the top k by block Lanczos on {@code op}. */
+  private static Eigen eigen(double[] dense, UnaryOperator<double[]> op, int n, Config c, long seed) {
+    int k = Math.min(c.top(), n);
+    if (dense != null) {
+      double[] a = dense.clone();
+      double[] ascending = DenseOps.eigh(a, n);
+      double[][] vectors = null;
+      if (c.topk().eigenvectors()) {
+        vectors = new double[k][n];
+        for (int j = 0; j < k; j++) System.arraycopy(a, (n - 1 - j) * n, vectors[j], 0, n); // column-major columns
       }
-      LoadedData data = in.load(ctx.spark(), probe.rowsPerExample());
-      try {
-        manifest.inputs(ctx.hadoopConf(), data.inputPaths());
-        Model model = in.model(data.dim());
-        FactorRows rows = new FactorRows(model, c.metric(), c.samples(), in.seed());
-        RepresentationKind rk = planned != null ? planned : plan(ctx, c, model, probe.rowsPerExample(), data.dim());
-        MetricRepresentation g;
-        try {
-          g = Representations.build(rk, new SparkBlockData(data, ctx.reduceBudgetBytes()), rows, in.initialParams(model, ctx.hadoopConf()),
-              c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
-        } catch (io.pullback.PullbackException e) {
-          throw FiniteResults.withCause(e, data);
-        } catch (IllegalArgumentException e) {
-          throw io.pullback.PullbackException.usage("{representation} " + rk + ": " + e.getMessage());
-        }
-        R result = work.apply(new Built(g, model, rk, data), dir.folder());
-        manifest.finish(ctx.sparkInfo(), ctx.numericLibraries()).write(dir.folder());
-        dir.publish();
-        g.release();
-        return result;
-      } finally {
-        data.release();
-      }
+      return new Eigen(reversed(ascending), "dsyevd", vectors, Map.of());
     }
-  }
-
-  private static RepresentationKind plan(RunContext ctx, Config c, Model model, int rowsPerExample, int dim) {
-    return Preflight.plan(ctx, c.input(), model, rowsPerExample, dim, c.representation(), c.denseLimit(),
-        MemoryPlan.Purpose.PRODUCTS, c.options().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
-  }
-
-  /** All eigenvalues (dsyevd) when N ≤ the dense limit, else Lanczos Ritz values. */
-  private static Eigen eigenvalues(MetricRepresentation g, int n, Config c, long seed, LoadedData data) {
-    double[] ascending;
-    String method;
-    if (n <= c.denseLimit()) {
-      double[] dense = g.toDense();
-      String bad = FiniteResults.firstNonFinite(dense, n, "G");
-      if (bad != null) {
-        throw io.pullback.PullbackException.data("the metric is not finite: " + bad + "; nothing was written. "
-            + FiniteResults.likelyCause(data));
-      }
-      ascending = Spectra.eigenvalues(dense, n);
-      method = "dsyevd";
-    } else {
-      int steps = c.lanczosSteps() != null ? c.lanczosSteps() : 3 * c.top() + 20;
-      ascending = Lanczos.ritzValues(g::mv, n, steps, seed);
-      method = "lanczos (" + steps + " steps)";
+    int budget = c.lanczosSteps() != null ? c.lanczosSteps() : defaultBudget(c.top());
+    if (budget < k) throw io.pullback.PullbackException.usage("{lanczosSteps} must be at least {top} = " + k + ", got " + budget);
+    TopEigen.Eigenpairs e = TopEigen.top(op, n, k, budget, c.topk().residualTol(), seed, c.topk().eigenvectors());
+    if (!e.converged()) {
+      LOG.warn("block Lanczos stopped at {} products before the top {} residuals reached {}·θ₁: {}; raise --lanczos-steps",
+          e.products(), k, c.topk().residualTol(), Arrays.toString(e.residuals()));
     }
-    double[] descending = new double[ascending.length];
-    for (int i = 0; i < ascending.length; i++) descending[i] = ascending[ascending.length - 1 - i];
-    return new Eigen(descending, method);
+    Map<String, Object> extra = new LinkedHashMap<>();
+    extra.put("passes", e.products());
+    extra.put("residuals", e.residuals());
+    extra.put("residual_tol", c.topk().residualTol());
+    extra.put("converged", e.converged());
+    return new Eigen(reversed(e.ritzAscending()), "lanczos (block of " + k + ", " + e.products() + " products)", e.vectors(), extra);
+  }
+
+  /** Products of the block Lanczos iteration when {@code --lanczos-steps} is not given: {@code 10·k + 50}. */
+  public static int defaultBudget(int top) {
+    return 10 * top + 50;
+  }
+
+  private static double[] reversed(double[] ascending) {
+    double[] out = new double[ascending.length];
+    for (int i = 0; i < out.length; i++) out[i] = ascending[out.length - 1 - i];
+    return out;
+  }
+
+  /**
+   * Each layer block {@code G_ll} (θ indices {@code [s_l, s_{l+1})}, {@link Representations#groupStarts}):
+   * its top k eigenvalues (dsyevd on the block of the dense matrix, or block Lanczos on
+   * {@code v_l ↦ (G·[0; v_l; 0])_l}, one product of G each) and its trace {@code Σ_{i ∈ l} G_ii}.
+   */
+  private static List<Map<String, Object>> perLayer(MetricRoute.Built m, double[] dense, UnaryOperator<double[]> op, Config c) {
+    if (!(m.model() instanceof io.pullback.model.LayeredModel)) {
+      throw io.pullback.PullbackException.usage("{perLayer} needs a layered model (logistic, softmax or mlp), got " + m.model().kind());
+    }
+    int n = m.model().numParams();
+    int[] starts = Representations.groupStarts(m.model());
+    double[] diagonal = m.g().diagonal();
+    List<Map<String, Object>> layers = new ArrayList<>();
+    for (int l = 0; l + 1 < starts.length; l++) {
+      int from = starts[l];
+      int size = starts[l + 1] - from;
+      double trace = 0;
+      for (int i = from; i < from + size; i++) trace += diagonal[i];
+      double[] block = dense == null ? null : new double[size * size];
+      if (block != null) {
+        for (int i = 0; i < size; i++) System.arraycopy(dense, (from + i) * n + from, block, i * size, size);
+      }
+      UnaryOperator<double[]> restricted = v -> {
+        double[] full = new double[n];
+        System.arraycopy(v, 0, full, from, size);
+        return Arrays.copyOfRange(op.apply(full), from, from + size);
+      };
+      Config layer = new Config(c.input(), c.metric(), c.samples(), c.representation(), c.denseLimit(), c.top(), c.lanczosSteps(),
+          null, new TopConfig(false, false, c.topk().residualTol()), c.options(), c.out());
+      Eigen e = eigen(block, restricted, size, layer, c.input().seed() + l);
+      Map<String, Object> entry = new LinkedHashMap<>();
+      entry.put("layer", l);
+      entry.put("start", from);
+      entry.put("size", size);
+      entry.put("top", Arrays.copyOf(e.descending(), Math.min(c.top(), e.descending().length)));
+      entry.put("trace", trace);
+      entry.put("method", e.method());
+      entry.putAll(e.extra());
+      FiniteResults.requireFinite(e.descending(), "layer " + l + " eigenvalues", m.data());
+      layers.add(entry);
+    }
+    return layers;
   }
 
   private static Map<String, Object> summary(Config c, Model model, RepresentationKind rk, long examples,
@@ -245,6 +293,7 @@ public final class SpectrumJob {
     summary.put("frobenius_norm", frob);
     summary.put("effective_rank", frob > 0 ? trace * trace / (frob * frob) : 0.0);
     if (eigen.method().equals("dsyevd")) summary.put("entropy_effective_rank", entropyRank(ascending));
+    summary.putAll(eigen.extra());
     return summary;
   }
 
@@ -257,6 +306,15 @@ public final class SpectrumJob {
         + ", N = " + model.numParams() + ", " + eigen.method() + ")", List.of(new Plots.Series(rk.cliName(), index, descending))),
         staging.resolve("spectrum.png"));
     Json.writeJson(staging.resolve("spectrum.json"), summary);
+    if (eigen.vectors() != null) {
+      double[][] x = eigen.vectors();
+      int n = model.numParams();
+      double[] rowMajor = new double[n * x.length];
+      for (int j = 0; j < x.length; j++) {
+        for (int i = 0; i < n; i++) rowMajor[i * x.length + j] = x[j][i];
+      }
+      Npy.writeMatrix(staging.resolve("eigenvectors.npy"), rowMajor, n, x.length);
+    }
   }
 
   /** {@code exp(−Σ p log p)} with {@code p = λ⁺/Σλ⁺}: the entropy effective rank. */

@@ -49,6 +49,13 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     if (out == null) throw PullbackException.usage("{out} is required");
   }
 
+  /** This configuration with {@code resume} set (a retried cluster attempt continuing its predecessor's run). */
+  public TrainConfig resumed() {
+    return new TrainConfig(input, optimizer, loss, l2, lr, steps, metric, samples, representation, representationOptions, damping,
+        dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1, beta2,
+        eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, true, out);
+  }
+
   /** As a plain map, for manifests. */
   public Map<String, Object> toMap() {
     Map<String, Object> m = new LinkedHashMap<>(input.toMap());

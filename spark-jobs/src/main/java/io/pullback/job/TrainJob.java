@@ -92,13 +92,15 @@ public final class TrainJob {
    * settings, {@link RunFingerprint}), locked while it writes ({@link RunLock}), and removed again
    * when this created it and fails before the first checkpoint.
    */
-  private static double[] inFolder(RunContext ctx, TrainConfig config, StepListener listener, Dataset<Row> rows, double tol) {
-    Location given = Location.of(config.out(), ctx.hadoopConf(), "out");
+  private static double[] inFolder(RunContext ctx, TrainConfig asked, StepListener listener, Dataset<Row> rows, double tol) {
+    Location given = Location.of(asked.out(), ctx.hadoopConf(), "out");
     Location out = given.absolute();
+    RunLock.Attempt attempt = ctx.attempt();
+    TrainConfig config = retried(asked, attempt, out);
     RunFingerprint fingerprint = config.resume() ? RunFingerprint.of(config, ctx.hadoopConf(), rows == null) : null;
     boolean created = prepareOut(config, given, out, fingerprint);
     // One writer per folder; a refused second writer leaves the folder (in use by the holder) alone.
-    RunLock lock = RunLock.acquire(out, config.resume() ? "train, resumed" : "train");
+    RunLock lock = RunLock.acquire(out, config.resume() ? "train, resumed" : "train", attempt);
     try {
       // Resumed, the folder is rewritten: on an object store it stops being a published result until the end.
       if (config.resume() && !out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively();
@@ -109,6 +111,33 @@ public final class TrainJob {
     } finally {
       lock.close();
     }
+  }
+
+  /**
+   * What a later attempt of a cluster application ({@code attempt} 2 or more: YARN restarted a lost
+   * application master with the same arguments) does with the {@code {out}} its predecessor left:
+   * when it holds a checkpoint, the run continues from it exactly as with {@code {resume}} (the same
+   * settings check, {@link RunFingerprint}: a checkpoint of other settings is refused); when it holds
+   * none but its lock names an earlier attempt of this application (lost before the first
+   * checkpoint), that attempt's partial files are removed and the run starts again. Otherwise (a
+   * first attempt, no attempt at all, {@code {resume}} given) {@code config} is returned unchanged.
+   * Limit: a retried attempt cannot tell a checkpoint of its predecessor from one of an earlier run
+   * with identical settings in the same folder (which its first attempt refused); it continues
+   * either, and both give the same numbers.
+   */
+  static TrainConfig retried(TrainConfig config, RunLock.Attempt attempt, Location out) {
+    if (config.resume() || attempt == null || attempt.number() < 2 || !out.exists()) return config;
+    if (out.resolve(CHECKPOINT).isDirectory()) {
+      LOG.warn("Attempt {} of {}: {} holds a checkpoint of an earlier attempt; continuing the run from it", attempt.number(),
+          attempt.application(), out);
+      return config.resumed();
+    }
+    if (RunLock.heldByEarlierAttempt(out, attempt)) {
+      LOG.warn("Attempt {} of {}: the earlier attempt ended before its first checkpoint; removing what it wrote in {} and starting again",
+          attempt.number(), attempt.application(), out);
+      out.deleteRecursively();
+    }
+    return config;
   }
 
   /**

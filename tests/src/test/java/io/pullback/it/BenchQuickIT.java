@@ -13,13 +13,15 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pullback bench --quick} at tiny sizes, every section (kernel child JVMs, MLlib, numpy when
- * present, softmax, local-cluster scaling, training when the data set is present): keeps the harness
- * working. No timing is asserted: only that every figure of issue 8 is in the JSON with a status, and
- * that the report was written.
+ * present, softmax, local-cluster scaling, training when the data set is present, load and start-up):
+ * keeps the harness working. No timing is asserted: only that every figure of issues 8 and 20 is in the
+ * JSON with a status, that the load section read every row with every reader, and that the report was written.
  */
 class BenchQuickIT extends CliHarness {
   static final List<String> FIGURES = List.of("kernel_vs_best_dgemm", "estimate_vs_mllib_n1024", "estimate_vs_mllib_n2048",
-      "estimate_vs_numpy", "executors_2_vs_1", "ngd_passes_vs_mllib", "softmax_fisher_vs_gram");
+      "estimate_vs_numpy", "executors_2_vs_1", "ngd_passes_vs_mllib", "softmax_fisher_vs_gram",
+      "load_libsvm_vs_sklearn", "load_libsvm_vs_spark_pipeline", "load_csv_vs_pandas", "load_csv_vs_spark_pipeline", "load_parquet_vs_spark",
+      "version_seconds", "first_task_seconds");
 
   @TempDir
   Path dir;
@@ -27,9 +29,16 @@ class BenchQuickIT extends CliHarness {
   @Test
   void quickBenchWritesEveryFigureWithItsTarget() throws Exception {
     Path root = Path.of("..").toAbsolutePath().normalize();
-    Run r = pullback("bench", "--quick", "--out", dir.toString(), "--rows", "1500", "--n", "32,64", "--kernel-n", "64",
-        "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4",
-        "--dataset", root.resolve("data/breast-cancer.csv").toString());
+    // The start-up figures launch bin/pullback itself (this harness runs the bench in-process): its home, as bin/pullback passes it.
+    System.setProperty("pullback.home", root.toString());
+    Run r;
+    try {
+      r = pullback("bench", "--quick", "--out", dir.toString(), "--rows", "1500", "--n", "32,64", "--kernel-n", "64",
+          "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4", "--load-rows", "2000",
+          "--dataset", root.resolve("data/breast-cancer.csv").toString());
+    } finally {
+      System.clearProperty("pullback.home");
+    }
     assertThat(r.exitCode()).as("stderr: %s", r.err()).isZero();
     JsonNode json = new ObjectMapper().readTree(dir.resolve("results/latest.json").toFile());
     List<String> ids = new ArrayList<>();
@@ -59,7 +68,25 @@ class BenchQuickIT extends CliHarness {
     assertThat(figure(json, "kernel_vs_best_dgemm").path("status").asText()).isNotEqualTo("SKIP");
     for (String key : List.of("machine", "versions", "blas", "git_commit", "command")) assertThat(json.has(key)).as(key).isTrue();
     assertThat(json.path("blas").path("implementation").asText()).isNotBlank();
+    // The load section ran every reader at the tiny size (sklearn and pandas only where python3 has them) and the start-up runs.
+    JsonNode load = json.path("sections").path("load");
+    List<String> readers = new ArrayList<>();
+    for (JsonNode reader : load.path("readers")) {
+      readers.add(reader.path("format").asText() + "/" + reader.path("reader").asText());
+      assertThat(reader.path("rows").asLong()).as("rows read by %s", reader)
+          .isEqualTo(reader.path("format").asText().equals("parquet") ? 2600 : 2000);
+      assertThat(reader.path("mb_per_second").asDouble()).isPositive();
+    }
+    assertThat(readers).contains("libsvm/pullback", "libsvm/spark-pipeline", "libsvm/spark-count", "csv/pullback", "csv/spark-pipeline",
+        "csv/spark-count", "parquet/pullback", "parquet/spark-pipeline", "parquet/spark-vectorized-count");
+    for (String id : List.of("load_libsvm_vs_spark_pipeline", "load_csv_vs_spark_pipeline", "load_parquet_vs_spark", "version_seconds",
+        "first_task_seconds")) {
+      assertThat(figure(json, id).path("status").asText()).as(id).isNotEqualTo("SKIP");
+    }
+    assertThat(load.path("startup").path("estimate_exit_code").asInt()).isZero();
+    assertThat(load.path("startup").path("compute_seconds").asDouble()).isPositive();
     String report = Files.readString(dir.resolve("REPORT.md"));
+    assertThat(report).contains("## Loading");
     assertThat(report).contains("## Targets").contains("pullback bench");
   }
 

@@ -1,24 +1,10 @@
 package io.pullback.it;
 
-import static io.pullback.it.HdfsStorageIT.MLP;
-import static io.pullback.it.HdfsStorageIT.SYNTHETIC;
-import static io.pullback.it.HdfsStorageIT.assertSameResult;
-import static io.pullback.it.HdfsStorageIT.concat;
-import static io.pullback.it.HdfsStorageIT.historyWithoutSeconds;
-import static io.pullback.it.HdfsStorageIT.localFiles;
-import static io.pullback.it.HdfsStorageIT.remoteFiles;
-import static io.pullback.it.HdfsStorageIT.shape;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import io.pullback.distributed.BlockedMetricEstimator.Tile;
-import io.pullback.distributed.MetricTiles;
-import io.pullback.io.Location;
-import io.pullback.io.Npy;
 import io.pullback.io.Publication;
 import java.io.IOException;
-import java.io.OutputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
@@ -36,24 +22,21 @@ import org.apache.hadoop.fs.FileSystem;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The commands with {@code --out s3a://…} against a real S3 API: s3proxy 2.6.0 (its own fat jar in a
- * child JVM, so its Jetty and jclouds stay off Spark's class path) serving a local folder on
- * 127.0.0.1, reached by S3A (hadoop-aws 3.5.0, path-style). Results are compared bit for bit with
- * the same commands writing locally; the commit marker is checked against the objects' own bytes.
+ * The storage contract ({@link StorageContract}) against a real S3 API: s3proxy 2.6.0 (its own fat
+ * jar in a child JVM, so its Jetty and jclouds stay off Spark's class path) serving a local folder
+ * on 127.0.0.1, reached by S3A (hadoop-aws 3.5.0, path-style). Every result is read as an object
+ * store's reader must, through its commit marker, which is checked against the objects' own bytes
+ * and sizes; plus what is particular to S3 here: a folder without the marker, the launchers' class
+ * path, an unreachable endpoint or a missing bucket.
  */
-class S3StorageIT extends CliHarness {
-  static final ObjectMapper JSON = new ObjectMapper();
+class S3StorageIT extends StorageContract {
   static final String BUCKET = "pullback";
 
   Process server;
   FileSystem s3;
   String root;
-
-  @TempDir
-  Path dir;
 
   static int freePort() throws IOException {
     try (ServerSocket s = new ServerSocket(0)) {
@@ -64,7 +47,7 @@ class S3StorageIT extends CliHarness {
   @BeforeAll
   void startS3() throws Exception {
     Path work = Path.of("target", "s3proxy-" + getClass().getSimpleName()).toAbsolutePath();
-    HdfsStorageIT.deleteLocal(work);
+    deleteLocal(work);
     Files.createDirectories(work.resolve("data").resolve(BUCKET)); // the filesystem provider: a bucket is a folder
     int port = freePort();
     Path props = work.resolve("s3proxy.conf");
@@ -115,8 +98,33 @@ class S3StorageIT extends CliHarness {
     }
   }
 
-  SortedMap<String, byte[]> s3Files(String uri) throws IOException {
-    return remoteFiles(s3, uri);
+  @Override
+  String root() {
+    return root;
+  }
+
+  @Override
+  FileSystem fs() {
+    return s3;
+  }
+
+  /** A result on S3 is what its commit marker lists: checked against the objects, then the marker left out. */
+  @Override
+  SortedMap<String, byte[]> result(String uri) throws Exception {
+    SortedMap<String, byte[]> files = committed(remoteFiles(s3, uri));
+    // The results inside a run folder (its arms, reference and spectrum estimates) carry their own markers: each is checked
+    // against its folder's objects, then left out like the top one.
+    for (String key : List.copyOf(files.keySet())) {
+      if (!key.endsWith("/" + Publication.MARKER)) continue;
+      String prefix = key.substring(0, key.length() - Publication.MARKER.length());
+      SortedMap<String, byte[]> inner = new TreeMap<>();
+      files.forEach((k, v) -> {
+        if (k.startsWith(prefix)) inner.put(k.substring(prefix.length()), v);
+      });
+      committed(inner);
+    }
+    files.keySet().removeIf(k -> k.endsWith("/" + Publication.MARKER));
+    return files;
   }
 
   /** The files of an object-store result without its marker, after checking the marker lists exactly them, with their sizes and SHA-256. */
@@ -139,77 +147,13 @@ class S3StorageIT extends CliHarness {
   }
 
   @Test
-  void denseAndBlockedEstimatesAndExportOnS3AreBitIdenticalToLocalAndCommitted() throws Exception {
-    for (String[] extra : List.of(new String[0], new String[] {"--representation", "blocked", "--tile-size", "7"})) {
-      String name = extra.length == 0 ? "dense" : "blocked";
-      Path local = dir.resolve(name);
-      Run l = pullback(concat(concat(new String[] {"estimate", "--data", SYNTHETIC, "--out", local.toString()}, MLP), extra));
-      assertThat(l.exitCode()).as(l.err()).isZero();
-      String remote = root + "/estimate/" + name;
-      Run r = pullback(concat(concat(new String[] {"estimate", "--data", SYNTHETIC, "--out", remote}, MLP), extra));
-      assertThat(r.exitCode()).as(r.err()).isZero();
-      assertSameResult(committed(s3Files(remote)), localFiles(local), "summary.json");
-      if (name.equals("blocked")) {
-        List<Tile> a = MetricTiles.read(spark, Location.of(remote + "/metric", spark.sparkContext().hadoopConfiguration(), "out"));
-        List<Tile> b = MetricTiles.read(spark, local.resolve("metric"));
-        assertThat(a).hasSameSizeAs(b).isNotEmpty();
-        for (int k = 0; k < a.size(); k++) assertThat(a.get(k).values()).isEqualTo(b.get(k).values());
-        for (String out : List.of(local.toString(), remote)) {
-          Run x = pullback("export", out, "--to", "npy");
-          assertThat(x.exitCode()).as(x.err()).isZero();
-        }
-        SortedMap<String, byte[]> exported = committed(s3Files(remote)); // the marker now lists metric.npy too
-        assertThat(exported.get("metric.npy")).isEqualTo(Files.readAllBytes(local.resolve("metric.npy")));
-      }
-    }
-  }
-
-  @Test
-  void trainAndResumeOnS3AreBitIdenticalToAnUninterruptedLocalRun() throws Exception {
-    String[] train = {"train", "--data", "synthetic:uniform?rows=400&features=3&seed=1&noise=0.05", "--model", "mlp", "--hidden", "4",
-        "--optimizer", "ngd", "--damping", "1e-3", "--lr", "0.5", "--checkpoint-every", "1", "--partitions", "2"};
-    Path local = dir.resolve("train");
-    Run l = pullback(concat(train, "--steps", "4", "--out", local.toString()));
-    assertThat(l.exitCode()).as(l.err()).isZero();
-    String remote = root + "/train";
-    Run first = pullback(concat(train, "--steps", "2", "--out", remote));
-    assertThat(first.exitCode()).as(first.err()).isZero();
-    Run resumed = pullback(concat(train, "--steps", "4", "--resume", "--out", remote));
-    assertThat(resumed.exitCode()).as(resumed.err()).isZero();
-    SortedMap<String, byte[]> h = committed(s3Files(remote));
-    SortedMap<String, byte[]> f = localFiles(local);
-    assertThat(h.get("params.npy")).isEqualTo(f.get("params.npy"));
-    assertThat(historyWithoutSeconds(h.get("history.jsonl"))).hasSize(4).isEqualTo(historyWithoutSeconds(f.get("history.jsonl")));
-    assertThat(h.get("checkpoint/checkpoint.json")).isEqualTo(f.get("checkpoint/checkpoint.json"));
-    assertThat(shape(h)).isEqualTo(shape(f));
-  }
-
-  @Test
-  void aNonEmptyOutIsRefusedUnchangedAndAFailedCommandLeavesNoMarker() throws Exception {
-    try (OutputStream o = s3.create(new org.apache.hadoop.fs.Path(root + "/taken/keep.txt"))) {
-      o.write("k".getBytes(StandardCharsets.UTF_8));
-    }
-    Run r = pullback(concat(new String[] {"estimate", "--data", SYNTHETIC, "--out", root + "/taken"}, MLP));
-    assertThat(r.exitCode()).as(r.err()).isEqualTo(2);
-    assertThat(r.err()).contains("--out " + root + "/taken already exists and is not empty");
-    assertThat(s3Files(root + "/taken").keySet()).containsExactly("keep.txt");
-
-    Path wrong = dir.resolve("wrong.npy");
-    Npy.writeVector(wrong, new double[] {1, 2});
-    for (String command : List.of("estimate", "train")) {
-      String out = root + "/failed-" + command;
-      Run f = pullback(concat(new String[] {command, "--data", SYNTHETIC, "--params", wrong.toString(), "--out", out}, MLP));
-      assertThat(f.exitCode()).as(f.err()).isEqualTo(3);
-      assertThat(s3.exists(new org.apache.hadoop.fs.Path(out + "/" + Publication.MARKER))).isFalse();
-      assertThat(s3.exists(new org.apache.hadoop.fs.Path(out))).as("what the failed command wrote is deleted").isFalse();
-    }
-    // a folder without the marker is not a result: export says so
-    try (OutputStream o = s3.create(new org.apache.hadoop.fs.Path(root + "/half/summary.json"))) {
-      o.write("{\"n_params\": 2, \"representation\": \"dense\"}".getBytes(StandardCharsets.UTF_8));
-    }
+  void aFolderWithoutTheMarkerIsNotAResult() throws Exception {
+    // what a command that died half-way leaves on an object store: objects, no marker; export says so
+    write(root + "/half/summary.json", "{\"n_params\": 2, \"representation\": \"dense\"}".getBytes(StandardCharsets.UTF_8));
     Run x = pullback("export", root + "/half", "--to", "npy");
     assertThat(x.exitCode()).isEqualTo(2);
     assertThat(x.err()).contains(root + "/half").contains(Publication.MARKER);
+    assertThat(remoteFiles(s3, root + "/half").keySet()).containsExactly("summary.json");
   }
 
   @Test

@@ -53,7 +53,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
   public TrainConfig resumed() {
     return new TrainConfig(input, optimizer, loss, l2, lr, steps, metric, samples, representation, representationOptions, damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1, beta2,
-        eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, true, out);
+        eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, true, out);
   }
 
   /** As a plain map, for manifests. */

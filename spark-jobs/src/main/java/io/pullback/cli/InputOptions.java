@@ -18,8 +18,16 @@ public final class InputOptions {
           + " or synthetic:gaussian|uniform?rows=M&features=D&seed=S[&classes=K][&outputs=K][&noise=s].")
   String data;
 
-  @Option(names = "--format", paramLabel = "libsvm|csv|parquet", description = "Input format (default: from the file names).")
+  @Option(names = "--format", paramLabel = "libsvm|csv|parquet|idx", description = "Input format (default: from the file names; idx for names ending -ubyte or .idx).")
   String format;
+
+  @Option(names = "--labels", paramLabel = "FILE", description = "IDX labels file (magic 0x801) of --format idx images (optionally gzipped).")
+  String labels;
+
+  @Option(names = "--target", paramLabel = "labels|inputs",
+      description = "What each example is fitted to: its labels, or its own inputs (an autoencoder: --outputs must equal the features) (default: ${DEFAULT-VALUE}).",
+      defaultValue = "labels")
+  String target;
 
   @Option(names = "--label-col", split = ",", paramLabel = "COL", description = "Label column(s) for CSV/Parquet (default: label).")
   List<String> labelColumns;
@@ -48,8 +56,12 @@ public final class InputOptions {
   @Option(names = "--hidden", split = ",", paramLabel = "W", description = "Hidden widths of mlp, e.g. 16,16 (default: 16).")
   List<Integer> hidden;
 
-  @Option(names = "--activation", paramLabel = "tanh|relu|gelu", description = "Activation of mlp (default: ${DEFAULT-VALUE}).", defaultValue = "tanh")
+  @Option(names = "--activation", paramLabel = "tanh|relu|gelu|sigmoid|linear", description = "Activation of every hidden layer of mlp (default: ${DEFAULT-VALUE}).", defaultValue = "tanh")
   String activation;
+
+  @Option(names = "--activations", split = ",", paramLabel = "A",
+      description = "Per-layer activations of mlp, one per --hidden width in order, e.g. sigmoid,sigmoid,linear (replaces --activation).")
+  List<String> activations;
 
   @Option(names = "--likelihood", paramLabel = "gaussian|categorical|bernoulli",
       description = "Output distribution of mlp: gaussian (regression, mse), categorical (K = --outputs classes, cross-entropy) or bernoulli (default: ${DEFAULT-VALUE}).",
@@ -74,9 +86,23 @@ public final class InputOptions {
   @Option(names = "--master", paramLabel = "URL", description = "Spark master for bin/pullback (default local[*]); ignored under spark-submit.")
   String master;
 
+  /**
+   * {@code --activations} joined by commas when given (its count is checked against the hidden
+   * layers by the model factory), else {@code --activation}.
+   */
+  private String activations() {
+    if (activations == null || activations.isEmpty()) return activation;
+    if (hidden != null && activations.size() != hidden.size()) {
+      throw io.pullback.PullbackException.usage("{activations}: " + activations.size() + " names " + activations + " for "
+          + hidden.size() + " hidden widths " + hidden + "; give one per hidden layer");
+    }
+    return String.join(",", activations);
+  }
+
   /** The validated configuration. */
   InputConfig toConfig() {
     return new InputConfig(data, format == null ? null : InputFormat.parse(format), labelColumns, weightColumn, numFeatures,
-        model, classes, outputs, basis, degree, hidden, activation, likelihood, io.pullback.io.Location.spelling(params), init, seed, partitions, blockRows, master);
+        model, classes, outputs, basis, degree, hidden, activations(), likelihood, io.pullback.io.Location.spelling(params), init, seed, partitions, blockRows, master,
+        labels == null ? null : io.pullback.io.Location.spelling(labels), target);
   }
 }

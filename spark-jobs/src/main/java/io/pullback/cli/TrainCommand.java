@@ -27,7 +27,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin
   InputOptions input;
 
-  @Option(names = "--optimizer", paramLabel = "ngd|gd|momentum|adam|adamw|induced|induced-log|induced-adam",
+  @Option(names = "--optimizer", paramLabel = "ngd|gd|momentum|adam|adamw|induced|induced-log|induced-adam|kfac",
       description = "Optimiser (default: ${DEFAULT-VALUE}).", defaultValue = "ngd")
   String optimizer;
 
@@ -38,7 +38,7 @@ public final class TrainCommand implements Callable<Integer> {
       + " (default: ${DEFAULT-VALUE}).", defaultValue = "0")
   double l2;
 
-  @Option(names = "--lr", paramLabel = "η", description = "Learning rate (default: ngd the Gauss–Newton step, 1/curvature-scale: ½ for mse, 1 for cross-entropy; gd/momentum 0.01; adam/adamw 1e-3; induced* 0.1).")
+  @Option(names = "--lr", paramLabel = "η", description = "Learning rate (default: ngd the Gauss–Newton step, 1/curvature-scale: ½ for mse, 1 for cross-entropy; gd/momentum 0.01; adam/adamw 1e-3; induced* 0.1; kfac chooses it each step and refuses --lr).")
   Double lr;
 
   @Option(names = "--steps", paramLabel = "T", description = "Total steps (default: ${DEFAULT-VALUE}).", defaultValue = "20")
@@ -59,7 +59,7 @@ public final class TrainCommand implements Callable<Integer> {
   @Mixin
   RepresentationOptionsMixin representationOptions = new RepresentationOptionsMixin();
 
-  @Option(names = "--damping", paramLabel = "λ", description = "Damping λ of ngd, (G + λI)⁻¹; the starting λ with levenberg-marquardt (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3")
+  @Option(names = "--damping", paramLabel = "λ", description = "Damping λ of ngd, (G + λI)⁻¹; the starting λ with levenberg-marquardt and with kfac (default: ${DEFAULT-VALUE}).", defaultValue = "1e-3")
   double damping;
 
   @Option(names = "--damping-schedule", paramLabel = "fixed|levenberg-marquardt", description = "Damping schedule (default: ${DEFAULT-VALUE}).", defaultValue = "fixed")
@@ -88,6 +88,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--momentum", paramLabel = "μ", description = "Heavy-ball momentum of the momentum optimiser (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
   double momentum;
 
+  @Option(names = "--nesterov", description = "Nesterov momentum for the momentum optimiser: θ ← θ − η(g + μv) after v ← μv + g (default: heavy ball).")
+  boolean nesterov;
+
   @Option(names = "--adam-beta1", paramLabel = "β1", description = "Adam β1 (default: ${DEFAULT-VALUE}).", defaultValue = "0.9")
   double beta1;
 
@@ -111,6 +114,15 @@ public final class TrainCommand implements Callable<Integer> {
 
   @Option(names = "--beta-rms", paramLabel = "β_rms", description = "induced-adam second-moment β (default: ${DEFAULT-VALUE}).", defaultValue = "0.99")
   double betaRms;
+
+  @Option(names = "--kfac-decay", paramLabel = "ε", description = "kfac: decay of the running averages of the Kronecker factors, ε_t = min(1 − 1/t, ε) (default: ${DEFAULT-VALUE}).", defaultValue = "0.95")
+  double kfacDecay;
+
+  @Option(names = "--inverse-every", paramLabel = "T3", description = "kfac: recompute the factors' eigendecompositions every T3 steps (default: ${DEFAULT-VALUE}).", defaultValue = "20")
+  int inverseEvery;
+
+  @Option(names = "--damping-every", paramLabel = "T1", description = "kfac: adapt the damping λ (Levenberg–Marquardt) every T1 steps (default: ${DEFAULT-VALUE}).", defaultValue = "5")
+  int dampingEvery;
 
   @Option(names = "--checkpoint-every", paramLabel = "k", description = "Write a checkpoint every k steps (default: ${DEFAULT-VALUE} = never).", defaultValue = "0")
   int checkpointEvery;
@@ -158,6 +170,6 @@ public final class TrainCommand implements Callable<Integer> {
     return new TrainConfig(in, optimizer, loss, l2, lr, steps, kind, samples, TrainConfig.parseRepresentation(representation),
         representationOptions.toOptions(in.seed(), jitter), damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1,
-        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, resume, io.pullback.io.Location.spelling(out));
+        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, resume, io.pullback.io.Location.spelling(out));
   }
 }

@@ -68,9 +68,12 @@ public final class DataLoader {
    * @param partitions the partition count, or null to keep the input's partitioning (one per split)
    * @param blockRows examples per packed block, as a function of the feature count D
    * @param labelRule the labels the model accepts
+   * @param labels the IDX labels file of {@code {format}} idx, or null
+   * @param targetInputs whether each example's label is replaced by its features ({@code {target}} inputs)
    */
   public record Options(String data, InputFormat format, List<String> labelColumns, String weightColumn,
-                        Integer numFeatures, Integer partitions, IntUnaryOperator blockRows, LabelRule labelRule) {
+                        Integer numFeatures, Integer partitions, IntUnaryOperator blockRows, LabelRule labelRule,
+                        String labels, boolean targetInputs) {
     public Options {
       if (partitions != null && partitions < 1) {
         throw PullbackException.usage("{partitions} must be >= 1, got " + partitions);
@@ -79,6 +82,21 @@ public final class DataLoader {
         throw PullbackException.usage("{numFeatures} must be >= 1, got " + numFeatures);
       }
       if (labelColumns == null || labelColumns.isEmpty()) labelColumns = List.of("label");
+    }
+
+    /** Without an IDX labels file, the labels as read. */
+    public Options(String data, InputFormat format, List<String> labelColumns, String weightColumn,
+                   Integer numFeatures, Integer partitions, IntUnaryOperator blockRows, LabelRule labelRule) {
+      this(data, format, labelColumns, weightColumn, numFeatures, partitions, blockRows, labelRule, null, false);
+    }
+
+    /**
+     * The rule the input's own labels are read with: the model's, or, when they are to be replaced
+     * by the inputs, any finite values (one per label column).
+     */
+    LabelRule readRule() {
+      return targetInputs ? new LabelRule(io.pullback.model.OutputDistribution.GAUSSIAN, labelColumns.size(), "replaced (target inputs)")
+          : labelRule;
     }
   }
 
@@ -91,7 +109,15 @@ public final class DataLoader {
     }
     Configuration conf = spark.sparkContext().hadoopConfiguration();
     InputFiles input = InputFiles.resolve(conf, options.data(), options.format());
-    return input.format() == InputFormat.PARQUET ? loadParquet(spark, options, input) : loadText(spark, options, input);
+    if (options.labels() != null && input.format() != InputFormat.IDX) {
+      throw PullbackException.usage("{labels} applies to {format} idx only ('" + options.data() + "' is "
+          + input.format().cliName() + ")");
+    }
+    return switch (input.format()) {
+      case PARQUET -> loadParquet(spark, options, input);
+      case IDX -> IdxLoader.load(spark, options, input);
+      default -> loadText(spark, options, input);
+    };
   }
 
   /**
@@ -105,7 +131,7 @@ public final class DataLoader {
     return switch (input.format()) {
       case LIBSVM -> options.numFeatures();
       case CSV -> TextLoader.csvColumns(conf, input, options.labelColumns(), options.weightColumn()).features();
-      case PARQUET -> null;
+      case PARQUET, IDX -> null;
     };
   }
 
@@ -147,7 +173,7 @@ public final class DataLoader {
           + "'; columns are [label, features] (LIBSVM has no weight column)");
     }
     CsvParser.Columns columns = csv ? TextLoader.csvColumns(conf, input, options.labelColumns(), options.weightColumn()) : null;
-    LabelRule rule = options.labelRule();
+    LabelRule rule = options.readRule();
     TextLoader.Layout layout = new TextLoader.Layout(input.format(), paths, columns, rule, csv && options.weightColumn() != null);
     var lines = TextLoader.lines(spark, input);
     int dim = csv ? columns.features() : options.numFeatures() != null ? options.numFeatures() : TextLoader.featureCount(lines);
@@ -285,9 +311,9 @@ public final class DataLoader {
     return blockRows;
   }
 
-  private static LoadedData validateAndPack(JavaPairRDD<Long, RawExample> indexed, int dim, Options options,
-                                            List<String> inputs, boolean mayRepartition, boolean weighted) {
-    LabelRule rule = options.labelRule();
+  static LoadedData validateAndPack(JavaPairRDD<Long, RawExample> indexed, int dim, Options options,
+                                    List<String> inputs, boolean mayRepartition, boolean weighted) {
+    LabelRule rule = options.readRule();
     String source = options.data();
     JavaPairRDD<Long, RawExample> normalised = indexed.mapValues(r -> new RawExample(r.features(), rule.normalise(r.labels()), r.weight()));
     DataStats stats;
@@ -339,9 +365,47 @@ public final class DataLoader {
           ? "the weights in '" + source + "' sum to " + weightSum + " (they overflow); rescale {weightColumn}"
           : "every example in '" + source + "' has weight 0; at least one positive weight is needed");
     }
+    if (options.targetInputs()) {
+      blocks = inputsAsTargets(blocks, dim, options);
+      labelDim = dim;
+    }
     LOG.info("Loaded {} examples ({} features) from {} into {} partitions of blocks of {} rows",
         m, dim, source, blocks.getNumPartitions(), blockRows);
     return new LoadedData(blocks, m, weightSum, dim, labelDim, blocks.getNumPartitions(), blockRows, inputs, maxAbs, cached);
+  }
+
+  /**
+   * {@code {target}} inputs: each block's labels become its features (the same array, D values per
+   * example; blocks are never written to), checked against the model's label rule (e.g. a Bernoulli
+   * model needs values in [0, 1]); the first bad example, in index order, is reported. One pass
+   * over the cached blocks; the returned blocks are cached and the given ones released.
+   */
+  private static JavaRDD<ExampleBlock> inputsAsTargets(JavaRDD<ExampleBlock> blocks, int dim, Options options) {
+    LabelRule rule = options.labelRule();
+    if (rule.labelDim() != dim) {
+      blocks.unpersist(false);
+      throw PullbackException.usage("{target} inputs fits each example to its own " + dim + " features, but the model takes "
+          + rule.labelDim() + " label values per example; set {outputs} " + dim);
+    }
+    JavaRDD<ExampleBlock> mapped = blocks.map(b -> new ExampleBlock(b.firstIndex(), b.rows(), dim, dim, b.features(), b.features(), b.weights()));
+    mapped.persist(StorageLevel.MEMORY_AND_DISK());
+    List<String> bad = mapped.mapPartitions(it -> {
+      while (it.hasNext()) {
+        ExampleBlock b = it.next();
+        for (int e = 0; e < b.rows(); e++) {
+          String problem = rule.check(java.util.Arrays.copyOfRange(b.features(), e * dim, (e + 1) * dim));
+          if (problem != null) return List.of("row " + (b.firstIndex() + e + 1) + ": " + problem).iterator();
+        }
+      }
+      return java.util.Collections.<String>emptyIterator();
+    }).take(1);
+    blocks.unpersist(false);
+    if (!bad.isEmpty()) {
+      mapped.unpersist(false);
+      throw PullbackException.data("bad input in '" + options.data() + "' with {target} inputs (the features are the labels), "
+          + bad.get(0) + " (1-based, in input order)");
+    }
+    return mapped;
   }
 
   /** Packs a partition's index-ordered examples into blocks of at most {@code blockRows}. */

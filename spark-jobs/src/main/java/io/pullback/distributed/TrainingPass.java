@@ -31,9 +31,12 @@ import scala.Tuple2;
  */
 public final class TrainingPass {
 
-  /** What a pass measured. {@code metric} is row-major N×N, or null when not asked. */
+  /**
+   * What a pass measured. {@code metric} is row-major N×N, or null when not asked;
+   * {@code squaredError} is {@code Σ w ‖E[y|x] − y‖² / Σ w} ({@link LossGradient#squaredErrorSum}).
+   */
   public record Result(double loss, double[] gradient, double[] metric, double weightSum, long examples,
-                       double metricWeightSum, long metricExamples) {}
+                       double metricWeightSum, long metricExamples, double squaredError) {}
 
   private TrainingPass() {}
 
@@ -58,6 +61,7 @@ public final class TrainingPass {
             while (blocks.hasNext()) {
               ExampleBlock sampled = batch.sample(blocks.next(), step);
               p.loss += lossGradient.accumulate(th, sampled, p.gradient);
+              p.squaredError += lossGradient.squaredErrorSum();
               p.weight += sampled.weightSum();
               p.count += sampled.rows();
               if (withMetric) {
@@ -84,7 +88,7 @@ public final class TrainingPass {
         metric = GramAccumulator.finishPacked(total.packedGram.packed, n, total.packedGram.weightSum);
       }
       return new Result(total.loss / total.weight, gradient, metric, total.weight, total.count,
-          withMetric ? total.packedGram.weightSum : 0, withMetric ? total.packedGram.count : 0);
+          withMetric ? total.packedGram.weightSum : 0, withMetric ? total.packedGram.count : 0, total.squaredError / total.weight);
     } finally {
       thetaB.destroy();
       if (sourceB != null) sourceB.destroy();
@@ -123,6 +127,7 @@ public final class TrainingPass {
   static final class Partial implements Serializable {
     private static final long serialVersionUID = 1L;
     double loss;
+    double squaredError;
     double weight;
     long count;
     final double[] gradient;
@@ -142,6 +147,7 @@ public final class TrainingPass {
 
     Partial merge(Partial o) {
       loss += o.loss;
+      squaredError += o.squaredError;
       weight += o.weight;
       count += o.count;
       for (int i = 0; i < gradient.length; i++) gradient[i] += o.gradient[i];

@@ -27,14 +27,19 @@ import java.util.regex.Pattern;
  *     {@code least-squares} (one exact Gauss–Newton step, exact for models linear in θ with mse)
  * @param samePredictions pairs of arm names whose final predictions the report compares
  * @param ntkBatch examples in the batch of the {@code ntk-duality} analysis (default 32)
+ * @param groups named groups of arms (e.g. a learning-rate grid), each reported by its best arm
+ *     ({@link TimeToTarget}); empty when not given
+ * @param target the arm or group whose (best) final error the report's time-to-target table uses, or null
  */
 public record Experiment(String name, String description, Map<String, Object> train, List<Arm> arms, List<String> analyses,
-                         String reference, List<List<String>> samePredictions, int ntkBatch) {
+                         String reference, List<List<String>> samePredictions, int ntkBatch,
+                         Map<String, List<String>> groups, String target) {
 
   /** One arm: its name and the train options it sets on top of the shared ones. */
   public record Arm(String name, Map<String, Object> options) {}
 
-  static final Set<String> KEYS = Set.of("name", "description", "train", "arms", "analyses", "reference", "same_predictions", "ntk_batch");
+  static final Set<String> KEYS = Set.of("name", "description", "train", "arms", "analyses", "reference", "same_predictions", "ntk_batch",
+      "groups", "target");
   static final Set<String> ANALYSES = Set.of("spectrum", "decay", "ntk-duality");
   static final Pattern SAFE_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_.-]*");
 
@@ -106,8 +111,13 @@ public record Experiment(String name, String description, Map<String, Object> tr
       if (!(root.get("ntk_batch") instanceof Integer b) || b < 1) throw PullbackException.usage("'ntk_batch' in " + file + " must be a positive integer");
       ntkBatch = b;
     }
+    Map<String, List<String>> groups = groups(root.get("groups"), arms, file);
+    String target = root.get("target") == null ? null : String.valueOf(root.get("target"));
+    if (target != null && !groups.containsKey(target) && arms.stream().noneMatch(a -> a.name().equals(target))) {
+      throw PullbackException.usage("'target' in " + file + " is '" + target + "', neither an arm nor a group");
+    }
     Experiment e = new Experiment(name, root.get("description") == null ? "" : String.valueOf(root.get("description")),
-        train, arms, analyses, reference, pairs, ntkBatch);
+        train, arms, analyses, reference, pairs, ntkBatch, groups, target);
     return e.with(overrides);
   }
 
@@ -143,7 +153,29 @@ public record Experiment(String name, String description, Map<String, Object> tr
         t.put(key, value);
       }
     }
-    return new Experiment(name, description, t, a, analyses, reference, samePredictions, ntkBatch);
+    return new Experiment(name, description, t, a, analyses, reference, samePredictions, ntkBatch, groups, target);
+  }
+
+  /** {@code groups: {NAME: [arm, …]}}: every member an arm of the file. */
+  private static Map<String, List<String>> groups(Object node, List<Arm> arms, Location file) {
+    Map<String, List<String>> out = new LinkedHashMap<>();
+    if (node == null) return out;
+    if (!(node instanceof Map<?, ?> m)) throw PullbackException.usage("'groups' in " + file + " must map group names to lists of arms");
+    for (Map.Entry<?, ?> e : m.entrySet()) {
+      if (!(e.getValue() instanceof List<?> members) || members.isEmpty()) {
+        throw PullbackException.usage("group '" + e.getKey() + "' in " + file + " must be a non-empty list of arm names");
+      }
+      List<String> names = new ArrayList<>();
+      for (Object o : members) {
+        String armName = String.valueOf(o);
+        if (arms.stream().noneMatch(a -> a.name().equals(armName))) {
+          throw PullbackException.usage("group '" + e.getKey() + "' in " + file + " names '" + armName + "', which is not an arm");
+        }
+        names.add(armName);
+      }
+      out.put(String.valueOf(e.getKey()), List.copyOf(names));
+    }
+    return out;
   }
 
   /** The train options of an arm: the shared ones overridden by the arm's. */

@@ -245,6 +245,9 @@ public final class ExperimentRunner {
     if (!spectra.isEmpty()) all.put("spectrum", Arrays.stream(spectra.get(0).eigenvalues()).boxed().toList());
     if (spectra.size() > 1) all.put("spectra", spectra.stream().map(Spectrum::toMap).toList());
     if (ntk != null) all.put("ntk_duality", ntk);
+    if (!exp.groups().isEmpty()) all.put("groups", TimeToTarget.groups(exp, results));
+    Map<String, Object> ttt = TimeToTarget.of(exp, results, TimeToTarget.groups(exp, results));
+    if (ttt != null) all.put("time_to_target", ttt);
     Json.writeJson(out.resolve("results.json"), all);
     Report.write(out, all);
     RunContext ctx = RunContext.of(spark);

@@ -57,6 +57,7 @@ public final class Report {
           + " step's cost (metric, solve, extra passes) included.", Plots.lineChart(name + ": loss against wall time", "seconds",
           "loss", true, byTime)));
     }
+    figures.addAll(squaredErrorFigures(name, arms));
     Object lStar = all.get("optimal_loss");
     if (lStar == null && arms.size() >= 2) figures.add(gapFigure(name, arms, byTime));
     if (!excess.isEmpty()) {
@@ -74,6 +75,53 @@ public final class Report {
           indexed("NTK JJᵀ, BK = " + ntk.get("bk"), ntk.get("ntk_eigenvalues"))))));
     }
     return figures;
+  }
+
+  /** The training squared error per step and against wall time, when every arm recorded it. */
+  private static List<Figure> squaredErrorFigures(String name, List<Map<String, Object>> arms) {
+    if (!TimeToTarget.measure(arms).equals("squared_error")) return List.of();
+    List<Series> byStep = new ArrayList<>();
+    List<Series> byTime = new ArrayList<>();
+    for (Map<String, Object> a : arms) {
+      double[] se = doubles(a.get("squared_error"));
+      double[] steps = new double[se.length];
+      for (int t = 0; t < se.length; t++) steps[t] = t + 1;
+      byStep.add(new Series((String) a.get("name"), steps, se));
+      byTime.add(new Series((String) a.get("name"), java.util.Arrays.copyOf(doubles(a.get("wall_seconds")), se.length), se));
+    }
+    return List.of(
+        new Figure("squared_error_vs_step.png", "Training squared error ‖E[y|x] − y‖² (summed over the outputs, averaged over"
+            + " each step's examples) at the start of each step.", Plots.lineChart(name + ": squared error per step", "step",
+            "squared error", true, byStep)),
+        new Figure("squared_error_vs_time.png", "The same squared error against wall time, each step's whole cost included.",
+            Plots.lineChart(name + ": squared error against wall time", "seconds", "squared error", true, byTime)));
+  }
+
+  /** The groups' best arms and the time each arm needs to reach the target's final error (markdown). */
+  @SuppressWarnings("unchecked")
+  private static String targetTable(Map<String, Object> all) {
+    StringBuilder md = new StringBuilder();
+    Map<String, Object> groups = (Map<String, Object>) all.get("groups");
+    if (groups != null && !groups.isEmpty()) {
+      md.append("\nBest arm of each group (lowest final error):\n\n");
+      groups.forEach((g, v) -> {
+        Map<String, Object> m = (Map<String, Object>) v;
+        md.append("* ").append(g).append(": ").append(m.get("best")).append(" (").append(m.get("final_error")).append(") of ")
+            .append(m.get("arms")).append("\n");
+      });
+    }
+    Map<String, Object> t = (Map<String, Object>) all.get("time_to_target");
+    if (t == null) return md.toString();
+    md.append(String.format(Locale.ROOT, "%nTime to reach %s's final %s, %.6g (arm %s):%n%n| arm | final %s | reached at step | seconds"
+        + " | time / %s's |%n|---|---|---|---|---|%n", t.get("target"), t.get("measure"), ((Number) t.get("target_error")).doubleValue(),
+        t.get("target_arm"), t.get("measure"), t.get("target_arm")));
+    for (Map<String, Object> r : (List<Map<String, Object>>) t.get("arms")) {
+      md.append(String.format(Locale.ROOT, "| %s | %.6g | %s | %s | %s |%n", r.get("name"), ((Number) r.get("final_error")).doubleValue(),
+          r.get("step") == null ? "never" : r.get("step"),
+          r.get("seconds") == null ? "—" : String.format(Locale.ROOT, "%.2f", ((Number) r.get("seconds")).doubleValue()),
+          r.get("time_over_target") == null ? "—" : String.format(Locale.ROOT, "%.3f", ((Number) r.get("time_over_target")).doubleValue())));
+    }
+    return md.toString();
   }
 
   /** Loss minus the best final loss of any arm, against time (no known optimum). */
@@ -165,6 +213,7 @@ public final class Report {
         md.append(" |\n");
       }
     }
+    md.append(targetTable(all));
     Map<String, Object> gaps = (Map<String, Object>) all.get("prediction_gaps");
     if (gaps != null && !gaps.isEmpty()) {
       md.append("\nSame predictions? Largest difference of the final predictions over the data, and of the losses over all steps:\n\n");

@@ -55,6 +55,10 @@ final class Results {
     r.put("train_seconds", summary.path("train_seconds").asDouble());
     r.put("loss", Arrays.stream(loss).boxed().toList());
     r.put("wall_seconds", Arrays.stream(wall).boxed().toList());
+    if (n > 0 && history.stream().allMatch(h -> h.has("squared_error"))) {
+      // At the start of each step, on the step's examples (no point after the last step).
+      r.put("squared_error", history.stream().map(h -> h.path("squared_error").asDouble()).toList());
+    }
     if (lStar != null) {
       double[] excess = new double[n + 1];
       for (int t = 0; t <= n; t++) excess[t] = loss[t] - lStar;

@@ -24,7 +24,8 @@ import org.apache.spark.sql.SparkSession;
  */
 public record InputConfig(String data, InputFormat format, List<String> labelColumns, String weightColumn, Integer numFeatures,
                           String model, Integer classes, Integer outputs, String basis, int degree, List<Integer> hidden,
-                          String activation, String likelihood, String params, String init, long seed, Integer partitions, Integer blockRows, String master) {
+                          String activation, String likelihood, String params, String init, long seed, Integer partitions, Integer blockRows, String master,
+                          String labels, String target) {
 
   /** Target size of one packed factor block (B·r·N doubles). */
   static final long FACTOR_BLOCK_BYTES = 16L << 20;
@@ -33,6 +34,12 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     if (data == null || data.isBlank()) throw PullbackException.usage("{data} is required");
     if (!List.of("logistic", "softmax", "linear-basis", "mlp").contains(model)) {
       throw PullbackException.usage("{model}: unknown model '" + model + "'; valid: logistic, softmax, linear-basis, mlp");
+    }
+    if (target != null && !target.equals("labels") && !target.equals("inputs")) {
+      throw PullbackException.usage("{target} must be labels or inputs, got " + target);
+    }
+    if (labels != null && format != null && format != InputFormat.IDX) {
+      throw PullbackException.usage("{labels} applies to {format} idx only (got {format} " + format.cliName() + ")");
     }
     if (!init.equals("random") && !init.equals("zeros")) throw PullbackException.usage("{init} must be random or zeros, got " + init);
     if (params != null && init.equals("zeros")) throw PullbackException.usage("{init} zeros and {params} exclude each other");
@@ -118,7 +125,12 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     Model probe = model(1);
     LabelRule rule = new LabelRule(probe.distribution(), probe.outputDim(), probe.kind());
     return new DataLoader.Options(data, format, labelColumns, weightColumn, numFeatures, partitions,
-        dim -> blockRows(dim, rowsPerExample), rule);
+        dim -> blockRows(dim, rowsPerExample), rule, labels, targetInputs());
+  }
+
+  /** Whether {@code {target}} is {@code inputs}: every example's label is its own feature vector (an autoencoder). */
+  public boolean targetInputs() {
+    return "inputs".equals(target);
   }
 
   /**
@@ -195,6 +207,8 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     m.put("partitions", partitions);
     m.put("block_rows", blockRows);
     m.put("master", master);
+    m.put("labels", labels);
+    m.put("target", target == null ? "labels" : target);
     return m;
   }
 }

@@ -83,7 +83,9 @@ public final class Preflight {
     MemoryPlan plan = new MemoryPlan(n, rowsPerExample, blockRows, Math.max(1, partitions),
         MemoryPlan.Sizes.of(model, options, BlockedMetricEstimator.DEFAULT_TASK_MEMORY_BYTES));
     MemoryPlan.Limits limits = limits(ctx);
-    if (plan.factorBlockBytes() > limits.taskBytes() || (long) blockRows * Math.max(1, dim) > Integer.MAX_VALUE - 8) {
+    // kfac forms no factor block (its task figure is checked below with the rest of its need).
+    boolean factorBlock = requested != RepresentationKind.KFAC;
+    if ((factorBlock && plan.factorBlockBytes() > limits.taskBytes()) || (long) blockRows * Math.max(1, dim) > Integer.MAX_VALUE - 8) {
       throw PullbackException.usage("{blockRows} " + blockRows + " makes factor blocks of " + blockRows + " × " + rowsPerExample
           + " × N = " + n + " doubles (" + plan.factorBlockBytes() + " bytes), more than a task's share of the heap ("
           + limits.taskBytes() + " bytes); use a smaller {blockRows}");

@@ -80,6 +80,8 @@ public record RunFingerprint(Map<String, String> settings) {
     put(s, "labelColumns", input.labelColumns());
     put(s, "weightColumn", input.weightColumn());
     put(s, "numFeatures", input.numFeatures());
+    if (input.labels() != null) put(s, "labels", input.labels());
+    if (input.targetInputs()) put(s, "target", "inputs");
     put(s, "model", input.model());
     put(s, "classes", inputMap.get("classes"));
     put(s, "outputs", inputMap.get("outputs"));

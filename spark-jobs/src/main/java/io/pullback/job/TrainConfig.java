@@ -16,6 +16,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
                           Double curvatureScale, int refreshEvery, double metricFraction, double batchFraction,
                           double weightDecay, double momentum, double beta1, double beta2, double eps, double xi,
                           double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
+                          double kfacDecay, int inverseEvery, int dampingEvery, boolean nesterov,
                           int checkpointEvery, boolean resume, String out) {
 
   /**
@@ -52,7 +53,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
   public TrainConfig resumed() {
     return new TrainConfig(input, optimizer, loss, l2, lr, steps, metric, samples, representation, representationOptions, damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1, beta2,
-        eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, checkpointEvery, true, out);
+        eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, true, out);
   }
 
   /** As a plain map, for manifests. */
@@ -87,6 +88,10 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     m.put("induced_momentum", inducedMomentum);
     m.put("beta_rms", betaRms);
     m.put("induced_epsilon", inducedEpsilon);
+    m.put("nesterov", nesterov);
+    m.put("kfac_decay", kfacDecay);
+    m.put("inverse_every", inverseEvery);
+    m.put("damping_every", dampingEvery);
     m.put("checkpoint_every", checkpointEvery);
     m.put("resume", resume);
     m.put("out", out);

@@ -16,6 +16,7 @@ import io.pullback.loss.L2Penalty;
 import io.pullback.optim.AdamConfig;
 import io.pullback.optim.GradientDescentConfig;
 import io.pullback.optim.InducedConfig;
+import io.pullback.optim.KfacConfig;
 import io.pullback.optim.MomentumConfig;
 import io.pullback.optim.NaturalGradientConfig;
 import io.pullback.optim.NaturalGradientConfig.DampingSchedule;
@@ -265,7 +266,7 @@ public final class TrainJob {
     InputConfig input = config.input();
     input.checkParams(dim, ctx.hadoopConf());
     if (!plan.usesMetric()) return;
-    Preflight.plan(ctx, input, input.model(dim), plan.rowsPerExample(config), dim, config.representation(), Integer.MAX_VALUE,
+    Preflight.plan(ctx, input, input.model(dim), plan.rowsPerExample(config), dim, plan.representation(config), Integer.MAX_VALUE,
         io.pullback.metric.representation.MemoryPlan.Purpose.PRODUCTS, config.representationOptions().withTileSize(BLOCKED_TILE_SIZE));
   }
 
@@ -289,7 +290,9 @@ public final class TrainJob {
   static OptimizerConfig optimizerConfig(TrainConfig c, Loss loss, MetricKind kind, L2Penalty l2) {
     String name = OptimizerConfig.parseName(c.optimizer());
     // Squared loss without ½ has Gauss–Newton curvature 2G for the function metric.
-    double curvature = c.curvatureScale() != null ? c.curvatureScale() : loss == Loss.MSE && kind == MetricKind.FUNCTION ? 2.0 : 1.0;
+    // kfac's quadratic model always uses the exact curvature of the loss (function metric for mse), so mse means 2.
+    double curvature = c.curvatureScale() != null ? c.curvatureScale()
+        : loss == Loss.MSE && (kind == MetricKind.FUNCTION || name.equals("kfac")) ? 2.0 : 1.0;
     double lr = c.lr() != null ? c.lr()
         : name.equals("ngd") ? 1.0 / curvature // the Gauss–Newton step: η = ½ for mse, 1 for cross-entropy
         : OptimizerConfig.defaults(name).learningRate();
@@ -297,9 +300,16 @@ public final class TrainJob {
     NaturalGradientConfig ngd = new NaturalGradientConfig(lr, c.damping(), DampingSchedule.parse(c.dampingSchedule()),
         c.refreshEvery(), curvature, c.jitter(), l2);
     OptimizerConfig.checkWeightDecay(name, c.weightDecay());
-    MomentumConfig momentum = new MomentumConfig(lr, c.momentum());
+    MomentumConfig momentum = new MomentumConfig(lr, c.momentum(), c.nesterov());
     boolean adamw = name.equals("adamw");
     AdamConfig adam = new AdamConfig(adamw, lr, c.beta1(), c.beta2(), c.eps(), adamw ? c.weightDecay() : 0.0);
+    if (name.equals("kfac") && c.lr() != null) {
+      throw PullbackException.usage("{learningRate}: kfac chooses its learning rate (and momentum) each step from the quadratic model;"
+          + " remove {learningRate} " + c.lr());
+    }
+    // kfac's own settings are checked whatever the optimiser; its damping (> 0) only when it is kfac's (ngd allows 0).
+    KfacConfig kfac = new KfacConfig(name.equals("kfac") ? c.damping() : 1.0, c.kfacDecay(), c.inverseEvery(), c.dampingEvery(),
+        curvature);
     InducedConfig induced = new InducedConfig(name.startsWith("induced") ? InducedConfig.Variant.parse(name)
         : InducedConfig.Variant.INDUCED, lr, c.xi(), c.inducedBeta(), c.inducedMomentum(), c.betaRms(), c.inducedEpsilon(),
         c.weightDecay());
@@ -308,6 +318,7 @@ public final class TrainJob {
       case "gd" -> gd;
       case "momentum" -> momentum;
       case "adam", "adamw" -> adam;
+      case "kfac" -> kfac;
       default -> induced;
     };
   }

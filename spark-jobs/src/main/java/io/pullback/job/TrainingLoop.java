@@ -27,6 +27,8 @@ import io.pullback.metric.representation.Representations;
 import io.pullback.model.Model;
 import io.pullback.optim.Checkpoint;
 import io.pullback.optim.CheckpointData;
+import io.pullback.optim.CurvatureOracle;
+import io.pullback.optim.Kfac;
 import io.pullback.optim.Optimizer;
 import io.pullback.optim.StepInput;
 import io.pullback.io.Location;
@@ -57,7 +59,7 @@ final class TrainingLoop {
       Model probe = config.input().model(1);
       Loss loss = Loss.parse(config.loss(), probe);
       MetricKind kind = config.metric() != null ? config.metric() : loss == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER;
-      Plan plan = new Plan(loss, kind, config.optimizer().equals("ngd"));
+      Plan plan = new Plan(loss, kind, config.optimizer().equals("ngd") || config.optimizer().equals("kfac"));
       plan.optimizer(config, probe);
       return plan;
     }
@@ -65,6 +67,11 @@ final class TrainingLoop {
     /** The optimiser of this run for {@code model} (its L2 term on the model's weights). */
     Optimizer optimizer(TrainConfig config, Model model) {
       return TrainJob.optimizerConfig(config, loss, kind, L2Penalty.onWeights(config.l2(), model)).create();
+    }
+
+    /** The representation of the step metric: kfac's Kronecker factors for kfac, else {@code {representation}}. */
+    RepresentationKind representation(TrainConfig config) {
+      return config.optimizer().equals("kfac") ? RepresentationKind.KFAC : config.representation();
     }
 
     /** Factor rows per example of the metric (1 when the optimiser uses none). */
@@ -86,6 +93,8 @@ final class TrainingLoop {
   private final Optimizer optimizer;
   private final LossGradient lossGradient;
   private final FactorRows factorRows;
+  /** kfac: the exact curvature of the quadratic model (function for mse, fisher otherwise), whatever the factors' kind. */
+  private final FactorRows curvatureRows;
   private final RowSampler batch;
   private final RowSampler metricSample;
   private final Location history;
@@ -115,6 +124,7 @@ final class TrainingLoop {
     this.optimizer = plan.optimizer(config, model);
     this.lossGradient = new LossGradient(model, plan.loss());
     this.factorRows = plan.usesMetric() ? new FactorRows(model, plan.kind(), config.samples(), input.seed()) : null;
+    this.curvatureRows = new FactorRows(model, plan.loss() == Loss.MSE ? MetricKind.FUNCTION : MetricKind.FISHER, 1, input.seed());
     this.batch = config.batchFraction() >= 1 ? RowSampler.all() : new RowSampler(config.batchFraction(), input.seed(), 1);
     this.metricSample = config.metricFraction() >= 1 ? RowSampler.all() : new RowSampler(config.metricFraction(), input.seed(), 2);
     this.history = out.resolve(TrainJob.HISTORY);
@@ -154,7 +164,7 @@ final class TrainingLoop {
   double step(int t) {
     long stepStart = System.nanoTime();
     boolean needMetric = plan.usesMetric() && optimizer.needsMetric(t);
-    boolean denseInPass = needMetric && config.representation() == RepresentationKind.DENSE;
+    boolean denseInPass = needMetric && plan.representation(config) == RepresentationKind.DENSE;
     TrainingPass.Result pass = TrainingPass.run(data, lossGradient, theta,
         denseInPass ? new BoundFactorRows(factorRows, theta) : null, batch, metricSample, t, budget);
     if (pass.examples() == 0) {
@@ -170,7 +180,12 @@ final class TrainingLoop {
         : needMetric ? representationFor(t) : new StepMetric(null, 1);
     long passesBefore = implicitPasses(representation);
     int[] lossPasses = {0};
-    double[] next = optimizer.acceptedStep(new StepInput(t, theta, l, g, metric.metric()), candidate -> {
+    double[] at = theta;
+    CurvatureOracle curvature = !config.optimizer().equals("kfac") ? null : (u, v) -> {
+      lossPasses[0]++;
+      return Representations.gramForms(stepBlocks(t), curvatureRows, at, u, v);
+    };
+    double[] next = optimizer.acceptedStep(new StepInput(t, theta, l, g, metric.metric(), curvature), candidate -> {
       lossPasses[0]++;
       return TrainingPass.loss(data, lossGradient, candidate, batch, t) + penalty.value(candidate);
     });
@@ -182,7 +197,7 @@ final class TrainingLoop {
             + "); lower {learningRate} or raise {damping}");
       }
     }
-    Json.appendJsonLine(history, historyLine(t, l, g, next, pass.examples(), needMetric, passes, stepStart));
+    Json.appendJsonLine(history, historyLine(t, l, g, next, pass, needMetric, passes, stepStart));
     warnIfDiverging(t, l);
     theta = next;
     listener.stepDone(t, config.steps(), l, (System.nanoTime() - stepStart) / 1e9);
@@ -234,8 +249,8 @@ final class TrainingLoop {
   }
 
   /** One {@code history.jsonl} line (and the INFO log line a user watches). */
-  private Map<String, Object> historyLine(int t, double l, double[] g, double[] next, long examples, boolean needMetric,
-                                          int passes, long stepStart) {
+  private Map<String, Object> historyLine(int t, double l, double[] g, double[] next, TrainingPass.Result pass,
+                                          boolean needMetric, int passes, long stepStart) {
     double stepNorm = 0;
     double gradNorm = 0;
     for (int i = 0; i < next.length; i++) {
@@ -249,7 +264,12 @@ final class TrainingLoop {
     line.put("step_norm", Math.sqrt(stepNorm));
     line.put("damping", optimizer.damping());
     line.put("lr", optimizer.learningRate());
-    line.put("examples", examples);
+    line.put("examples", pass.examples());
+    line.put("squared_error", pass.squaredError());
+    if (optimizer instanceof Kfac k) {
+      line.put("momentum", k.momentum());
+      line.put("rho", k.lastRho());
+    }
     line.put("metric", needMetric);
     line.put("passes", passes);
     if (representation instanceof BlockedTilesMetric bt && bt.lastSolve() != null && needMetric) {
@@ -287,7 +307,7 @@ final class TrainingLoop {
     summary.put("optimizer", config.optimizer());
     summary.put("loss_kind", plan.loss().cliName());
     summary.put("metric", plan.usesMetric() ? plan.kind().cliName() : null);
-    summary.put("representation", plan.usesMetric() ? config.representation().cliName() : null);
+    summary.put("representation", plan.usesMetric() ? plan.representation(config).cliName() : null);
     summary.put("model", model.kind());
     summary.put("parameter_layout", model.parameterLayout());
     summary.put("n_params", model.numParams());
@@ -314,15 +334,21 @@ final class TrainingLoop {
    * data pass (none for implicit, whose products are passes of their own, counted as they happen).
    */
   private MetricRepresentation buildRepresentation(int step) {
+    RepresentationKind kind = plan.representation(config);
+    try {
+      return Representations.build(kind, stepBlocks(step), factorRows, theta.clone(),
+          config.representationOptions().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
+    } catch (IllegalArgumentException e) {
+      throw PullbackException.usage("{representation} " + kind + ": " + e.getMessage());
+    }
+  }
+
+  /** The examples of step {@code step}'s metric: its batch sample, then its metric sample. */
+  private BlockData stepBlocks(int step) {
     BlockData blocks = new SparkBlockData(data, budget);
     if (config.batchFraction() < 1) blocks = new SampledBlockData(blocks, batch, step);
     if (config.metricFraction() < 1) blocks = new SampledBlockData(blocks, metricSample, step);
-    try {
-      return Representations.build(config.representation(), blocks, factorRows, theta.clone(),
-          config.representationOptions().withTileSize(TrainJob.BLOCKED_TILE_SIZE));
-    } catch (IllegalArgumentException e) {
-      throw PullbackException.usage("{representation} " + config.representation() + ": " + e.getMessage());
-    }
+    return blocks;
   }
 
   private static long implicitPasses(MetricRepresentation r) {

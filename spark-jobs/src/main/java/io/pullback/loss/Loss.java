@@ -10,11 +10,12 @@ import io.pullback.model.OutputDistribution;
  * <ul>
  *   <li>{@code mse}: {@code ℓ = ||f(x) − y||²} (no ½, the seed's convention), for Gaussian-output
  *       models ({@code linear-basis}, {@code mlp});</li>
- *   <li>{@code cross-entropy}: {@code ℓ = −log p(y|x)}, for {@code logistic} (Bernoulli of the logit)
- *       and {@code softmax} (categorical).</li>
+ *   <li>{@code cross-entropy}: {@code ℓ = −log p(y|x)}, for {@code logistic} (Bernoulli of the logit),
+ *       {@code softmax} (categorical) and {@code mlp} with those likelihoods; with K Bernoulli outputs
+ *       {@code ℓ = −Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)]} (labels in [0, 1]).</li>
  * </ul>
  * The per-example derivative with respect to the outputs, {@code c = ∂ℓ/∂f}, is what the gradient
- * pass multiplies by the Jacobian: mse {@code 2(f − y)}; Bernoulli {@code σ(z) − y}; categorical
+ * pass multiplies by the Jacobian: mse {@code 2(f − y)}; Bernoulli {@code σ(z_k) − y_k}; categorical
  * {@code p − e_y}.
  */
 public enum Loss {

@@ -20,6 +20,7 @@ public final class LossGradient implements Serializable {
   private final Loss loss;
   private transient double[] outputs;
   private transient double[] coefficients;
+  private transient double squaredError;
 
   public LossGradient(Model model, Loss loss) {
     loss.requireCompatible(model);
@@ -51,13 +52,37 @@ public final class LossGradient implements Serializable {
     if (coefficients == null || coefficients.length < rows) coefficients = new double[rows];
     model.forward(theta, block, outputs);
     double total = 0;
+    squaredError = 0;
     for (int e = 0; e < b; e++) {
       double w = block.weight(e);
       total += w * lossAndCoefficients(block, e, k, outputs, coefficients);
+      squaredError += w * squaredError(block, e, k, outputs, coefficients);
       for (int j = 0; j < k; j++) coefficients[e * k + j] *= w;
     }
     model.vjp(theta, block, coefficients, gradient);
     return total;
+  }
+
+  /**
+   * The weighted squared error of the block of the last {@link #accumulate}:
+   * {@code Σ_b w_b ‖E[y|x_b] − y_b‖²} with the model's mean prediction — Gaussian f, Bernoulli
+   * {@code p_k = σ(f_k)} (an autoencoder's squared reconstruction error, summed over the outputs),
+   * categorical the probabilities against the one-hot label (the Brier score). Free: from the same
+   * forward pass.
+   */
+  public double squaredErrorSum() {
+    return squaredError;
+  }
+
+  /** ‖E[y|x_e] − y_e‖², from the loss coefficients c = ∂ℓ/∂f of example e (already written). */
+  private double squaredError(ExampleBlock block, int e, int k, double[] f, double[] c) {
+    double s = 0;
+    for (int j = 0; j < k; j++) {
+      // Gaussian: c = 2(f − y); Bernoulli: c = p − y; categorical: c = p − e_y.
+      double r = model.distribution() == io.pullback.model.OutputDistribution.GAUSSIAN ? c[e * k + j] / 2 : c[e * k + j];
+      s += r * r;
+    }
+    return s;
   }
 
   /** The weighted loss sum of a block without the gradient (one forward pass). */
@@ -87,12 +112,18 @@ public final class LossGradient implements Serializable {
         return l;
       }
       case BERNOULLI_LOGIT -> {
-        double z = f[o];
-        double y = block.label(e);
-        double softplus = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
-        double p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
-        c[o] = p - y;
-        return softplus - y * z;
+        // Σ_k softplus(z_k) − y_k z_k = −Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)], ∂/∂z_k = p_k − y_k.
+        double l = 0;
+        int yo = e * block.labelDim();
+        for (int j = 0; j < k; j++) {
+          double z = f[o + j];
+          double y = block.labels()[yo + j];
+          double softplus = Math.max(z, 0) + Math.log1p(Math.exp(-Math.abs(z)));
+          double p = z >= 0 ? 1 / (1 + Math.exp(-z)) : Math.exp(z) / (1 + Math.exp(z));
+          c[o + j] = p - y;
+          l += softplus - y * z;
+        }
+        return l;
       }
       case CATEGORICAL_SOFTMAX -> {
         int y = (int) block.label(e);

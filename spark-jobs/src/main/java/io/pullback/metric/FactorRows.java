@@ -14,11 +14,11 @@ import java.io.Serializable;
  * sigmoid of the outputs) and label y, the rows are:
  * <table>
  *   <caption>factor rows per kind and distribution</caption>
- *   <tr><th>kind</th><th>r</th><th>Bernoulli (logit z)</th><th>categorical (softmax)</th><th>Gaussian (σ = 1)</th></tr>
- *   <tr><td>function</td><td>K</td><td>J</td><td>J_k</td><td>J_k</td></tr>
- *   <tr><td>fisher</td><td>K</td><td>√(p(1−p))·J</td><td>√p_k·(J_k − Σ_j p_j J_j)</td><td>J_k</td></tr>
- *   <tr><td>empirical-fisher</td><td>1</td><td>(y − p)·J</td><td>J_y − Σ_j p_j J_j</td><td>Σ_k (y_k − f_k) J_k</td></tr>
- *   <tr><td>mc-fisher</td><td>S</td><td>(ŷ_s − p)·J/√S</td><td>(J_{ŷ_s} − Σ_j p_j J_j)/√S</td><td>Σ_k ε_{s,k} J_k/√S</td></tr>
+ *   <tr><th>kind</th><th>r</th><th>Bernoulli (logits z_k)</th><th>categorical (softmax)</th><th>Gaussian (σ = 1)</th></tr>
+ *   <tr><td>function</td><td>K</td><td>J_k</td><td>J_k</td><td>J_k</td></tr>
+ *   <tr><td>fisher</td><td>K</td><td>√(p_k(1−p_k))·J_k</td><td>√p_k·(J_k − Σ_j p_j J_j)</td><td>J_k</td></tr>
+ *   <tr><td>empirical-fisher</td><td>1</td><td>Σ_k (y_k − p_k)·J_k</td><td>J_y − Σ_j p_j J_j</td><td>Σ_k (y_k − f_k) J_k</td></tr>
+ *   <tr><td>mc-fisher</td><td>S</td><td>Σ_k (ŷ_{s,k} − p_k)·J_k/√S</td><td>(J_{ŷ_s} − Σ_j p_j J_j)/√S</td><td>Σ_k ε_{s,k} J_k/√S</td></tr>
  * </table>
  * Every row of example b is multiplied by {@code √w_b}. All rows are gradients of
  * {@code log p(·|x)} up to sign, so {@code E_ŷ[mc-fisher] = fisher}.
@@ -26,7 +26,7 @@ import java.io.Serializable;
  * <p><b>Randomness</b> ({@code mc-fisher}) is a pure function of {@code (seed, i, s)} with
  * {@code i = block.firstIndex() + b} the global example index: Bernoulli and categorical draw
  * {@code ŷ_s} by inverting the CDF at {@code u = }{@link CounterRandom#uniform}{@code (seed, i, s, 0)}
- * (Bernoulli: ŷ = 1 iff u &lt; p; categorical: the first class whose cumulative probability exceeds
+ * (Bernoulli: {@code ŷ_{s,k} = 1} iff {@code u_k < p_k}, {@code u_k = uniform(seed, i, s, k)}; categorical: the first class whose cumulative probability exceeds
  * u); Gaussian draws {@code ε_{s,k} = }{@link CounterRandom#normal}{@code (seed, i, s, k)}. The
  * rows therefore do not depend on partitioning or block size.
  *
@@ -223,6 +223,29 @@ public final class FactorRows implements Serializable {
     }
   }
 
+  /**
+   * Whether every coefficient matrix {@code C_b} is diagonal ({@code r = K}, rows the Jacobian's
+   * scaled): {@code function}, and {@code fisher} for Gaussian and Bernoulli outputs. Then
+   * {@link #diagonalScales} gives the diagonals without the {@code B·K·K} coefficient array.
+   */
+  public boolean isDiagonal() {
+    return isDirect();
+  }
+
+  /**
+   * For a {@link #isDiagonal() diagonal} kind, one forward pass and the diagonals:
+   * {@code scale[b·K + k] = C_b[k, k]} ({@code √w_b}, times {@code √(p_k(1 − p_k))} for the Bernoulli fisher).
+   *
+   * @param outputs (modified) length at least {@code B·K}
+   * @param scale (modified) length at least {@code B·K}
+   */
+  public void diagonalScales(double[] theta, ExampleBlock block, double[] outputs, double[] scale) {
+    if (!isDirect()) throw new IllegalStateException(kind + " factor rows of a " + model.distribution() + " model are not diagonal");
+    checkWeights(block);
+    model.forward(theta, block, outputs);
+    directRowScales(block, outputs, scale);
+  }
+
   /** Rows are the Jacobian's, scaled: {@code function}, and {@code fisher} except for the softmax. */
   private boolean isDirect() {
     return kind == MetricKind.FUNCTION
@@ -239,13 +262,16 @@ public final class FactorRows implements Serializable {
     boolean bernoulliFisher = kind == MetricKind.FISHER && model.distribution() == OutputDistribution.BERNOULLI_LOGIT;
     boolean unit = true;
     for (int e = 0; e < b; e++) {
-      double s = Math.sqrt(block.weight(e));
-      if (bernoulliFisher) {
-        double z = out[e];
-        s *= Math.sqrt(sigmoid(z) * sigmoid(-z));
+      double sw = Math.sqrt(block.weight(e));
+      for (int o = 0; o < k; o++) {
+        double s = sw;
+        if (bernoulliFisher) {
+          double z = out[e * k + o];
+          s *= Math.sqrt(sigmoid(z) * sigmoid(-z));
+        }
+        scale[e * k + o] = s;
+        unit &= s == 1.0;
       }
-      for (int o = 0; o < k; o++) scale[e * k + o] = s;
-      unit &= s == 1.0;
     }
     return unit;
   }
@@ -334,12 +360,9 @@ public final class FactorRows implements Serializable {
               for (int j = 0; j < k; j++) coef[c0 + i * k + j] = sp * ((i == j ? 1.0 : 0.0) - p[j]);
             }
           } else {
-            double s = sw;
-            if (dist == OutputDistribution.BERNOULLI_LOGIT) {
-              double z = out[e * k];
-              s *= Math.sqrt(sigmoid(z) * sigmoid(-z));
-            }
             for (int i = 0; i < k; i++) {
+              double s = sw;
+              if (dist == OutputDistribution.BERNOULLI_LOGIT) s *= Math.sqrt(p[i] * (1.0 - p[i]));
               for (int j = 0; j < k; j++) coef[c0 + i * k + j] = i == j ? s : 0.0;
             }
           }
@@ -353,6 +376,11 @@ public final class FactorRows implements Serializable {
             double sc = sw * invSqrtS;
             if (dist == OutputDistribution.GAUSSIAN) {
               for (int j = 0; j < k; j++) coef[cs + j] = sc * CounterRandom.normal(seed, index, s, j);
+            } else if (dist == OutputDistribution.BERNOULLI_LOGIT) {
+              for (int j = 0; j < k; j++) {
+                double yhat = CounterRandom.uniform(seed, index, s, j) < p[j] ? 1.0 : 0.0;
+                coef[cs + j] = sc * (yhat - p[j]);
+              }
             } else {
               double u = CounterRandom.uniform(seed, index, s, 0);
               int yhat = sampleIndex(dist, p, k, u);
@@ -388,16 +416,20 @@ public final class FactorRows implements Serializable {
   }
 
   /**
-   * Coefficients of {@code scale·∇_θ log p(y|x)} on the Jacobian rows: Bernoulli {@code (y − p)};
+   * Coefficients of {@code scale·∇_θ log p(y|x)} on the Jacobian rows: Bernoulli {@code (y_k − p_k)}
+   * (y from the block's label row; {@code label} unused);
    * categorical {@code δ_{y,j} − p_j}; Gaussian {@code y_j − f_j} (y = label row when
    * {@code label < 0}, i.e. from the block).
    */
   private static void scoreCoefficients(OutputDistribution dist, ExampleBlock block, int e, double[] out, int outOff,
                                         int k, double[] p, int label, double scale, double[] coef, int c) {
     switch (dist) {
-      case BERNOULLI_LOGIT:
-        coef[c] = scale * (label - p[0]);
+      case BERNOULLI_LOGIT: {
+        double[] y = block.labels();
+        int yo = e * block.labelDim();
+        for (int j = 0; j < k; j++) coef[c + j] = scale * (y[yo + j] - p[j]);
         break;
+      }
       case CATEGORICAL_SOFTMAX:
         for (int j = 0; j < k; j++) coef[c + j] = scale * ((j == label ? 1.0 : 0.0) - p[j]);
         break;
@@ -413,12 +445,11 @@ public final class FactorRows implements Serializable {
   }
 
   private static int labelOf(OutputDistribution dist, ExampleBlock block, int e) {
-    return dist == OutputDistribution.GAUSSIAN ? -1 : (int) block.label(e);
+    return dist == OutputDistribution.CATEGORICAL_SOFTMAX ? (int) block.label(e) : -1;
   }
 
-  /** Inverse-CDF draw: Bernoulli 1 iff u &lt; p; categorical the first j with u &lt; p_0 + … + p_j. */
+  /** Inverse-CDF draw of a categorical: the first j with u &lt; p_0 + … + p_j. */
   private static int sampleIndex(OutputDistribution dist, double[] p, int k, double u) {
-    if (dist == OutputDistribution.BERNOULLI_LOGIT) return u < p[0] ? 1 : 0;
     double c = 0;
     for (int j = 0; j < k - 1; j++) {
       c += p[j];
@@ -427,10 +458,10 @@ public final class FactorRows implements Serializable {
     return k - 1;
   }
 
-  /** Bernoulli: p[0] = σ(z); categorical: softmax (max-shifted); Gaussian: unused. */
+  /** Bernoulli: p[j] = σ(z_j); categorical: softmax (max-shifted); Gaussian: unused. */
   private static void probabilities(OutputDistribution dist, double[] out, int off, int k, double[] p) {
     if (dist == OutputDistribution.BERNOULLI_LOGIT) {
-      p[0] = sigmoid(out[off]);
+      for (int j = 0; j < k; j++) p[j] = sigmoid(out[off + j]);
     } else if (dist == OutputDistribution.CATEGORICAL_SOFTMAX) {
       double max = Double.NEGATIVE_INFINITY;
       for (int j = 0; j < k; j++) max = Math.max(max, out[off + j]);
@@ -480,8 +511,10 @@ public final class FactorRows implements Serializable {
     if (block.labelDim() < 1) {
       throw new IllegalArgumentException("empirical-fisher needs labels; the block has labelDim 0");
     }
+    int dim = block.labelDim();
     for (int e = 0; e < block.rows(); e++) {
-      String msg = dist.checkLabel(block.label(e), k);
+      String msg = dim == 1 ? dist.checkLabel(block.label(e), k)
+          : dist.checkLabel(java.util.Arrays.copyOfRange(block.labels(), e * dim, (e + 1) * dim), k);
       if (msg != null) throw new IllegalArgumentException("example " + (block.firstIndex() + e) + ": " + msg);
     }
   }

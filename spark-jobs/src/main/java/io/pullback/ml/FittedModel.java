@@ -102,7 +102,7 @@ final class FittedModel implements Serializable {
     List<Integer> hidden = spec.hidden() == null ? null : Arrays.stream(spec.hidden()).boxed().toList();
     return new InputConfig("Dataset", null, List.of("label"), withWeight ? "weight" : null, null, kind,
         kind.equals("softmax") ? spec.outputs() : null, perOutput ? spec.outputs() : null, spec.basis(), spec.degree(), hidden,
-        spec.activation(), kind.equals("mlp") ? spec.distribution() : "gaussian", null, "random", seed, null, null, null);
+        spec.activation(), kind.equals("mlp") ? spec.distribution() : "gaussian", null, "random", seed, null, null, null, null, null);
   }
 
   /**

@@ -110,7 +110,7 @@ final class TrainingParams implements Serializable {
     List<Integer> hidden = Arrays.stream(owner.getOrDefault(hiddenLayers)).boxed().toList();
     return new InputConfig(dataName(owner), null, List.of("label"), owner.isDefined(weightCol) ? "weight" : null, null,
         owner.getOrDefault(architecture), classes, outputs, basis, degree, hidden, owner.getOrDefault(activation), likelihood, null,
-        "random", (Long) owner.getOrDefault(seed), null, null, null);
+        "random", (Long) owner.getOrDefault(seed), null, null, null, null, null);
   }
 
   /** {@code train}'s default representation options, with {@code seed} for the randomised ones. */
@@ -148,6 +148,6 @@ final class TrainingParams implements Serializable {
         (Integer) owner.getOrDefault(maxIter), MetricKind.parse(owner.getOrDefault(metric)), 1,
         TrainConfig.parseRepresentation(owner.getOrDefault(representation)), options, (Double) owner.getOrDefault(damping),
         owner.getOrDefault(dampingSchedule), false, null, 1, 1.0, 1.0, 0.0, 0.9, 0.9, 0.999, 1e-8, 0.1, 0.1, 0.9, 0.99, 1e-8,
-        every, resume, out);
+        0.95, 20, 5, false, every, resume, out);
   }
 }

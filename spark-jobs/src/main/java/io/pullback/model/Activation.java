@@ -13,7 +13,14 @@ public enum Activation {
    * {@code φ} the standard normal density. Φ is computed by {@link NormalCdf} (Cody's rational
    * approximations, a few ulps accurate including the tails).
    */
-  GELU("gelu");
+  GELU("gelu"),
+  /**
+   * Logistic {@code σ(z) = 1/(1 + e^{−z})} (computed without overflow for large |z|);
+   * {@code σ' = σ(z)(1 − σ(z))}.
+   */
+  SIGMOID("sigmoid"),
+  /** The identity {@code σ(z) = z}, {@code σ' = 1}: a linear hidden layer (e.g. an autoencoder's code layer). */
+  LINEAR("linear");
 
   private static final double INV_SQRT2PI = 1.0 / Math.sqrt(2.0 * Math.PI);
 
@@ -33,6 +40,8 @@ public enum Activation {
       case TANH: return Math.tanh(z);
       case RELU: return z > 0 ? z : 0.0;
       case GELU: return z * normalCdf(z);
+      case SIGMOID: return logistic(z);
+      case LINEAR: return z;
       default: throw new AssertionError(this);
     }
   }
@@ -43,6 +52,8 @@ public enum Activation {
       case TANH: { double t = Math.tanh(z); return 1.0 - t * t; }
       case RELU: return z > 0 ? 1.0 : 0.0;
       case GELU: return normalCdf(z) + z * INV_SQRT2PI * Math.exp(-0.5 * z * z);
+      case SIGMOID: { double s = logistic(z); return s * (1.0 - s); }
+      case LINEAR: return 1.0;
       default: throw new AssertionError(this);
     }
   }
@@ -75,14 +86,53 @@ public enum Activation {
           deriv[derivOff + i] = cdf + v * INV_SQRT2PI * Math.exp(-0.5 * v * v);
         }
         break;
+      case SIGMOID:
+        for (int i = 0; i < n; i++) {
+          double s = logistic(z[off + i]);
+          z[off + i] = s;
+          deriv[derivOff + i] = s * (1.0 - s);
+        }
+        break;
+      case LINEAR:
+        java.util.Arrays.fill(deriv, derivOff, derivOff + n, 1.0);
+        break;
       default:
         throw new AssertionError(this);
     }
   }
 
+  /** {@code 1/(1 + e^{−z})}, evaluated as {@code e^z/(1 + e^z)} for z &lt; 0 so that nothing overflows. */
+  public static double logistic(double z) {
+    if (z >= 0) return 1.0 / (1.0 + Math.exp(-z));
+    double e = Math.exp(z);
+    return e / (1.0 + e);
+  }
+
   /** Φ(z). */
   static double normalCdf(double z) {
     return NormalCdf.cdf(z);
+  }
+
+  /**
+   * Parses a list of names: one per hidden layer ({@code layers} of them), or a single name for
+   * every hidden layer. With no hidden layer, one name (unused) is accepted.
+   *
+   * @throws IllegalArgumentException for an unknown name or a count that is neither 1 nor {@code layers}
+   */
+  public static Activation[] parseList(String names, int layers) {
+    String[] parts = names.split(",", -1);
+    Activation[] parsed = new Activation[parts.length];
+    for (int i = 0; i < parts.length; i++) parsed[i] = parse(parts[i].trim());
+    if (parts.length == 1) {
+      Activation[] all = new Activation[layers];
+      java.util.Arrays.fill(all, parsed[0]);
+      return all;
+    }
+    if (parts.length != layers) {
+      throw new IllegalArgumentException("activations: " + parts.length + " names (" + names + ") for " + layers
+          + " hidden layers; give one per hidden layer, or one for all");
+    }
+    return parsed;
   }
 
   /** Parses a CLI name, with an error listing the valid names. */

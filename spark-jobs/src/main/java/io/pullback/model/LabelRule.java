@@ -6,7 +6,7 @@ import java.io.Serializable;
  * Which labels a model accepts, and how input labels are normalised before use.
  *
  * <ul>
- *   <li>{@code BERNOULLI_LOGIT}: 0/1 or −1/+1 (−1 is read as 0);</li>
+ *   <li>{@code BERNOULLI_LOGIT}: K = 1: 0/1 or −1/+1 (−1 is read as 0); K ≥ 2: K values in [0, 1];</li>
  *   <li>{@code CATEGORICAL_SOFTMAX}: integers 0..K−1;</li>
  *   <li>{@code GAUSSIAN}: K finite reals.</li>
  * </ul>
@@ -26,7 +26,7 @@ public final class LabelRule implements Serializable {
 
   /** Number of label values each example must have. */
   public int labelDim() {
-    return distribution == OutputDistribution.GAUSSIAN ? outputs : 1;
+    return distribution.labelDim(outputs);
   }
 
   /** Maps −1 to 0 for binary labels; returns the array itself (modified) for convenience. */

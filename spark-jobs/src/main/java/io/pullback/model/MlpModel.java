@@ -8,11 +8,14 @@ import java.util.SplittableRandom;
 
 /**
  * A fully connected network {@code D → h_1 → … → h_L → K}: hidden layers
- * {@code a_l = σ(W_l a_{l−1} + b_l)} with one {@link Activation} σ, a linear output layer
+ * {@code a_l = σ_l(W_l a_{l−1} + b_l)} with an {@link Activation} σ_l per hidden layer (the same
+ * for all, or e.g. {@code sigmoid} with a {@code linear} code layer), a linear output layer
  * {@code f = W_{L+1} a_L + b_{L+1}} ({@code a_0 = x}). The outputs parametrise
  * {@link OutputDistribution#GAUSSIAN} by default (means, σ = 1), or
  * {@link OutputDistribution#CATEGORICAL_SOFTMAX} (K ≥ 2 logits), or
- * {@link OutputDistribution#BERNOULLI_LOGIT} (K = 1 logit). L = 0 (no hidden layer) is allowed.
+ * {@link OutputDistribution#BERNOULLI_LOGIT} (K ≥ 1 logits of independent Bernoulli outputs,
+ * {@code p_k = sigmoid(f_k)}: a binary classifier for K = 1, the autoencoder's pixels for K = D).
+ * L = 0 (no hidden layer) is allowed.
  *
  * <p><b>Layout.</b> Layers in order l = 1..L+1, each {@code W_l} row-major ({@code out × in}:
  * {@code θ[off_l + o·in + i]}) followed by {@code b_l} ({@code θ[off_l + out·in + o]}).
@@ -42,7 +45,8 @@ public final class MlpModel implements LayeredModel {
 
   /** widths[0] = D, widths[1..L] hidden, widths[L+1] = K. */
   private final int[] widths;
-  private final Activation activation;
+  /** activations[l−1] of hidden layer l = 1..L. */
+  private final Activation[] activations;
   private final OutputDistribution distribution;
   /** offW[l] for l = 1..L+1: start of W_l; offB[l] = offW[l] + out·in. */
   private final int[] offW;
@@ -55,18 +59,27 @@ public final class MlpModel implements LayeredModel {
     this(inputDim, hidden, outputs, activation, OutputDistribution.GAUSSIAN);
   }
 
+  /** One activation for every hidden layer. */
   public MlpModel(int inputDim, int[] hidden, int outputs, Activation activation, OutputDistribution distribution) {
+    this(inputDim, hidden, outputs, fill(activation, hidden == null ? 0 : hidden.length), distribution);
+  }
+
+  /**
+   * @param activations one per hidden layer ({@code activations[l−1]} for hidden layer l), same
+   *     length as {@code hidden}
+   */
+  public MlpModel(int inputDim, int[] hidden, int outputs, Activation[] activations, OutputDistribution distribution) {
     ModelChecks.positive("inputDim", inputDim);
     ModelChecks.positive("outputs", outputs);
-    if (activation == null) throw new IllegalArgumentException("activation must be given; valid: tanh, relu, gelu");
+    int[] h = hidden == null ? new int[0] : hidden;
+    if (activations == null || activations.length != h.length || Arrays.asList(activations).contains(null)) {
+      throw new IllegalArgumentException("activation must be given for each of the " + h.length
+          + " hidden layers; valid: " + ModelChecks.activationNames());
+    }
     if (distribution == null) throw new IllegalArgumentException("distribution must be given");
     if (distribution == OutputDistribution.CATEGORICAL_SOFTMAX && outputs < 2) {
       throw new IllegalArgumentException("outputs (K) must be >= 2 for categorical (softmax) outputs, got " + outputs);
     }
-    if (distribution == OutputDistribution.BERNOULLI_LOGIT && outputs != 1) {
-      throw new IllegalArgumentException("outputs (K) must be 1 for Bernoulli (logit) outputs, got " + outputs);
-    }
-    int[] h = hidden == null ? new int[0] : hidden;
     widths = new int[h.length + 2];
     widths[0] = inputDim;
     for (int i = 0; i < h.length; i++) {
@@ -77,7 +90,7 @@ public final class MlpModel implements LayeredModel {
       widths[i + 1] = h[i];
     }
     widths[h.length + 1] = outputs;
-    this.activation = activation;
+    this.activations = activations.clone();
     this.distribution = distribution;
     int layers = widths.length - 1;
     offW = new int[layers + 1];
@@ -97,7 +110,24 @@ public final class MlpModel implements LayeredModel {
 
   /** The widths {@code [D, h_1, …, h_L, K]} (a copy). */
   public int[] widths() { return widths.clone(); }
-  public Activation activation() { return activation; }
+  /** The hidden layers' activations, {@code [σ_1, …, σ_L]} (a copy). */
+  public Activation[] activations() { return activations.clone(); }
+
+  private static Activation[] fill(Activation a, int layers) {
+    Activation[] all = new Activation[layers];
+    Arrays.fill(all, a);
+    return all;
+  }
+
+  /** "tanh" when every hidden layer has it, else the comma list. */
+  private String activationText() {
+    if (activations.length == 0) return "no";
+    boolean same = Arrays.stream(activations).allMatch(a -> a == activations[0]);
+    if (same) return activations[0].toString();
+    StringBuilder s = new StringBuilder();
+    for (Activation a : activations) s.append(s.length() == 0 ? "" : ",").append(a);
+    return s.toString();
+  }
   /** Index in θ of {@code W_l[0,0]}, l = 1..L+1. */
   public int weightOffset(int layer) { return offW[layer]; }
   /** Index in θ of {@code b_l[0]}, l = 1..L+1. */
@@ -112,7 +142,7 @@ public final class MlpModel implements LayeredModel {
   @Override
   public String parameterLayout() {
     StringBuilder s = new StringBuilder("mlp (widths ").append(Arrays.toString(widths)).append(", ")
-        .append(activation).append(" hidden, linear output, ").append(distribution)
+        .append(activationText()).append(" hidden, linear output, ").append(distribution)
         .append("): layers in order, each W_l row-major (out x in) then b_l;");
     for (int l = 1; l < widths.length; l++) {
       s.append(" W").append(l).append(" [").append(offW[l]).append(',').append(offB[l]).append(") ")
@@ -158,7 +188,7 @@ public final class MlpModel implements LayeredModel {
         int col = tOff + o * rows;
         for (int b = 0; b < rows; b++) target[col + b] += bias;
       }
-      if (hidden) activation.apply(target, tOff, rows * out, derivs, tOff);
+      if (hidden) activations[l - 1].apply(target, tOff, rows * out, derivs, tOff);
     }
   }
 
@@ -452,6 +482,6 @@ public final class MlpModel implements LayeredModel {
 
   @Override
   public String toString() {
-    return "MlpModel[" + Arrays.toString(widths) + ", " + activation + ", " + distribution + "]";
+    return "MlpModel[" + Arrays.toString(widths) + ", " + activationText() + ", " + distribution + "]";
   }
 }

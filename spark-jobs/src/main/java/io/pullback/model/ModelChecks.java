@@ -6,6 +6,11 @@ import io.pullback.data.ExampleBlock;
 final class ModelChecks {
   private ModelChecks() {}
 
+  /** "tanh, relu, gelu, sigmoid, linear". */
+  static String activationNames() {
+    return io.pullback.Names.list(Activation.values(), Activation::cliName);
+  }
+
   static void forward(Model m, double[] theta, ExampleBlock block, double[] outputs) {
     if (theta.length != m.numParams()) {
       throw new IllegalArgumentException(m.kind() + " model: theta has " + theta.length

@@ -13,8 +13,10 @@ import java.util.Objects;
  *   <li>{@code logistic}: inputDim; outputs must be 1 (or 0 = unset);</li>
  *   <li>{@code softmax}: inputDim, outputs = number of classes (K ≥ 2);</li>
  *   <li>{@code mlp}: inputDim, hidden widths (each ≥ 1, may be empty), outputs (K ≥ 1),
- *       activation ({@code tanh|relu|gelu}), distribution ({@code gaussian} (default, also when
- *       null), {@code categorical} (K ≥ 2) or {@code bernoulli} (K = 1)).</li>
+ *       activation ({@code tanh|relu|gelu|sigmoid|linear}: one name for every hidden layer, or a
+ *       comma list with one name per hidden layer, e.g. {@code sigmoid,sigmoid,linear}),
+ *       distribution ({@code gaussian} (default, also when null), {@code categorical} (K ≥ 2) or
+ *       {@code bernoulli} (K ≥ 1 independent outputs)).</li>
  * </ul>
  *
  * @param kind {@code linear-basis}, {@code logistic}, {@code softmax} or {@code mlp}
@@ -23,7 +25,7 @@ import java.util.Objects;
  * @param basis the linear-basis family name
  * @param degree the linear-basis total degree
  * @param hidden the MLP hidden widths (null = none)
- * @param activation the MLP activation name
+ * @param activation the MLP activation name, or one name per hidden layer separated by commas
  * @param distribution the MLP output distribution name (null = gaussian)
  */
 public record ModelSpec(String kind, int inputDim, int outputs, String basis, int degree, int[] hidden,

@@ -53,9 +53,10 @@ public final class Models {
         return new SoftmaxModel(spec.inputDim(), spec.outputs());
       case "mlp": {
         if (spec.activation() == null) {
-          throw new IllegalArgumentException("activation must be given for mlp; valid: tanh, relu, gelu");
+          throw new IllegalArgumentException("activation must be given for mlp; valid: " + ModelChecks.activationNames());
         }
-        Activation act = Activation.parse(spec.activation());
+        int hiddenLayers = spec.hidden() == null ? 0 : spec.hidden().length;
+        Activation[] act = Activation.parseList(spec.activation(), hiddenLayers);
         if (spec.outputs() < 1) {
           throw new IllegalArgumentException("outputs (K) must be >= 1 for mlp, got " + spec.outputs());
         }

@@ -11,6 +11,7 @@ public final class GradientDescent implements Optimizer {
   private final String name;
   private final double lr;
   private final double mu;
+  private final boolean nesterov;
   private double[] velocity;
   private long t;
 
@@ -18,12 +19,14 @@ public final class GradientDescent implements Optimizer {
     this.name = c.name();
     this.lr = c.learningRate();
     this.mu = 0.0;
+    this.nesterov = false;
   }
 
   GradientDescent(MomentumConfig c) {
     this.name = c.name();
     this.lr = c.learningRate();
     this.mu = c.momentum();
+    this.nesterov = c.nesterov();
   }
 
   @Override
@@ -44,7 +47,7 @@ public final class GradientDescent implements Optimizer {
     Steps.requireLength(velocity, theta);
     for (int i = 0; i < theta.length; i++) {
       velocity[i] = mu * velocity[i] + g[i];
-      out[i] = theta[i] - lr * velocity[i];
+      out[i] = theta[i] - lr * (nesterov ? g[i] + mu * velocity[i] : velocity[i]);
     }
     return out;
   }

@@ -17,15 +17,16 @@ import java.util.Locale;
  *   <tr><td>{@link MomentumConfig}</td><td>{@code momentum}</td></tr>
  *   <tr><td>{@link AdamConfig}</td><td>{@code adam}, {@code adamw}</td></tr>
  *   <tr><td>{@link InducedConfig}</td><td>{@code induced}, {@code induced-log}, {@code induced-adam}</td></tr>
+ *   <tr><td>{@link KfacConfig}</td><td>{@code kfac}</td></tr>
  * </table>
  *
  * A configuration is immutable; the optimisers it creates are stateful (see {@link Optimizer}).
  */
 public sealed interface OptimizerConfig
-    permits NaturalGradientConfig, GradientDescentConfig, MomentumConfig, AdamConfig, InducedConfig {
+    permits NaturalGradientConfig, GradientDescentConfig, MomentumConfig, AdamConfig, InducedConfig, KfacConfig {
 
   /** The optimiser names, in the order {@code --optimizer} lists them. */
-  List<String> OPTIMIZERS = List.of("ngd", "gd", "momentum", "adam", "adamw", "induced", "induced-log", "induced-adam");
+  List<String> OPTIMIZERS = List.of("ngd", "gd", "momentum", "adam", "adamw", "induced", "induced-log", "induced-adam", "kfac");
 
   /** The optimiser's name ({@code {optimizer}}), one of {@link #OPTIMIZERS}; also the name in its checkpoint state. */
   String name();
@@ -57,6 +58,7 @@ public sealed interface OptimizerConfig
       case "gd" -> GradientDescentConfig.defaults();
       case "momentum" -> MomentumConfig.defaults();
       case "adam", "adamw" -> AdamConfig.defaults(n.equals("adamw"));
+      case "kfac" -> KfacConfig.defaults();
       default -> InducedConfig.defaults(InducedConfig.Variant.parse(n));
     };
   }

@@ -22,7 +22,7 @@ class TrainOptimizerFlagsTest {
   static Stream<Arguments> refused() {
     return Stream.of(
         Arguments.of("ngd", Map.of("optimizer", "sgd"),
-            "--optimizer must be one of ngd, gd, momentum, adam, adamw, induced, induced-log, induced-adam, got sgd"),
+            "--optimizer must be one of ngd, gd, momentum, adam, adamw, induced, induced-log, induced-adam, kfac, got sgd"),
         Arguments.of("ngd", Map.of("lr", -1), "--lr must be > 0 and finite, got -1.0"),
         Arguments.of("adam", Map.of("lr", "NaN"), "--lr must be > 0 and finite, got NaN"),
         Arguments.of("ngd", Map.of("damping", -0.001), "--damping must be >= 0 and finite, got -0.001"),
@@ -46,6 +46,12 @@ class TrainOptimizerFlagsTest {
         Arguments.of("gd", Map.of("induced-momentum", "NaN"), "--induced-momentum must be in [0, 1), got NaN"),
         Arguments.of("induced-adam", Map.of("beta-rms", 2), "--beta-rms must be in [0, 1), got 2.0"),
         Arguments.of("ngd", Map.of("induced-epsilon", -1e-8), "--induced-epsilon must be > 0 and finite, got -1.0E-8"),
+        Arguments.of("ngd", Map.of("kfac-decay", 1), "--kfac-decay must be in [0, 1), got 1.0"),
+        Arguments.of("adam", Map.of("inverse-every", 0), "--inverse-every must be >= 1, got 0"),
+        Arguments.of("kfac", Map.of("damping-every", 0), "--damping-every must be >= 1, got 0"),
+        Arguments.of("kfac", Map.of("damping", 0), "--damping must be > 0 and finite, got 0.0"),
+        Arguments.of("kfac", Map.of("lr", 0.1), "--lr: kfac chooses its learning rate (and momentum) each step from the"
+            + " quadratic model; remove --lr 0.1"),
         // the first bad flag in the order the optimiser settings are listed
         Arguments.of("ngd", Map.of("lr", 0, "momentum", 2), "--lr must be > 0 and finite, got 0.0"),
         Arguments.of("adam", Map.of("momentum", 2, "xi", -1), "--momentum must be in [0, 1), got 2.0"));

@@ -24,6 +24,7 @@ class LossGradientTest {
         Arguments.of(ModelSpec.logistic(3), 2),
         Arguments.of(ModelSpec.softmax(3, 4), 4),
         Arguments.of(ModelSpec.mlp(3, new int[] {5}, 2, "tanh"), 0),
+        Arguments.of(ModelSpec.mlp(3, new int[] {4, 2}, 3, "sigmoid,linear", "bernoulli"), -1),
         Arguments.of(ModelSpec.linearBasis(2, 1, "legendre", 3), 0));
   }
 
@@ -31,12 +32,14 @@ class LossGradientTest {
     SplittableRandom rng = new SplittableRandom(seed);
     int b = 13;
     int d = m.inputDim();
-    int labelDim = classes == 0 ? m.outputDim() : 1;
+    int labelDim = classes <= 0 ? m.outputDim() : 1; // 0: Gaussian targets, −1: Bernoulli targets in [0, 1]
     double[] x = new double[b * d];
     double[] y = new double[b * labelDim];
     double[] w = new double[b];
     for (int i = 0; i < x.length; i++) x[i] = rng.nextDouble(-1, 1);
-    for (int i = 0; i < y.length; i++) y[i] = classes == 0 ? rng.nextGaussian() : rng.nextInt(classes);
+    for (int i = 0; i < y.length; i++) {
+      y[i] = classes == 0 ? rng.nextGaussian() : classes < 0 ? rng.nextDouble() : rng.nextInt(classes);
+    }
     for (int i = 0; i < b; i++) w[i] = rng.nextDouble(0.1, 2);
     return new ExampleBlock(0, b, d, labelDim, x, y, w);
   }
@@ -63,6 +66,21 @@ class LossGradientTest {
       // Central differences: O(h²) truncation ≈ 1e-10 and rounding ≈ 1e-16/h ≈ 1e-11.
       assertThat(grad[j]).as("parameter %d", j).isCloseTo(fd, org.assertj.core.api.Assertions.within(1e-6 * Math.max(1, Math.abs(fd))));
     }
+  }
+
+  /** K Bernoulli outputs with soft targets: −Σ_k [y_k log p_k + (1 − y_k) log(1 − p_k)], written out. */
+  @Test
+  void bernoulliLossOfSeveralOutputsIsTheBinaryCrossEntropy() {
+    Model m = Models.create(ModelSpec.mlp(1, new int[0], 2, "tanh", "bernoulli")); // f = W x + b, W 2×1
+    double[] theta = {1.5, -2.0, 0.25, 0.5};
+    ExampleBlock one = new ExampleBlock(0, 1, 1, 2, new double[] {0.8}, new double[] {0.3, 1.0}, null);
+    double z1 = 1.5 * 0.8 + 0.25;
+    double z2 = -2.0 * 0.8 + 0.5;
+    double p1 = 1 / (1 + Math.exp(-z1));
+    double p2 = 1 / (1 + Math.exp(-z2));
+    double expected = -(0.3 * Math.log(p1) + 0.7 * Math.log(1 - p1)) - Math.log(p2);
+    assertThat(new LossGradient(m, Loss.CROSS_ENTROPY).lossOnly(theta, one))
+        .isCloseTo(expected, org.assertj.core.api.Assertions.within(1e-14));
   }
 
   @Test

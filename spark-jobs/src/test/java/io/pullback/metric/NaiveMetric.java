@@ -27,7 +27,7 @@ final class NaiveMetric {
     OutputDistribution dist = m.distribution();
     double[] prob = new double[k];
     if (dist == OutputDistribution.BERNOULLI_LOGIT) {
-      prob[0] = 1.0 / (1.0 + Math.exp(-f[0]));
+      for (int kk = 0; kk < k; kk++) prob[kk] = 1.0 / (1.0 + Math.exp(-f[kk]));
     } else if (dist == OutputDistribution.CATEGORICAL_SOFTMAX) {
       double s = 0;
       for (int kk = 0; kk < k; kk++) s += Math.exp(f[kk]);
@@ -47,7 +47,7 @@ final class NaiveMetric {
           for (int p = 0; p < n; p++) {
             r[kk][p] = switch (dist) {
               case GAUSSIAN -> j[kk][p];
-              case BERNOULLI_LOGIT -> Math.sqrt(prob[0] * (1 - prob[0])) * j[0][p];
+              case BERNOULLI_LOGIT -> Math.sqrt(prob[kk] * (1 - prob[kk])) * j[kk][p];
               case CATEGORICAL_SOFTMAX -> Math.sqrt(prob[kk]) * (j[kk][p] - mean[p]);
             };
           }
@@ -58,7 +58,11 @@ final class NaiveMetric {
         double[][] r = new double[1][n];
         for (int p = 0; p < n; p++) {
           r[0][p] = switch (dist) {
-            case BERNOULLI_LOGIT -> (one.label(0) - prob[0]) * j[0][p];
+            case BERNOULLI_LOGIT -> {
+              double s = 0;
+              for (int kk = 0; kk < k; kk++) s += (one.labels()[kk] - prob[kk]) * j[kk][p];
+              yield s;
+            }
             case CATEGORICAL_SOFTMAX -> j[(int) one.label(0)][p] - mean[p];
             case GAUSSIAN -> {
               double s = 0;
@@ -77,7 +81,11 @@ final class NaiveMetric {
           for (int p = 0; p < n; p++) {
             double v;
             if (dist == OutputDistribution.BERNOULLI_LOGIT) {
-              v = ((u < prob[0] ? 1 : 0) - prob[0]) * j[0][p];
+              v = 0;
+              for (int kk = 0; kk < k; kk++) {
+                double uk = CounterRandom.uniform(seed, idx, s, kk);
+                v += ((uk < prob[kk] ? 1 : 0) - prob[kk]) * j[kk][p];
+              }
             } else if (dist == OutputDistribution.CATEGORICAL_SOFTMAX) {
               int y = k - 1;
               double c = 0;

@@ -84,6 +84,37 @@ class ModelLayoutTest {
     }
   }
 
+  /** Per-layer activations (sigmoid, linear code layer, relu) against the naive forward with the same list. */
+  @Test
+  void mlpPerLayerActivationsMatchNaiveForward() {
+    long seed = 41;
+    System.out.println("seed " + seed);
+    Model m = Models.create(ModelSpec.mlp(3, new int[] {6, 2, 5}, 3, "sigmoid,linear,relu", "bernoulli"));
+    assertThat(m.parameterLayout()).contains("sigmoid,linear,relu hidden");
+    double[] theta = TestModels.randomTheta(m, seed);
+    ExampleBlock block = TestModels.randomBlock(m, new SplittableRandom(seed), 0, 9, false);
+    double[] out = new double[27];
+    m.forward(theta, block, out);
+    for (int b = 0; b < 9; b++) {
+      double[] x = {block.feature(b, 0), block.feature(b, 1), block.feature(b, 2)};
+      double[] f = TestModels.naiveMlp(((MlpModel) m).widths(), "sigmoid,linear,relu", theta, x, null);
+      for (int k = 0; k < 3; k++) assertThat(out[b * 3 + k]).isCloseTo(f[k], within(1e-12));
+    }
+    // One name applies to every hidden layer.
+    assertThat(((MlpModel) Models.create(ModelSpec.mlp(3, new int[] {4, 4}, 1, "sigmoid"))).activations())
+        .containsExactly(Activation.SIGMOID, Activation.SIGMOID);
+  }
+
+  @Test
+  void bernoulliWithSeveralOutputsTakesOneLabelInZeroOnePerOutput() {
+    assertThat(OutputDistribution.BERNOULLI_LOGIT.labelDim(4)).isEqualTo(4);
+    assertThat(OutputDistribution.BERNOULLI_LOGIT.checkLabel(new double[] {0, 0.25, 1}, 3)).isNull();
+    assertThat(OutputDistribution.BERNOULLI_LOGIT.checkLabel(new double[] {0, 1.5, 1}, 3))
+        .contains("label value 1 is 1.5").contains("[0, 1]");
+    assertThat(OutputDistribution.BERNOULLI_LOGIT.checkLabel(new double[] {0, 1}, 3)).contains("needs 3 label values");
+    assertThat(OutputDistribution.BERNOULLI_LOGIT.checkLabel(0.0, 3)).contains("needs 3 label values");
+  }
+
   @Test
   void mlpInitialisationHasFanInVarianceAndZeroBiases() {
     MlpModel m = new MlpModel(100, new int[] {200}, 3, Activation.TANH);
@@ -176,9 +207,12 @@ class ModelLayoutTest {
 
   @Test
   void factoryRejectsInvalidSpecsWithHelpfulMessages() {
-    assertThatThrownBy(() -> Models.create(ModelSpec.mlp(3, new int[] {5}, 2, "sigmoid")))
+    assertThatThrownBy(() -> Models.create(ModelSpec.mlp(3, new int[] {5}, 2, "softsign")))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("activation")
-        .hasMessageContaining("sigmoid").hasMessageContaining("tanh, relu, gelu");
+        .hasMessageContaining("softsign").hasMessageContaining("tanh, relu, gelu, sigmoid, linear");
+    assertThatThrownBy(() -> Models.create(ModelSpec.mlp(3, new int[] {5, 4, 3}, 2, "sigmoid,linear")))
+        .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("2 names (sigmoid,linear) for 3 hidden layers")
+        .hasMessageContaining("one per hidden layer");
     assertThatThrownBy(() -> Models.create(ModelSpec.linearBasis(2, 1, "legendre", -1)))
         .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("degree").hasMessageContaining("-1");
     assertThatThrownBy(() -> Models.create(ModelSpec.linearBasis(2, 1, "chebyshev", 2)))

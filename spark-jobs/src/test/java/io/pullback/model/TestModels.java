@@ -32,6 +32,9 @@ public final class TestModels {
     list.add(named(new MlpModel(2, new int[] {4, 3}, 3, Activation.TANH, OutputDistribution.CATEGORICAL_SOFTMAX)));
     list.add(named(new MlpModel(2, new int[] {4}, 1, Activation.GELU, OutputDistribution.BERNOULLI_LOGIT)));
     list.add(named(new MlpModel(2, new int[0], 2, Activation.TANH)));
+    list.add(named(new MlpModel(3, new int[] {5, 4}, 2, Activation.SIGMOID)));
+    list.add(named(new MlpModel(4, new int[] {5, 2, 5}, 4,
+        new Activation[] {Activation.SIGMOID, Activation.LINEAR, Activation.SIGMOID}, OutputDistribution.BERNOULLI_LOGIT)));
     return list;
   }
 
@@ -41,7 +44,7 @@ public final class TestModels {
 
   /**
    * A block of {@code rows} examples with features uniform on [-1,1]^D and labels valid for the
-   * model's distribution (Bernoulli 0/1, categorical 0..K-1, Gaussian K normal values); weights
+   * model's distribution (Bernoulli 0/1 for K = 1, K values in [0, 1] otherwise; categorical 0..K-1, Gaussian K normal values); weights
    * uniform on [0.5, 2] when {@code weighted}.
    */
   public static ExampleBlock randomBlock(Model m, SplittableRandom rng, long firstIndex, int rows, boolean weighted) {
@@ -49,11 +52,11 @@ public final class TestModels {
     int k = m.outputDim();
     double[] x = new double[rows * d];
     for (int i = 0; i < x.length; i++) x[i] = rng.nextDouble(-1, 1);
-    int labelDim = m.distribution() == OutputDistribution.GAUSSIAN ? k : 1;
+    int labelDim = m.distribution() == OutputDistribution.CATEGORICAL_SOFTMAX ? 1 : k;
     double[] y = new double[rows * labelDim];
     for (int i = 0; i < y.length; i++) {
       switch (m.distribution()) {
-        case BERNOULLI_LOGIT -> y[i] = rng.nextInt(2);
+        case BERNOULLI_LOGIT -> y[i] = k == 1 ? rng.nextInt(2) : rng.nextDouble(); // K >= 2: soft targets in [0, 1]
         case CATEGORICAL_SOFTMAX -> y[i] = rng.nextInt(k);
         case GAUSSIAN -> y[i] = rng.nextGaussian();
       }
@@ -85,16 +88,19 @@ public final class TestModels {
       case "tanh" -> Math.tanh(z);
       case "relu" -> Math.max(0.0, z);
       case "gelu" -> z * 0.5 * (1.0 + Erf.erf(z / Math.sqrt(2.0)));
+      case "sigmoid" -> 0.5 * (1.0 + Math.tanh(0.5 * z)); // = 1/(1 + e^{−z}), written differently
+      case "linear" -> z;
       default -> throw new IllegalArgumentException(name);
     };
   }
 
   /**
    * A naive per-example MLP forward written from the documented layout (layers in order, each W row-major
-   * out×in then b). Returns the outputs; {@code preActs} (if not null) receives every hidden pre-activation.
+   * out×in then b); {@code act} is one activation name, or one per hidden layer separated by commas. Returns the outputs; {@code preActs} (if not null) receives every hidden pre-activation.
    */
   public static double[] naiveMlp(int[] widths, String act, double[] theta, double[] x, List<Double> preActs) {
     double[] a = x.clone();
+    String[] acts = act.split(",");
     int off = 0;
     for (int l = 1; l < widths.length; l++) {
       int in = widths[l - 1];
@@ -109,7 +115,7 @@ public final class TestModels {
       if (l < widths.length - 1) {
         for (int o = 0; o < out; o++) {
           if (preActs != null) preActs.add(z[o]);
-          z[o] = act(act, z[o]);
+          z[o] = act(acts.length == 1 ? acts[0] : acts[l - 1], z[o]);
         }
       }
       a = z;

@@ -78,10 +78,11 @@ class OptimizerConfigTest {
     Optimizer opt = OptimizerConfig.defaults(name).create();
     assertThat(opt.name()).isEqualTo(name);
     assertThat(OptimizerConfig.defaults(name).name()).isEqualTo(name);
-    // ngd refreshes every step by default; the others never need a metric
-    assertThat(opt.needsMetric(1)).isEqualTo(name.equals("ngd"));
-    assertThat(opt.needsMetric(2)).isEqualTo(name.equals("ngd"));
-    assertThat(Double.isNaN(opt.damping())).isEqualTo(!name.equals("ngd"));
+    // ngd refreshes every step by default, kfac takes the batch's factors every step; the others never need a metric
+    boolean curvature = name.equals("ngd") || name.equals("kfac");
+    assertThat(opt.needsMetric(1)).isEqualTo(curvature);
+    assertThat(opt.needsMetric(2)).isEqualTo(curvature);
+    assertThat(Double.isNaN(opt.damping())).isEqualTo(!curvature);
   }
 
   static Stream<String> names() {

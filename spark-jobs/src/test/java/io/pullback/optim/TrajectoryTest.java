@@ -70,6 +70,23 @@ class TrajectoryTest {
     assertTrajectory(run(new MomentumConfig(lr, mu).create()), e);
   }
 
+  /** Nesterov: v ← μv + g, θ ← θ − η(g + μv), by hand. */
+  @Test
+  void nesterovMomentum() {
+    double lr = 0.05;
+    double mu = 0.8;
+    double[][] e = new double[4][3];
+    e[0] = THETA0.clone();
+    double[] v = new double[3];
+    for (int t = 1; t <= 3; t++) {
+      for (int i = 0; i < 3; i++) {
+        v[i] = mu * v[i] + GRADS[t - 1][i];
+        e[t][i] = e[t - 1][i] - lr * (GRADS[t - 1][i] + mu * v[i]);
+      }
+    }
+    assertTrajectory(run(new MomentumConfig(lr, mu, true).create()), e);
+  }
+
   @Test
   void adamAndAdamW() {
     for (double wd : new double[] {0.0, 0.01}) {

@@ -130,6 +130,18 @@ public final class KfacMetric implements MetricRepresentation {
     return new KfacMetric(model, a, s);
   }
 
+  /** The number of layers. */
+  public int layers() { return a.length; }
+
+  /** {@code A_l}, row-major {@code p × p}, {@code p = in_l + 1} (the stored array: not to be modified). */
+  public double[] factorA(int layer) { return a[layer]; }
+
+  /** {@code S_l}, row-major {@code q × q}, {@code q = out_l} (the stored array: not to be modified). */
+  public double[] factorS(int layer) { return s[layer]; }
+
+  /** The θ index of layer l's entry (o, i), row-major {@code q × p} (the stored array: not to be modified). */
+  public int[] indexMap(int layer) { return index[layer]; }
+
   @Override public RepresentationKind kind() { return RepresentationKind.KFAC; }
   @Override public boolean exact() { return false; }
   @Override public int n() { return n; }

@@ -28,8 +28,9 @@ import java.util.Map;
  *   <li>diag: driver {@code 8·N}; task {@code 8·N}; collected {@code 16·N};</li>
  *   <li>block-diag: {@code S = Σ_g m_g²} over the parameter groups (layers): driver {@code 16·S},
  *       task {@code 8·S}, collected {@code 16·S};</li>
- *   <li>kfac: {@code S = Σ_l (in_l+1)² + out_l²}: driver {@code 16·S}, task {@code 8·S}, collected
- *       {@code 16·S};</li>
+ *   <li>kfac: {@code S = Σ_l (in_l+1)² + out_l²}: driver {@code 16·S}, task {@code 8·S} plus, instead
+ *       of the factor block F, the layer inputs and deltas {@code 8·B·r·Σ_l (in_l + 1 + out_l)};
+ *       collected {@code 16·S};</li>
  *   <li>low-rank (rank k): driver {@code 24·k·N} (test matrix, sketch, basis), task {@code 16·k·N},
  *       collected {@code 16·k·N};</li>
  *   <li>ntk-dual (at most {@code R} gathered rows): driver {@code 8·R·N + 8·R²}; task none beyond
@@ -55,22 +56,27 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
    * @param blockDiagValues {@code Σ m_g²} of block-diag
    * @param kfacValues {@code Σ (in_l+1)² + out_l²} of kfac (0 for a model without layers)
    * @param maxDualRows R of ntk-dual
+   * @param kfacWidths {@code Σ (in_l + 1) + out_l} of kfac: per example and factor row, the layer inputs
+   *     and back-propagated deltas its task holds instead of a factor block
    */
-  public record Sizes(int rank, int tileSize, long blockedTaskBudget, long blockDiagValues, long kfacValues, int maxDualRows) {
+  public record Sizes(int rank, int tileSize, long blockedTaskBudget, long blockDiagValues, long kfacValues, int maxDualRows,
+                      long kfacWidths) {
     /** The sizes of {@code model} under {@code options}. */
     public static Sizes of(Model model, RepresentationOptions options, long blockedTaskBudget) {
       int[] starts = Representations.groupStarts(model);
       long blockDiag = 0;
       for (int g = 0; g + 1 < starts.length; g++) blockDiag += (long) (starts[g + 1] - starts[g]) * (starts[g + 1] - starts[g]);
       long kfac = 0;
+      long widths = 0;
       if (model instanceof LayeredModel layered) {
         for (int l = 0; l < layered.layers(); l++) {
           long a = layered.layerInputs(l) + 1L;
           long s = layered.layerOutputs(l);
           kfac += a * a + s * s;
+          widths += a + s;
         }
       }
-      return new Sizes(options.rank(), options.tileSize(), blockedTaskBudget, blockDiag, kfac, options.maxDualRows());
+      return new Sizes(options.rank(), options.tileSize(), blockedTaskBudget, blockDiag, kfac, options.maxDualRows(), widths);
     }
   }
 
@@ -96,7 +102,7 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
   /** A plan with default sizes for a model without layers (rank 64, tiles 1024, 256 MiB band budget). */
   public MemoryPlan(int n, int rowsPerExample, int blockRows, int partitions) {
     this(n, rowsPerExample, blockRows, partitions, new Sizes(RepresentationOptions.DEFAULT_RANK, RepresentationOptions.DEFAULT_TILE_SIZE,
-        256L << 20, (long) n * n, 0, RepresentationOptions.DEFAULT_MAX_DUAL_ROWS));
+        256L << 20, (long) n * n, 0, RepresentationOptions.DEFAULT_MAX_DUAL_ROWS, 0));
   }
 
   /** {@code 8·B·r·N}: one block's factor rows in a task. */
@@ -109,9 +115,9 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
     return need(kind).driverBytes();
   }
 
-  /** Task bytes of {@code kind} beyond the factor block. */
+  /** Task bytes of {@code kind} beyond the factor block (kfac forms none). */
   public long taskBytes(RepresentationKind kind) {
-    return need(kind).taskBytes() - factorBlockBytes();
+    return need(kind).taskBytes() - (kind == RepresentationKind.KFAC ? 0 : factorBlockBytes());
   }
 
   /** The bytes {@code kind} needs (formulas in the class comment). */
@@ -129,7 +135,9 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
       case IMPLICIT -> new Need(40L * n, 8L * n + f, 16L * n);
       case DIAG -> new Need(8L * n, 8L * n + f, 16L * n);
       case BLOCK_DIAG -> new Need(16 * sizes.blockDiagValues(), 8 * sizes.blockDiagValues() + f, 16 * sizes.blockDiagValues());
-      case KFAC -> new Need(16 * sizes.kfacValues(), 8 * sizes.kfacValues() + f, 16 * sizes.kfacValues());
+      // No factor block: per block the layer inputs and the back-propagated deltas, 8·B·r·Σ(in+1+out) at most.
+      case KFAC -> new Need(16 * sizes.kfacValues(), 8 * sizes.kfacValues() + 8L * blockRows * rowsPerExample * sizes.kfacWidths(),
+          16 * sizes.kfacValues());
       case LOW_RANK -> {
         long kn = (long) Math.min(sizes.rank(), n) * n;
         yield new Need(24 * kn, 16 * kn + f, 16 * kn);

@@ -19,6 +19,25 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Representations {
   private Representations() {}
 
+  /**
+   * The exact metric's quadratic forms on two vectors, {@code [uᵀGu, uᵀGv, vᵀGv]} with
+   * {@code G = Σ w RᵀR / Σ w} over {@code data} at θ: one data pass ({@link GramFormSum}: a forward
+   * pass and two Jacobian-vector products per block, tree-reduced in partition order), what K-FAC's
+   * choice of the learning rate and momentum needs (two exact {@code G·v} products, of which only
+   * these inner products are used).
+   */
+  public static double[] gramForms(BlockData data, FactorRows rows, double[] theta, double[] u, double[] v) {
+    int n = rows.model().numParams();
+    if (theta.length != n || u.length != n || v.length != n) {
+      throw new IllegalArgumentException("theta, u and v must have N = " + n + " values, got " + theta.length + ", "
+          + u.length + ", " + v.length);
+    }
+    double w = data.weightSum();
+    if (!(w > 0)) throw new IllegalArgumentException("the examples' total weight is " + w + "; it must be > 0");
+    double[] s = data.sum(new GramFormSum(rows, theta, u, v));
+    return new double[] {s[0] / w, s[1] / w, s[2] / w};
+  }
+
   public static MetricRepresentation build(RepresentationKind kind, BlockData data, FactorRows rows, double[] theta,
                                            RepresentationOptions options) {
     Model model = rows.model();

@@ -18,7 +18,8 @@ record Figure(String id, String title, double value, String target, Boolean pass
       "numpy", List.of("estimate_vs_numpy"),
       "scaling", List.of("executors_2_vs_1"),
       "training", List.of("ngd_passes_vs_mllib"),
-      "softmax", List.of("softmax_fisher_vs_gram"));
+      "softmax", List.of("softmax_fisher_vs_gram"),
+      "gv", GramProductBench.FIGURES);
 
   static List<String> idsOf(String section) {
     return BY_SECTION.getOrDefault(section, List.of());

@@ -69,7 +69,7 @@ public final class KfacMetric implements MetricRepresentation {
   }
 
   /** The model's θ index of every layer entry (o, i). */
-  private static int[][] indexMaps(LayeredModel model) {
+  static int[][] indexMaps(LayeredModel model) {
     int[][] index = new int[model.layers()][];
     for (int l = 0; l < index.length; l++) {
       int p = model.layerInputs(l) + 1;
@@ -97,20 +97,35 @@ public final class KfacMetric implements MetricRepresentation {
       NpyArray s = files.square("kfac_layer" + l + "_S");
       int p = (int) a.shape()[0];
       int q = (int) s.shape()[0];
-      double[] idx = files.matrix("kfac_layer" + l + "_index", q, p);
-      int[] map = new int[idx.length];
-      for (int k = 0; k < map.length; k++) {
-        map[k] = (int) idx[k];
-        if (map[k] != idx[k] || map[k] < 0 || map[k] >= n) {
-          throw io.pullback.PullbackException.data(files.location("kfac_layer" + l + "_index") + ": entry " + k + " is " + idx[k]
-              + ", not a parameter index in [0, " + n + ")");
-        }
-      }
       as.add(a.data());
       ss.add(s.data());
-      maps.add(map);
+      maps.add(readIndex(files, "kfac_layer" + l + "_index", q, p, n));
     }
     return new KfacMetric(n, maps.toArray(int[][]::new), as.toArray(double[][]::new), ss.toArray(double[][]::new));
+  }
+
+  /** A stored q×p index map (θ index of entry (o, i)); a data error for a non-integer or out-of-range entry. */
+  static int[] readIndex(StoredArrays files, String name, int q, int p, int n) {
+    double[] idx = files.matrix(name, q, p);
+    int[] map = new int[idx.length];
+    for (int k = 0; k < map.length; k++) {
+      map[k] = (int) idx[k];
+      if (map[k] != idx[k] || map[k] < 0 || map[k] >= n) {
+        throw io.pullback.PullbackException.data(files.location(name) + ": entry " + k + " is " + idx[k]
+            + ", not a parameter index in [0, " + n + ")");
+      }
+    }
+    return map;
+  }
+
+  /** A copy of layer l's factor {@code A_l} (p×p, symmetric). */
+  double[] factorA(int l) {
+    return a[l].clone();
+  }
+
+  /** A copy of layer l's factor {@code S_l} (q×q, symmetric). */
+  double[] factorS(int l) {
+    return s[l].clone();
   }
 
   /** From the summed factors of {@link KfacSum}, divided by the weight total. */

@@ -14,7 +14,7 @@ import java.util.Map;
  *
  * <p>Exact representations ({@link #exact()}: dense, blocked, implicit, and ntk-dual over the
  * examples it saw) return the metric's own values; approximate ones (diag, block-diag, kfac,
- * low-rank) answer every question for their approximation {@code Ĝ}, consistently: {@code mv},
+ * ekfac, low-rank) answer every question for their approximation {@code Ĝ}, consistently: {@code mv},
  * {@code solve}, {@code trace}, {@code diagonal} and {@code toDense} all describe the same
  * {@code Ĝ}. (The trace and diagonal of diag and block-diag equal G's; kfac damps by factored
  * Tikhonov damping, so its {@code solve(v, λ)} is exact only for λ = 0, see {@link KfacMetric}.)
@@ -22,7 +22,7 @@ import java.util.Map;
  * <p>Inputs are never modified; results are new arrays.
  */
 public sealed interface MetricRepresentation extends MetricSolver
-    permits DenseMetric, DiagonalMetric, BlockDiagonalMetric, KfacMetric, LowRankMetric, NtkDualMetric,
+    permits DenseMetric, DiagonalMetric, BlockDiagonalMetric, KfacMetric, EkfacMetric, LowRankMetric, NtkDualMetric,
         ImplicitMetric, BlockedTilesMetric {
 
   /** Bytes above which {@link #toDense()} refuses: 2 GiB (an N×N double array of N ≈ 16,000). */

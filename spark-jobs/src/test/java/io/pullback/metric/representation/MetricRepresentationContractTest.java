@@ -35,12 +35,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       Ĝ (solve vs a Cholesky of {@code Ĝ + λI}, except kfac's factored damping, checked at λ = 0),
  *       and the round trip {@code (Ĝ + λI)·solve(v, λ) = v} through Ĝ's own products;</li>
  *   <li><b>exactness</b> where theory says so, to 1e-10 relative: dense, implicit, ntk-dual always;
- *       block-diag with one group; low-rank with k ≥ rank G; kfac for one affine layer with the
- *       {@code function} metric; diag and block-diag trace and diagonal always;</li>
+ *       block-diag with one group; low-rank with k ≥ rank G; kfac and ekfac for one affine layer with
+ *       the {@code function} metric; diag and block-diag trace and diagonal always;</li>
  *   <li><b>approximation error</b> of the others, printed (relative Frobenius error of Ĝ and of
  *       {@code Ĝ⁻¹}-solves) and bounded: diag and block-diag split G orthogonally
  *       ({@code ‖G − Ĝ‖² + ‖Ĝ‖² = ‖G‖²}); Nyström is below G ({@code uᵀ(G − Ĝ)u ≥ 0}); K-FAC stays
- *       under a measured margin.</li>
+ *       under a measured margin; EKFAC's error is at most K-FAC's on every case.</li>
  * </ol>
  * Tolerances: 1e-10 relative (norm-wise; 1e-8 for Nyström, see below) — sums of a few hundred O(1) products, plus CG to a relative
  * residual 1e-14 on a system with condition number below 1e3.
@@ -71,11 +71,13 @@ class MetricRepresentationContractTest {
     List<Arguments> args = new ArrayList<>();
     long seed = 7000;
     for (RepresentationKind rk : RepresentationKind.values()) {
-      if (rk == RepresentationKind.BLOCKED) continue; // after the others, so their seeds stay as they were
+      // Blocked and ekfac after the others, so their seeds stay as they were.
+      if (rk == RepresentationKind.BLOCKED || rk == RepresentationKind.EKFAC) continue;
       for (Case c : cases()) args.add(Arguments.of(rk, c, seed++));
     }
     // Blocked over the in-memory tile source (the distributed tiles: BlockedMetricTest, SparkRepresentationsTest).
     for (Case c : cases()) args.add(Arguments.of(RepresentationKind.BLOCKED, c, seed++));
+    for (Case c : cases()) args.add(Arguments.of(RepresentationKind.EKFAC, c, seed++));
     return args.stream();
   }
 
@@ -140,7 +142,7 @@ class MetricRepresentationContractTest {
     // 2. Exactness where theory gives it.
     boolean exactAll = rep.exact()
         || (rk == RepresentationKind.LOW_RANK && opts.rank() >= rank)
-        || (rk == RepresentationKind.KFAC && c.kind() == MetricKind.FUNCTION && isOneAffineLayer(model));
+        || ((rk == RepresentationKind.KFAC || rk == RepresentationKind.EKFAC) && c.kind() == MetricKind.FUNCTION && isOneAffineLayer(model));
     double mvError = relError(rep.mv(v), times(g, n, v));
     double solveError = relError(rep.solve(v, lambda), new DenseMetricSolver(g, n, true).solve(v, lambda));
     System.out.printf("  %s on %s: N=%d rank=%d exact=%s  |Ĝ−G|/|G| = %.3e  mv error %.3e  solve(λ) error %.3e%n",
@@ -187,6 +189,15 @@ class MetricRepresentationContractTest {
       // the measured |Ĝ − G|/|G| is at most 0.77 (mlp-tanh function, two hidden layers; 0.64 for
       // mlp-softmax fisher, 0.12 for logistic). 1.0 leaves a 30% margin above the worst case.
       assertThat(relError(hat, g)).as("K-FAC relative error").isLessThan(1.0);
+    }
+    if (rk == RepresentationKind.EKFAC) {
+      // EKFAC and K-FAC are both Q·diag·Qᵀ in the same Kronecker eigenbasis Q per layer (zero across
+      // layers), and EKFAC's diagonal is diag(QᵀGQ), the closest such matrix to G in Frobenius norm:
+      // its error is never above K-FAC's (rounding: 1e-12 of ‖G‖).
+      double[] kfac = Representations.build(RepresentationKind.KFAC, BlockData.of(blocks), rows, theta, opts).toDense();
+      double kfacError = relError(kfac, g);
+      System.out.printf("  ekfac |Ĝ−G|/|G| = %.3e, kfac %.3e%n", relError(hat, g), kfacError);
+      assertThat(relError(hat, g)).as("EKFAC error <= K-FAC error").isLessThanOrEqualTo(kfacError + 1e-12);
     }
     if (rk == RepresentationKind.IMPLICIT) {
       // Hutchinson estimate: within a factor 2 of the truth with 8 probes (its relative sd is ≈ 1/√8).

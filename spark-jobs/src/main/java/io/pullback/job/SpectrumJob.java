@@ -114,8 +114,9 @@ public final class SpectrumJob {
   /**
    * The eigenvalue density by SLQ (see the class comment): {@code density.json} with exactly
    * {@code grid}, {@code density}, {@code probes}, {@code lanczos_steps}, {@code method} ("slq"),
-   * {@code seed} (the input's {@code --seed}) and {@code passes} (products {@code G·v} made — one data
-   * pass each for implicit; fewer than P·S when a probe's Krylov space closes early), and
+   * {@code seed} (the input's {@code --seed}) and {@code passes} (block products {@code G·V} made, the
+   * probes advancing together, see {@link SpectralDensity#blockQuadrature}: one data pass each for
+   * implicit, S·⌈P/g⌉ in all; fewer when Krylov spaces close early), and
    * {@code density.png} (log-log).
    */
   public static DensityResult density(RunContext ctx, Config c) {
@@ -125,11 +126,11 @@ public final class SpectrumJob {
     return withMetric(ctx, c, (m, staging) -> {
       int n = m.model().numParams();
       AtomicLong products = new AtomicLong();
-      UnaryOperator<double[]> op = v -> {
+      UnaryOperator<double[][]> op = vs -> {
         products.incrementAndGet();
-        return m.g().mv(v);
+        return m.g().mm(vs);
       };
-      SpectralDensity.Density d = SpectralDensity.smooth(SpectralDensity.quadrature(op, n, dc.probes(), steps, c.input().seed()), dc.grid());
+      SpectralDensity.Density d = SpectralDensity.smooth(SpectralDensity.blockQuadrature(op, n, dc.probes(), steps, c.input().seed()), dc.grid());
       FiniteResults.requireFinite(d.density(), "spectral density", m.data());
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("grid", d.grid());

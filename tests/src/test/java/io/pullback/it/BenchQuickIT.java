@@ -19,7 +19,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class BenchQuickIT extends CliHarness {
   static final List<String> FIGURES = List.of("kernel_vs_best_dgemm", "estimate_vs_mllib_n1024", "estimate_vs_mllib_n2048",
-      "estimate_vs_numpy", "executors_2_vs_1", "ngd_passes_vs_mllib", "softmax_fisher_vs_gram");
+      "estimate_vs_numpy", "executors_2_vs_1", "ngd_passes_vs_mllib", "softmax_fisher_vs_gram",
+      "gv_s1_vs_gradient", "gv_s16_vs_gradient");
 
   @TempDir
   Path dir;
@@ -28,7 +29,7 @@ class BenchQuickIT extends CliHarness {
   void quickBenchWritesEveryFigureWithItsTarget() throws Exception {
     Path root = Path.of("..").toAbsolutePath().normalize();
     Run r = pullback("bench", "--quick", "--out", dir.toString(), "--rows", "1500", "--n", "32,64", "--kernel-n", "64",
-        "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4",
+        "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4", "--gv-rows", "300",
         "--dataset", root.resolve("data/breast-cancer.csv").toString());
     assertThat(r.exitCode()).as("stderr: %s", r.err()).isZero();
     JsonNode json = new ObjectMapper().readTree(dir.resolve("results/latest.json").toFile());
@@ -57,6 +58,8 @@ class BenchQuickIT extends CliHarness {
         .as("local-cluster run: %s", json.path("sections").path("scaling").path("executors")).isTrue();
     assertThat(figure(json, "softmax_fisher_vs_gram").path("status").asText()).isNotEqualTo("SKIP");
     assertThat(figure(json, "kernel_vs_best_dgemm").path("status").asText()).isNotEqualTo("SKIP");
+    for (String id : List.of("gv_s1_vs_gradient", "gv_s16_vs_gradient")) assertThat(figure(json, id).path("status").asText()).isNotEqualTo("SKIP");
+    assertThat(json.path("sections").path("gv").path("rows").asLong()).isEqualTo(300);
     for (String key : List.of("machine", "versions", "blas", "git_commit", "command")) assertThat(json.has(key)).as(key).isTrue();
     assertThat(json.path("blas").path("implementation").asText()).isNotBlank();
     String report = Files.readString(dir.resolve("REPORT.md"));

@@ -39,6 +39,18 @@ public sealed interface MetricRepresentation extends MetricSolver
     return multiply(v);
   }
 
+  /**
+   * {@code G·v_t} for a block of vectors (each of length N, not modified): the block product, with
+   * {@link #mv} its s = 1 case. The default makes s products; the implicit metric overrides it with
+   * one data pass for the whole block ({@link GramOperator#apply}: one model evaluation per example
+   * block, level-3 BLAS over the vectors).
+   */
+  default double[][] mm(double[][] vectors) {
+    double[][] out = new double[vectors.length][];
+    for (int t = 0; t < vectors.length; t++) out[t] = mv(vectors[t]);
+    return out;
+  }
+
   /** {@code vᵀ G v}. */
   default double vTMv(double[] v) {
     double[] gv = multiply(v);

@@ -128,7 +128,7 @@ class DensityIT extends CliHarness {
     }
     JsonNode again = density(inProcess("dense-again", "--representation", "dense"));
     assertThat(again.get("density")).as("bit-identical rerun").isEqualTo(density(dir.resolve("dense")).get("density"));
-    for (String rep : List.of("diag", "kfac")) density(inProcess(rep, "--representation", rep));
+    for (String rep : List.of("diag", "kfac", "ekfac")) density(inProcess(rep, "--representation", rep));
   }
 
   @Test

@@ -198,6 +198,8 @@ class MetricRepresentationContractTest {
       double kfacError = relError(kfac, g);
       System.out.printf("  ekfac |Ĝ−G|/|G| = %.3e, kfac %.3e%n", relError(hat, g), kfacError);
       assertThat(relError(hat, g)).as("EKFAC error <= K-FAC error").isLessThanOrEqualTo(kfacError + 1e-12);
+      // Σ D_l = tr(Q_lᵀ G_l Q_l) = tr G_l, and the layer blocks hold every parameter: EKFAC keeps G's trace.
+      assertThat(Math.abs(rep.trace() - trace(g, n))).as("EKFAC trace").isLessThanOrEqualTo(1e-10 * trace(g, n));
     }
     if (rk == RepresentationKind.IMPLICIT) {
       // Hutchinson estimate: within a factor 2 of the truth with 8 probes (its relative sd is ≈ 1/√8).

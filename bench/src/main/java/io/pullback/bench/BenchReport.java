@@ -239,7 +239,7 @@ final class BenchReport {
       md.append("## (g) Matrix-free G·V against a gradient pass\n\n").append(g.get("model")).append(", N = ").append(g.get("n"))
           .append(", M = ").append(g.get("rows")).append(", blocks of ").append(g.get("block_rows")).append(" rows, ")
           .append(g.get("partitions")).append(" partitions; medians of ").append(g.get("rounds")).append(" interleaved rounds.\n\n")
-          .append("| pass | seconds | / gradient pass |\n|---|---|---|\n")
+          .append("| pass | seconds (median) | ratio of medians |\n|---|---|---|\n")
           .append(String.format(Locale.ROOT, "| loss and gradient | %.3f | 1 |\n", grad))
           .append(String.format(Locale.ROOT, "| G·v, s = 1 | %.3f | %s |\n", num(g.get("gv_s1_seconds_median")),
               Figure.fmt(num(g.get("gv_s1_seconds_median")) / grad)))

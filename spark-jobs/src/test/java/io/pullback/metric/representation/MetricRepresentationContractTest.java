@@ -17,7 +17,9 @@ import io.pullback.model.OutputDistribution;
 import io.pullback.model.SoftmaxModel;
 import io.pullback.model.TestModels;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -206,6 +208,60 @@ class MetricRepresentationContractTest {
       assertThat(rep.frobeniusNorm()).isBetween(0.5 * norm(g), 2.0 * norm(g));
     }
     rep.release();
+  }
+
+  /**
+   * EKFAC against its definition, from its exports and the naive metric: the columns of {@code _UA}
+   * and {@code _US} are eigenvectors of K-FAC's factors A and S ({@code A u = (uᵀAu) u}, 1e-10), and
+   * {@code D[o', i'] = qᵀ G q} for the Kronecker eigenvector {@code q = u_S[o'] ⊗ u_A[i']} placed at
+   * the layer's θ indices (1e-10 of max D): the diagonal of QᵀGQ, re-estimated by the second pass.
+   */
+  @Test
+  void ekfacDiagonalIsTheMetricInKfacsEigenbasis() {
+    for (Case c : List.of(cases().get(0), cases().get(1))) {
+      Model model = c.model();
+      int n = model.numParams();
+      List<ExampleBlock> blocks = data(model, c.examples(), 13);
+      double[] theta = TestModels.randomTheta(model, 13);
+      FactorRows rows = new FactorRows(model, c.kind(), 1, 0);
+      double[] g = io.pullback.metric.NaiveMetricAccess.metric(model, c.kind(), 1, 0, theta, blocks);
+      Map<String, MetricRepresentation.NpyArray> e = Representations.build(RepresentationKind.EKFAC, BlockData.of(blocks), rows, theta,
+          RepresentationOptions.defaults()).exports();
+      Map<String, MetricRepresentation.NpyArray> k = Representations.build(RepresentationKind.KFAC, BlockData.of(blocks), rows, theta,
+          RepresentationOptions.defaults()).exports();
+      for (int l = 0; e.containsKey("ekfac_layer" + l + "_UA"); l++) {
+        double[] ua = e.get("ekfac_layer" + l + "_UA").data();
+        double[] us = e.get("ekfac_layer" + l + "_US").data();
+        double[] d = e.get("ekfac_layer" + l + "_D").data();
+        double[] idx = e.get("ekfac_layer" + l + "_index").data();
+        int p = (int) Math.round(Math.sqrt(ua.length));
+        int q = (int) Math.round(Math.sqrt(us.length));
+        assertEigenvectors(k.get("kfac_layer" + l + "_A").data(), ua, p);
+        assertEigenvectors(k.get("kfac_layer" + l + "_S").data(), us, q);
+        double maxD = Arrays.stream(d).max().orElse(0);
+        for (int o2 = 0; o2 < q; o2++) {
+          for (int i2 = 0; i2 < p; i2++) {
+            double[] vec = new double[n];
+            for (int o = 0; o < q; o++) for (int i = 0; i < p; i++) vec[(int) idx[o * p + i]] = us[o * q + o2] * ua[i * p + i2];
+            assertThat(d[o2 * p + i2]).as("%s layer %d D[%d,%d]", c, l, o2, i2).isCloseTo(dot(vec, times(g, n, vec)),
+                org.assertj.core.data.Offset.offset(1e-10 * maxD));
+          }
+        }
+      }
+    }
+  }
+
+  /** Every column u of U (row-major m×m, columns the vectors) is a unit eigenvector of M: ‖Mu − (uᵀMu)u‖ ≤ 1e-10·‖M‖. */
+  private static void assertEigenvectors(double[] m, double[] u, int size) {
+    for (int j = 0; j < size; j++) {
+      double[] col = new double[size];
+      for (int i = 0; i < size; i++) col[i] = u[i * size + j];
+      double[] mu = times(m, size, col);
+      double rq = dot(col, mu);
+      for (int i = 0; i < size; i++) mu[i] -= rq * col[i];
+      assertThat(Math.sqrt(dot(mu, mu))).isLessThanOrEqualTo(1e-10 * norm(m));
+      assertThat(dot(col, col)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
+    }
   }
 
   /** A genuinely approximate case stays approximate: K-FAC on a two-layer MLP differs from G. */

@@ -26,9 +26,7 @@ final class LayeredGramProducts {
   private final FactorRows rows;
   private final LayeredModel model;
   private final int[][] index;
-  private final double[][] inputs;
-  private final double[][] deltas;
-  private double[] coef = new double[0];
+  private final LayerStatistics stats;
   private double[] packed = new double[0];
   private double[] y = new double[0];
   private double[] rv = new double[0];
@@ -36,7 +34,8 @@ final class LayeredGramProducts {
 
   LayeredGramProducts(FactorRows rows) {
     this.rows = rows;
-    this.model = (LayeredModel) rows.model();
+    this.stats = new LayerStatistics(rows, "the layered block product");
+    this.model = stats.model();
     int layers = model.layers();
     this.index = new int[layers][];
     for (int l = 0; l < layers; l++) {
@@ -47,20 +46,13 @@ final class LayeredGramProducts {
         for (int i = 0; i < p; i++) index[l][o * p + i] = model.paramIndex(l, o, i);
       }
     }
-    this.inputs = new double[layers][];
-    this.deltas = new double[layers][];
   }
 
   /** {@code acc[t·N + j] += (R_blockᵀ R_block v_t)_j} for t &lt; s ({@code v[t·N + j]}). */
   void add(double[] theta, ExampleBlock block, double[] v, int s, double[] acc) {
     int b = block.rows();
     int r = rows.rowsPerExample();
-    int k = model.outputDim();
-    if (coef.length < b * r * k) coef = new double[b * r * k];
-    model.layerStatistics(theta, block, outputs -> {
-      rows.coefficientsAt(block, outputs, coef);
-      return coef;
-    }, r, inputs, deltas);
+    stats.compute(theta, block);
     int br = b * r;
     if (rv.length < br * s) rv = new double[br * s];
     java.util.Arrays.fill(rv, 0, br * s, 0.0);
@@ -85,9 +77,9 @@ final class LayeredGramProducts {
       }
     }
     if (y.length < b * sq) y = new double[b * sq];
-    Blas.get().dgemm("N", "N", b, sq, in, 1.0, inputs[l], 0, b, packed, 0, in, 0.0, y, 0, b);
+    Blas.get().dgemm("N", "N", b, sq, in, 1.0, stats.inputs()[l], 0, b, packed, 0, in, 0.0, y, 0, b);
     int br = b * r;
-    double[] d = deltas[l];
+    double[] d = stats.deltas()[l];
     for (int t = 0; t < s; t++) {
       for (int o = 0; o < q; o++) {
         double bias = v[t * n + index[l][o * p + in]];
@@ -110,7 +102,7 @@ final class LayeredGramProducts {
     int n = model.numParams();
     int sq = s * q;
     int br = b * r;
-    double[] d = deltas[l];
+    double[] d = stats.deltas()[l];
     // E (B × s·q) reuses y: E_t[b, o] = Σ_i δ[(b,i), o] · rv[(b,i), t].
     for (int t = 0; t < s; t++) {
       for (int o = 0; o < q; o++) {
@@ -125,7 +117,7 @@ final class LayeredGramProducts {
       }
     }
     if (grad.length < in * sq) grad = new double[Math.max(1, in * sq)];
-    Blas.get().dgemm("T", "N", in, sq, b, 1.0, inputs[l], 0, b, y, 0, b, 0.0, grad, 0, in);
+    Blas.get().dgemm("T", "N", in, sq, b, 1.0, stats.inputs()[l], 0, b, y, 0, b, 0.0, grad, 0, in);
     for (int t = 0; t < s; t++) {
       for (int o = 0; o < q; o++) {
         int col = t * q + o;

@@ -3,6 +3,7 @@ package io.pullback.metric.representation;
 import io.pullback.data.ExampleBlock;
 import io.pullback.linalg.Blas;
 import io.pullback.metric.FactorRows;
+import io.pullback.metric.LayerStatistics;
 import io.pullback.metric.aggregate.BlockSum;
 import io.pullback.model.LayeredModel;
 
@@ -27,9 +28,7 @@ final class EkfacSum implements BlockSum {
   private final double[][] us;
 
   EkfacSum(FactorRows rows, double[] theta, double[][] uaColumnMajor, double[][] usColumnMajor) {
-    if (!(rows.model() instanceof LayeredModel)) {
-      throw new IllegalArgumentException("ekfac needs a layered model (logistic, softmax or mlp), not " + rows.model().kind());
-    }
+    LayerStatistics.layered(rows, "ekfac");
     this.rows = rows;
     this.theta = theta;
     this.ua = uaColumnMajor;
@@ -49,14 +48,10 @@ final class EkfacSum implements BlockSum {
 
   @Override
   public Adder newAdder() {
-    LayeredModel model = (LayeredModel) rows.model();
-    int layers = model.layers();
-    int k = model.outputDim();
+    LayerStatistics stats = new LayerStatistics(rows, "ekfac");
+    LayeredModel model = stats.model();
     int r = rows.rowsPerExample();
-    double[][] inputs = new double[layers][];
-    double[][] deltas = new double[layers][];
     return new Adder() {
-      private double[] coef = new double[0];
       private double[] aug = new double[0];
       private double[] pa = new double[0];
       private double[] ps = new double[0];
@@ -66,30 +61,26 @@ final class EkfacSum implements BlockSum {
       public void add(ExampleBlock block, double[] acc) {
         int b = block.rows();
         if (b == 0) return;
-        if (coef.length < b * r * k) coef = new double[b * r * k];
-        model.layerStatistics(theta, block, outputs -> {
-          rows.coefficientsAt(block, outputs, coef);
-          return coef;
-        }, r, inputs, deltas);
+        stats.compute(theta, block);
         int off = 0;
-        for (int l = 0; l < layers; l++) {
-          addLayer(l, b, r, model.layerInputs(l), model.layerOutputs(l), acc, off);
+        for (int l = 0; l < model.layers(); l++) {
+          addLayer(stats.inputs()[l], stats.deltas()[l], l, b, r, model.layerInputs(l), model.layerOutputs(l), acc, off);
           off += (model.layerInputs(l) + 1) * model.layerOutputs(l);
         }
       }
 
       /** acc[off + o'·p + i'] += Σ_b (Σ_i (δU_S)²[(b,i), o']) · (ÃU_A)²[b, i']. */
-      private void addLayer(int l, int b, int r, int in, int q, double[] acc, int off) {
+      private void addLayer(double[] inputs, double[] deltas, int l, int b, int r, int in, int q, double[] acc, int off) {
         int p = in + 1;
         int br = b * r;
         if (aug.length < b * p) aug = new double[b * p];
-        System.arraycopy(inputs[l], 0, aug, 0, b * in);
+        System.arraycopy(inputs, 0, aug, 0, b * in);
         java.util.Arrays.fill(aug, b * in, b * p, 1.0);
         if (pa.length < b * p) pa = new double[b * p];
         if (ps.length < br * q) ps = new double[br * q];
         if (z.length < b * q) z = new double[b * q];
         Blas.get().dgemm("N", "N", b, p, p, 1.0, aug, 0, b, ua[l], 0, p, 0.0, pa, 0, b);
-        Blas.get().dgemm("N", "N", br, q, q, 1.0, deltas[l], 0, br, us[l], 0, q, 0.0, ps, 0, br);
+        Blas.get().dgemm("N", "N", br, q, q, 1.0, deltas, 0, br, us[l], 0, q, 0.0, ps, 0, br);
         for (int t = 0; t < b * p; t++) pa[t] *= pa[t];
         for (int o = 0; o < q; o++) {
           for (int e = 0; e < b; e++) {

@@ -67,17 +67,19 @@ import org.slf4j.LoggerFactory;
  *       same number of factor rows and the same N;</li>
  *   <li><b>load</b>: LIBSVM, CSV and Parquet load throughput against scikit-learn, pandas and Spark's
  *       own readers, and the start-up to the first task ({@link LoadBench}).</li>
+ *   <li><b>gv</b>: one matrix-free {@code G·V} pass with s = 1 and s = 16 vectors against one
+ *       loss-and-gradient pass on the same data ({@link GramProductBench}).</li>
  * </ol>
  */
 public final class Bench {
   private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
-  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax", "load");
+  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax", "load", "gv");
 
   /** Sizes and switches of one run. */
   public record Config(boolean quick, Path out, long rows, List<Integer> ns, List<Integer> kernelNs, long scalingRows, int scalingN,
-                       long softmaxRows, int softmaxFeatures, Path dataset, List<String> skip, String commandLine, long loadRows) {
+                       long softmaxRows, int softmaxFeatures, long gvRows, Path dataset, List<String> skip, String commandLine, long loadRows) {
     static Config of(boolean quick, Path out, Long rows, List<Integer> ns, List<Integer> kernelNs, Long scalingRows, Integer scalingN,
-                     Long softmaxRows, Integer softmaxFeatures, Path dataset, List<String> skip, String commandLine, Long loadRows) {
+                     Long softmaxRows, Integer softmaxFeatures, Long gvRows, Path dataset, List<String> skip, String commandLine, Long loadRows) {
       List<String> sk = skip == null ? List.of() : skip;
       for (String s : sk) {
         if (!SECTIONS.contains(s)) throw io.pullback.PullbackException.usage("--skip: unknown section '" + s + "'; valid: " + SECTIONS);
@@ -91,11 +93,12 @@ public final class Bench {
           scalingN != null ? scalingN : 512,
           softmaxRows != null ? softmaxRows : quick ? 4_000 : 20_000,
           softmaxFeatures != null ? softmaxFeatures : quick ? 49 : 99,
+          gvRows != null ? gvRows : quick ? 20_000 : 100_000,
           dataset, sk, commandLine,
           loadRows != null ? loadRows : quick ? 20_000 : 200_000);
       if (c.loadRows < 4) throw io.pullback.PullbackException.usage("--load-rows must be >= 4, got " + c.loadRows);
-      if (c.rows < 1 || c.scalingRows < 4 || c.softmaxRows < 1 || c.softmaxFeatures < 1 || c.scalingN < 2) {
-        throw io.pullback.PullbackException.usage("bench sizes must be positive (--rows, --scaling-rows >= 4, --scaling-n >= 2, --softmax-*)");
+      if (c.rows < 1 || c.scalingRows < 4 || c.softmaxRows < 1 || c.softmaxFeatures < 1 || c.scalingN < 2 || c.gvRows < 1) {
+        throw io.pullback.PullbackException.usage("bench sizes must be positive (--rows, --scaling-rows >= 4, --scaling-n >= 2, --softmax-*, --gv-rows)");
       }
       for (int n : c.ns) if (n < 2) throw io.pullback.PullbackException.usage("--n: every N must be >= 2, got " + n);
       for (int n : c.kernelNs) if (n < 2) throw io.pullback.PullbackException.usage("--kernel-n: every N must be >= 2, got " + n);
@@ -136,6 +139,7 @@ public final class Bench {
     if (want("scaling")) scaling(spark); else skipped("scaling");
     if (want("training")) training(spark); else skipped("training");
     if (want("load")) sections.put("load", new LoadBench(spark, work, config.loadRows(), this::add, console).run()); else skipped("load");
+    if (want("gv")) gramProducts(spark); else skipped("gv");
 
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("command", config.commandLine());
@@ -812,6 +816,16 @@ public final class Bench {
       best = Math.min(best, seconds(t));
     }
     return new Timed<>(value, best);
+  }
+
+  // ---------------------------------------------------------------- (g) G·V block products
+
+  private void gramProducts(SparkSession spark) {
+    console.println("  G·V: MLP N = " + new io.pullback.model.MlpModel(GramProductBench.FEATURES, GramProductBench.HIDDEN, 1,
+        io.pullback.model.Activation.TANH).numParams() + ", M = " + config.gvRows() + ", s = 1 and 16 against a loss-and-gradient pass");
+    GramProductBench.Result r = GramProductBench.run(spark, config.gvRows(), config.quick() ? 3 : 5);
+    sections.put("gv", r.section());
+    for (Figure f : r.figures()) add(f);
   }
 
   // ---------------------------------------------------------------- provenance

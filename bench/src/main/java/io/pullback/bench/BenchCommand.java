@@ -55,6 +55,9 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
   @Option(names = "--softmax-features", paramLabel = "D", description = "Features of the softmax fisher comparison (default: 99, so N = 1000; quick 49).")
   Integer softmaxFeatures;
 
+  @Option(names = "--gv-rows", paramLabel = "M", description = "Examples of the G·V-against-gradient comparison (default: 100000; quick 20000).")
+  Long gvRows;
+
   @Option(names = "--dataset", paramLabel = "CSV", description = "Binary data set of the training comparison (default: ${DEFAULT-VALUE}; run scripts/fetch-datasets.sh).",
       defaultValue = "data/breast-cancer.csv")
   Path dataset;
@@ -63,7 +66,7 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
   Long loadRows;
 
   @Option(names = "--skip", split = ",", paramLabel = "SECTION",
-      description = "Sections to leave out (their figures are reported as skipped): kernel, mllib, numpy, scaling, training, softmax, load.")
+      description = "Sections to leave out (their figures are reported as skipped): kernel, mllib, numpy, scaling, training, softmax, load, gv.")
   List<String> skip;
 
   @Option(names = "--master", paramLabel = "URL", description = "Spark master for bin/pullback (default local[*]); ignored under spark-submit.")
@@ -71,7 +74,7 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
 
   @Override
   public Integer call() throws Exception {
-    Bench.Config config = Bench.Config.of(quick, out, rows, ns, kernelNs, scalingRows, scalingN, softmaxRows, softmaxFeatures, dataset, skip,
+    Bench.Config config = Bench.Config.of(quick, out, rows, ns, kernelNs, scalingRows, scalingN, softmaxRows, softmaxFeatures, gvRows, dataset, skip,
         String.join(" ", commandLine()), loadRows);
     Bench bench = new Bench(config, parent.out());
     bench.run(withBenchJar(parent.sessions().session(master)));

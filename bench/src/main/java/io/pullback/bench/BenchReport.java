@@ -54,6 +54,15 @@ final class BenchReport {
       "ngd_passes_vs_mllib",
       "ngd with the exact Fisher metric and η = 1 is Newton's method and converges quadratically; a miss means it needed line-search "
           + "rejections or MLlib converged unusually fast on this data set. Closing it: check the ngd history (damping, rejected steps).",
+      "gv_s1_vs_gradient",
+      "One G·v pass evaluates the model once per block and back-propagates the factor rows (as the gradient pass back-propagates "
+          + "the loss), then adds 4·B·N flops; a miss means Spark's fixed job latency or the reduction of the N-vector dominates at "
+          + "this size. Closing it: more rows per partition.",
+      "gv_s16_vs_gradient",
+      "Sixteen vectors cost 64·B·N flops in level-3 BLAS against about 8·B·N for the gradient pass (two forward passes and one "
+          + "backward pass), so the ratio is bounded below by the BLAS efficiency gap: the gradient's skinny dgemms (B × width) run "
+          + "slower per flop than the block product's wide ones (B × 16·width). Closing it: larger blocks (more rows per block) for "
+          + "the block product.",
       "softmax_fisher_vs_gram",
       "The softmax fisher factor rows are formed from the (B·K)×N Jacobian by a K×K combination per example before the Gram; "
           + "this extra memory traffic is O(B·K²·N) against O(B·K·N²) for the Gram. Closing it: form the rows as Kronecker products "
@@ -96,6 +105,7 @@ final class BenchReport {
     kernelTable(md, sections);
     estimateTables(md, sections, results);
     softmaxTable(md, sections);
+    gramProductTable(md, sections);
     scalingTables(md, sections, results);
     trainingTable(md, sections);
     loadTables(md, sections);
@@ -258,6 +268,22 @@ final class BenchReport {
               num(st.get("estimate_over_compute"))))
           .append("The estimate is `bin/pullback estimate --data LIBSVM --features 50 --model logistic --partitions 2`, timed from the "
               + "process start (after one warm-up run, so the class-data sharing archive exists) to its first task and to its exit.\n\n");
+    }
+  }
+
+  /** (g): G·V passes with s = 1 and 16 against a loss-and-gradient pass. */
+  private static void gramProductTable(StringBuilder md, Map<String, Object> sections) {
+    if (sections.get("gv") instanceof Map<?, ?> g && g.containsKey("gradient_seconds_median")) {
+      double grad = num(g.get("gradient_seconds_median"));
+      md.append("## (g) Matrix-free G·V against a gradient pass\n\n").append(g.get("model")).append(", N = ").append(g.get("n"))
+          .append(", M = ").append(g.get("rows")).append(", blocks of ").append(g.get("block_rows")).append(" rows, ")
+          .append(g.get("partitions")).append(" partitions; medians of ").append(g.get("rounds")).append(" interleaved rounds.\n\n")
+          .append("| pass | seconds (median) | ratio of medians |\n|---|---|---|\n")
+          .append(String.format(Locale.ROOT, "| loss and gradient | %.3f | 1 |\n", grad))
+          .append(String.format(Locale.ROOT, "| G·v, s = 1 | %.3f | %s |\n", num(g.get("gv_s1_seconds_median")),
+              Figure.fmt(num(g.get("gv_s1_seconds_median")) / grad)))
+          .append(String.format(Locale.ROOT, "| G·V, s = 16 | %.3f | %s |\n\n", num(g.get("gv_s16_seconds_median")),
+              Figure.fmt(num(g.get("gv_s16_seconds_median")) / grad)));
     }
   }
 

@@ -20,7 +20,8 @@ record Figure(String id, String title, double value, String target, Boolean pass
       "training", List.of("ngd_passes_vs_mllib"),
       "softmax", List.of("softmax_fisher_vs_gram"),
       "load", List.of("load_libsvm_vs_sklearn", "load_libsvm_vs_spark_pipeline", "load_csv_vs_pandas", "load_csv_vs_spark_pipeline",
-          "load_parquet_vs_spark", "version_seconds", "first_task_seconds"));
+          "load_parquet_vs_spark", "version_seconds", "first_task_seconds"),
+      "gv", GramProductBench.FIGURES);
 
   static List<String> idsOf(String section) {
     return BY_SECTION.getOrDefault(section, List.of());

@@ -32,9 +32,9 @@ public final class EstimateCommand implements Callable<Integer> {
   @Option(names = "--samples", paramLabel = "S", description = "Samples per example for mc-fisher (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   int samples;
 
-  @Option(names = "--representation", paramLabel = "auto|dense|blocked|implicit|diag|block-diag|kfac|low-rank|ntk-dual",
+  @Option(names = "--representation", paramLabel = "auto|dense|blocked|implicit|diag|block-diag|kfac|ekfac|low-rank|ntk-dual",
       description = "dense: one N×N matrix on the driver; blocked: distributed tiles; implicit: never formed (summary only);"
-          + " diag, block-diag (per layer), kfac (per-layer Kronecker factors), low-rank (Nyström, --rank), ntk-dual"
+          + " diag, block-diag (per layer), kfac (per-layer Kronecker factors), ekfac (K-FAC's eigenbasis, diagonal re-estimated: one more pass), low-rank (Nyström, --rank), ntk-dual"
           + " (the factor rows' kernel); auto: dense up to --dense-limit, else blocked (default: ${DEFAULT-VALUE}).", defaultValue = "auto")
   String representation;
 

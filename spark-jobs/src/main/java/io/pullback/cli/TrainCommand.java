@@ -50,9 +50,9 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--samples", paramLabel = "S", description = "Samples per example for mc-fisher (default: ${DEFAULT-VALUE}).", defaultValue = "1")
   int samples;
 
-  @Option(names = "--representation", paramLabel = "dense|blocked|implicit|diag|block-diag|kfac|low-rank|ntk-dual",
+  @Option(names = "--representation", paramLabel = "dense|blocked|implicit|diag|block-diag|kfac|ekfac|low-rank|ntk-dual",
       description = "Metric representation of ngd: dense (Cholesky), blocked (distributed tiles, CG), implicit (CG, G never formed; --cg-tol, --cg-max-iter),"
-          + " diag, block-diag (per layer), kfac, low-rank (--rank), ntk-dual (a --metric-fraction sample in the kernel space)"
+          + " diag, block-diag (per layer), kfac, ekfac (exact damped solves in K-FAC's eigenbasis), low-rank (--rank), ntk-dual (a --metric-fraction sample in the kernel space)"
           + " (default: ${DEFAULT-VALUE}).", defaultValue = "dense")
   String representation;
 

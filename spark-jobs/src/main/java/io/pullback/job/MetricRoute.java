@@ -47,6 +47,19 @@ final class MetricRoute {
         return FiniteResults.requireFiniteProduct(g.mv(v), p, data);
       };
     }
+
+    /**
+     * {@code V ↦ G·V} for a block of vectors (one pass with {@code implicit}), counted once per block
+     * in {@code products} and refused like {@link #products} when any column is not finite.
+     */
+    UnaryOperator<double[][]> blockProducts(AtomicLong products) {
+      return vs -> {
+        long p = products.incrementAndGet();
+        double[][] gv = g.mm(vs);
+        for (double[] column : gv) FiniteResults.requireFiniteProduct(column, p, data);
+        return gv;
+      };
+    }
   }
 
   /** What a command does with its metric: writes into the staging folder and returns what it prints. */

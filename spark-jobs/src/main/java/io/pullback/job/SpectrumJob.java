@@ -158,8 +158,9 @@ public final class SpectrumJob {
   /**
    * The eigenvalue density by SLQ (see the class comment): {@code density.json} with exactly
    * {@code grid}, {@code density}, {@code probes}, {@code lanczos_steps}, {@code method} ("slq"),
-   * {@code seed} (the input's {@code --seed}) and {@code passes} (products {@code G·v} made — one data
-   * pass each for implicit; fewer than P·S when a probe's Krylov space closes early), and
+   * {@code seed} (the input's {@code --seed}) and {@code passes} (block products {@code G·V} made, the
+   * probes advancing together, see {@link SpectralDensity#blockQuadrature}: one data pass each for
+   * implicit, S·⌈P/g⌉ in all; fewer when Krylov spaces close early), and
    * {@code density.png} (log-log).
    */
   public static DensityResult density(RunContext ctx, Config c) {
@@ -169,8 +170,8 @@ public final class SpectrumJob {
     return MetricRoute.withMetric(ctx, "spectrum", c.toMap(), c.route(), (m, staging) -> {
       int n = m.model().numParams();
       AtomicLong products = new AtomicLong();
-      UnaryOperator<double[]> op = m.products(products);
-      SpectralDensity.Density d = SpectralDensity.smooth(SpectralDensity.quadrature(op, n, dc.probes(), steps, c.input().seed()), dc.grid());
+      UnaryOperator<double[][]> op = m.blockProducts(products);
+      SpectralDensity.Density d = SpectralDensity.smooth(SpectralDensity.blockQuadrature(op, n, dc.probes(), steps, c.input().seed()), dc.grid());
       FiniteResults.requireFinite(d.density(), "spectral density", m.data());
       Map<String, Object> json = new LinkedHashMap<>();
       json.put("grid", d.grid());

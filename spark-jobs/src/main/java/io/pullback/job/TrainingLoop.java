@@ -244,7 +244,8 @@ final class TrainingLoop {
     if (representation != null) representation.release();
     representation = buildRepresentation(t);
     int passes = 1 + (representation.kind() == RepresentationKind.IMPLICIT ? 0
-        : representation instanceof BlockedTilesMetric bt ? (int) bt.estimatePasses() : 1);
+        : representation instanceof BlockedTilesMetric bt ? (int) bt.estimatePasses()
+        : representation.kind() == RepresentationKind.EKFAC ? 2 : 1);
     return new StepMetric(representation, passes);
   }
 

@@ -1,5 +1,7 @@
 package io.pullback.linalg;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.function.UnaryOperator;
 
@@ -41,18 +43,68 @@ public final class Lanczos {
    * {@code O(k²N)} flops and {@code 8·k·N} bytes for the basis.
    */
   public static Tridiagonal tridiagonal(UnaryOperator<double[]> op, double[] start, int steps) {
-    int n = start.length;
-    int m = Math.min(steps, n);
-    if (m < 1) throw new IllegalArgumentException("Lanczos needs >= 1 step, got " + steps);
-    double[][] q = new double[m][];
-    double[] alpha = new double[m];
-    double[] beta = new double[m];
-    double[] v = start.clone();
-    scale(v, 1 / DenseOps.norm(v));
-    int k = 0;
-    while (k < m) {
+    Run run = new Run(start, steps);
+    while (!run.done()) run.advance(op.apply(run.current()));
+    return run.result();
+  }
+
+  /**
+   * {@link #tridiagonal} from each of several starts, run in lockstep: every step applies
+   * {@code blockOp} once to the current vectors of the runs not yet finished (vector i of its
+   * argument and result belongs to the i-th of those, in start order), so s runs of k steps cost k
+   * block products instead of s·k products. Each run computes what {@link #tridiagonal} does with the
+   * same products. Memory: {@code 8·s·k·N} bytes for the bases.
+   */
+  public static List<Tridiagonal> tridiagonals(UnaryOperator<double[][]> blockOp, List<double[]> starts, int steps) {
+    List<Run> runs = new ArrayList<>();
+    for (double[] start : starts) runs.add(new Run(start, steps));
+    while (true) {
+      List<Run> active = new ArrayList<>();
+      for (Run r : runs) if (!r.done()) active.add(r);
+      if (active.isEmpty()) break;
+      double[][] in = new double[active.size()][];
+      for (int i = 0; i < in.length; i++) in[i] = active.get(i).current();
+      double[][] out = blockOp.apply(in);
+      for (int i = 0; i < in.length; i++) active.get(i).advance(out[i]);
+    }
+    List<Tridiagonal> result = new ArrayList<>();
+    for (Run r : runs) result.add(r.result());
+    return result;
+  }
+
+  /** One Lanczos run: the basis so far, α, β, and the vector to multiply next. */
+  private static final class Run {
+    private final int n;
+    private final int m;
+    private final double[][] q;
+    private final double[] alpha;
+    private final double[] beta;
+    private double[] v;
+    private int k;
+    private boolean done;
+
+    Run(double[] start, int steps) {
+      n = start.length;
+      m = Math.min(steps, n);
+      if (m < 1) throw new IllegalArgumentException("Lanczos needs >= 1 step, got " + steps);
+      q = new double[m][];
+      alpha = new double[m];
+      beta = new double[m];
+      v = start.clone();
+      scale(v, 1 / DenseOps.norm(v));
+    }
+
+    boolean done() {
+      return done;
+    }
+
+    double[] current() {
+      return v;
+    }
+
+    /** Takes {@code w = G·current()} (modified) and prepares the next vector, or finishes. */
+    void advance(double[] w) {
       q[k] = v;
-      double[] w = op.apply(v);
       alpha[k] = DenseOps.dot(w, v);
       // Full re-orthogonalisation against every basis vector (twice, for stability).
       for (int pass = 0; pass < 2; pass++) {
@@ -63,12 +115,18 @@ public final class Lanczos {
       }
       k++;
       double b = DenseOps.norm(w);
-      if (k == m || b <= 1e-12 * Math.max(1, Math.abs(alpha[k - 1]))) break;
+      if (k == m || b <= 1e-12 * Math.max(1, Math.abs(alpha[k - 1]))) {
+        done = true;
+        return;
+      }
       beta[k - 1] = b;
       scale(w, 1 / b);
       v = w;
     }
-    return new Tridiagonal(java.util.Arrays.copyOf(alpha, k), java.util.Arrays.copyOf(beta, Math.max(0, k - 1)));
+
+    Tridiagonal result() {
+      return new Tridiagonal(java.util.Arrays.copyOf(alpha, k), java.util.Arrays.copyOf(beta, Math.max(0, k - 1)));
+    }
   }
 
   /** A symmetric tridiagonal matrix: diagonal {@code alpha} (k), off-diagonal {@code beta} (k − 1). */

@@ -72,6 +72,36 @@ public final class SpectralDensity {
     return out;
   }
 
+  /** Bytes of Lanczos bases held at once by {@link #blockQuadrature}: 256 MiB (a constant, so the grouping never depends on the heap). */
+  public static final long GROUP_BYTES = 256L << 20;
+
+  /**
+   * As {@link #quadrature}, with the probes advanced together ({@link Lanczos#tridiagonals}): in
+   * groups of {@code g = clamp(GROUP_BYTES / (8·S·N), 1, P)} probes, each Lanczos step is one block
+   * product {@code G·V} of up to g vectors (for the implicit metric one data pass instead of g).
+   * Same probes, same nodes and weights up to the rounding of the products; block products made:
+   * {@code S·⌈P/g⌉} (fewer when Krylov spaces close early).
+   *
+   * @param blockOp {@code V ↦ G·V} on a block of vectors (their count varies from call to call)
+   */
+  public static List<Quadrature> blockQuadrature(UnaryOperator<double[][]> blockOp, int n, int probes, int steps, long seed) {
+    if (probes < 1) throw new IllegalArgumentException("SLQ needs >= 1 probe, got " + probes);
+    int group = groupSize(n, probes, steps);
+    List<Quadrature> out = new ArrayList<>(probes);
+    for (int from = 0; from < probes; from += group) {
+      List<double[]> starts = new ArrayList<>();
+      for (int p = from; p < Math.min(probes, from + group); p++) starts.add(rademacher(seed, p, n));
+      for (Lanczos.Tridiagonal t : Lanczos.tridiagonals(blockOp, starts, steps)) out.add(gauss(t));
+    }
+    return out;
+  }
+
+  /** The probes per group of {@link #blockQuadrature}. */
+  public static int groupSize(int n, int probes, int steps) {
+    long perProbe = 8L * Math.max(1, Math.min(steps, n)) * n;
+    return (int) Math.max(1, Math.min(probes, GROUP_BYTES / perProbe));
+  }
+
   /** Nodes and weights of a tridiagonal's Gauss rule: its eigenvalues and eigenvectors' first entries squared (dstev). */
   public static Quadrature gauss(Lanczos.Tridiagonal t) {
     int k = t.alpha().length;

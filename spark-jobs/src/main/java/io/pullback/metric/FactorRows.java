@@ -2,6 +2,7 @@ package io.pullback.metric;
 
 import io.pullback.data.CounterRandom;
 import io.pullback.data.ExampleBlock;
+import io.pullback.model.LayeredModel;
 import io.pullback.model.Model;
 import io.pullback.model.OutputDistribution;
 import java.io.Serializable;
@@ -105,8 +106,7 @@ public final class FactorRows implements Serializable {
     private double[] jac = new double[0];
     private double[] coef = new double[0];
     private final double[] probs = new double[model.outputDim()];
-    private double[] jv = new double[0];
-    private double[] u = new double[0];
+    private LayeredGramProducts layered;
 
     private Workspace(int maxRows) {
       ensure(Math.max(0, maxRows));
@@ -127,15 +127,10 @@ public final class FactorRows implements Serializable {
       if (coef.length < nCoef) coef = new double[(int) nCoef];
     }
 
-    /** Buffers for {@link #addGramProduct}: no Jacobian, only outputs, coefficients and two B·K vectors. */
+    /** Buffers for {@link #addGramProducts} by {@link Model#jvpVjp}: no Jacobian, only the coefficients. */
     private void ensureProducts(int b) {
-      int k = model.outputDim();
-      int nOut = Math.multiplyExact(b, k);
-      int nCoef = Math.multiplyExact(nOut, rows);
-      if (outputs.length < nOut) outputs = new double[nOut];
+      int nCoef = Math.multiplyExact(Math.multiplyExact(b, model.outputDim()), rows);
       if (coef.length < nCoef) coef = new double[nCoef];
-      if (jv.length < nOut) jv = new double[nOut];
-      if (u.length < nOut) u = new double[nOut];
     }
   }
 
@@ -303,28 +298,73 @@ public final class FactorRows implements Serializable {
   }
 
   /**
-   * Adds {@code R_blockᵀ R_block v} into {@code acc} without forming R or the Jacobian (when the
-   * model overrides {@link Model#jvp}/{@link Model#vjp}): {@code t = C (J v)}, then
-   * {@code acc += Jᵀ (Cᵀ t)}. Cost: one forward pass, one JVP and one VJP (for the MLP about
-   * {@code 10·B·N} flops); memory {@code O(B·r·K)} beyond the model's own work arrays.
+   * The coefficient matrices {@code C_b} of a block given its outputs (as {@link #coefficients},
+   * without evaluating the model): checks the weights (and labels for empirical-fisher) first.
+   *
+   * @param outputs the model's outputs on the block, {@code B·K} (not modified)
+   * @param coef (modified) length at least {@code B·r·K}
+   */
+  public void coefficientsAt(ExampleBlock block, double[] outputs, double[] coef) {
+    checkWeights(block);
+    if (kind == MetricKind.EMPIRICAL_FISHER) checkLabels(block);
+    fillCoefficients(block, outputs, coef, new double[model.outputDim()]);
+  }
+
+  /**
+   * Adds {@code R_blockᵀ R_block v} into {@code acc}: {@link #addGramProducts} with s = 1.
    *
    * @param v length N (not modified)
    * @param acc (modified) length N, accumulated into
    */
   public void addGramProduct(double[] theta, ExampleBlock block, Workspace ws, double[] v, double[] acc) {
+    addGramProducts(theta, block, ws, v, 1, acc);
+  }
+
+  /**
+   * Adds {@code R_blockᵀ (R_block V)} for a block of s vectors into {@code acc}
+   * ({@code v[t·N + j]}, {@code acc[t·N + j]}), from one evaluation of the model and level-3 BLAS
+   * over all s vectors, never forming R. Two routes, whichever the flop count favours:
+   * <ul>
+   *   <li>a {@link LayeredModel} when {@code r ≤ 2s} (or it has one layer): the per-layer Kronecker
+   *       structure of the rows ({@link LayeredGramProducts}): one forward pass, the
+   *       back-propagation of the {@code B·r} coefficient rows, then {@code 4·B·N·s} flops;</li>
+   *   <li>otherwise {@link Model#jvpVjp}: {@code t = C (J V)}, {@code acc += Jᵀ (Cᵀ t)} (for the
+   *       MLP one forward pass and {@code 8·B·N·s} flops; other models form J once).</li>
+   * </ul>
+   * Both give the same sums up to rounding.
+   *
+   * @param ws work buffers from {@link #newWorkspace} (null: allocate for this call)
+   * @param v s vectors of length N (not modified)
+   * @param acc (modified) length at least {@code s·N}, accumulated into
+   */
+  public void addGramProducts(double[] theta, ExampleBlock block, Workspace ws, double[] v, int s, double[] acc) {
+    int n = model.numParams();
+    if (s < 1 || v.length < (long) s * n || acc.length < (long) s * n) {
+      throw new IllegalArgumentException("s = " + s + " vectors of N = " + n + " need " + (long) s * n
+          + " values; v has " + v.length + ", acc " + acc.length);
+    }
     int b = block.rows();
     if (b == 0) return;
-    int k = model.outputDim();
     if (ws == null) ws = new Workspace(0);
+    if (model instanceof LayeredModel layered && (layered.layers() == 1 || rows <= 2L * s)) {
+      if (ws.layered == null) ws.layered = new LayeredGramProducts(this);
+      ws.layered.add(theta, block, v, s, acc);
+      return;
+    }
+    int k = model.outputDim();
     ws.ensureProducts(b);
-    coefficients(theta, block, ws.outputs, ws.coef);
-    double[] jv = ws.jv;
-    model.jvp(theta, block, v, ws.outputs, jv);
-    double[] u = ws.u;
     double[] coef = ws.coef;
+    model.jvpVjp(theta, block, v, s, (outputs, jv, count, u) -> {
+      coefficientsAt(block, outputs, coef);
+      for (int t = 0; t < count; t++) contract(coef, jv, u, t * b * k, b, k);
+    }, acc);
+  }
+
+  /** {@code u_e = C_eᵀ C_e jv_e} for every example e of one vector (its values from {@code off}). */
+  private void contract(double[] coef, double[] jv, double[] u, int off, int b, int k) {
     for (int e = 0; e < b; e++) {
       int ce = e * rows * k;
-      int o = e * k;
+      int o = off + e * k;
       for (int j = 0; j < k; j++) u[o + j] = 0;
       for (int i = 0; i < rows; i++) {
         int ci = ce + i * k;
@@ -333,7 +373,6 @@ public final class FactorRows implements Serializable {
         for (int j = 0; j < k; j++) u[o + j] += coef[ci + j] * t;
       }
     }
-    model.vjp(theta, block, u, acc);
   }
 
   /** C_b for every example of the block, given the outputs. */

@@ -36,6 +36,25 @@ public interface LayeredModel extends Model {
    */
   void layerStatistics(double[] theta, ExampleBlock block, double[] cot, int r, double[][] inputs, double[][] deltas);
 
+  /** The cotangents of a block given its outputs: {@code B·r·K} values laid out as in {@link #layerStatistics}. */
+  @FunctionalInterface
+  interface CotangentsOf {
+    /** @param outputs the block's outputs {@code B·K} (not modified); returns the cotangents (length at least {@code B·r·K}) */
+    double[] apply(double[] outputs);
+  }
+
+  /**
+   * As {@link #layerStatistics(double[], ExampleBlock, double[], int, double[][], double[][])}, with
+   * cotangents that depend on the outputs (fisher kinds), computed from the same evaluation: the
+   * default evaluates the model once for the outputs and again in {@code layerStatistics}; the MLP
+   * overrides it with one forward pass.
+   */
+  default void layerStatistics(double[] theta, ExampleBlock block, CotangentsOf cot, int r, double[][] inputs, double[][] deltas) {
+    double[] outputs = new double[Math.max(1, block.rows() * outputDim())];
+    forward(theta, block, outputs);
+    layerStatistics(theta, block, cot.apply(outputs), r, inputs, deltas);
+  }
+
   /** For one-layer models ({@code z = W x + b}): inputs = x, deltas = the cotangents. */
   static void singleLayerStatistics(ExampleBlock block, int k, double[] cot, int r, double[][] inputs, double[][] deltas) {
     int rows = block.rows();

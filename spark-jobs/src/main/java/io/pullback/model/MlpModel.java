@@ -52,7 +52,7 @@ public final class MlpModel implements LayeredModel {
   private final int[] offW;
   private final int[] offB;
   private final int numParams;
-  private final Scratch scratch = new Scratch(10);
+  private final Scratch scratch = new Scratch(12);
 
   /** A Gaussian-output network. */
   public MlpModel(int inputDim, int[] hidden, int outputs, Activation activation) {
@@ -364,7 +364,7 @@ public final class MlpModel implements LayeredModel {
    */
   @Override
   public void vjp(double[] theta, ExampleBlock block, double[] u, double[] grad) {
-    ModelChecks.forward(this, theta, block, new double[block.rows() * outputDim()]);
+    ModelChecks.inputs(this, theta, block);
     if (grad.length != numParams) {
       throw new IllegalArgumentException("grad has " + grad.length + " values, the model has N = " + numParams);
     }
@@ -408,6 +408,120 @@ public final class MlpModel implements LayeredModel {
     }
   }
 
+  /**
+   * One forward pass, then forward mode for all s tangents at once and reverse mode for all s
+   * cotangents at once (never forming J): the tangents of the s vectors are stacked as
+   * {@code (s·B) × width} (row {@code t·B + b}), so each layer's propagation through {@code W_l} is
+   * one {@code dgemm} over {@code s·B} rows, and each vector's parameter part ({@code A_{l−1} V_lᵀ},
+   * {@code Δ_lᵀ A_{l−1}}) one {@code dgemm} of B rows. Cost: {@code 2·B·P} (forward) +
+   * {@code 4·B·P·s} (tangents) + {@code 4·B·P·s} (cotangents) flops; memory
+   * {@code 2·s·B·max width + 2·s·B·K} doubles beyond the forward pass.
+   */
+  @Override
+  public void jvpVjp(double[] theta, ExampleBlock block, double[] v, int s, CotangentMap map, double[] acc) {
+    ModelChecks.inputs(this, theta, block);
+    ModelChecks.products(this, v, s, acc);
+    int rows = block.rows();
+    if (rows == 0 || s == 0) return;
+    int kOut = outputDim();
+    int bk = rows * kOut;
+    int sb = Math.multiplyExact(s, rows);
+    forwardPass(theta, block);
+    double[] outputs = scratch.get(9, bk);
+    copyOutputs(rows, outputs);
+    int maxWidth = 0;
+    for (int l = 1; l < widths.length; l++) maxWidth = Math.max(maxWidth, widths[l]);
+    double[] one = scratch.get(7, Math.multiplyExact(sb, maxWidth));
+    double[] two = scratch.get(8, sb * maxWidth);
+    double[] top = stackedTangents(theta, rows, v, s, one, two);
+    double[] jv = scratch.get(10, Math.multiplyExact(s, bk));
+    double[] u = scratch.get(11, s * bk);
+    for (int t = 0; t < s; t++) {
+      for (int b = 0; b < rows; b++) {
+        for (int k = 0; k < kOut; k++) jv[t * bk + b * kOut + k] = top[k * sb + t * rows + b];
+      }
+    }
+    map.apply(outputs, jv, s, u);
+    for (int t = 0; t < s; t++) {
+      for (int b = 0; b < rows; b++) {
+        for (int k = 0; k < kOut; k++) top[k * sb + t * rows + b] = u[t * bk + b * kOut + k];
+      }
+    }
+    stackedCotangents(theta, rows, s, top, top == one ? two : one, acc);
+  }
+
+  /** {@code Ż_{L+1}} of the s tangents, stacked {@code (s·B) × K}; returns whichever buffer holds it. */
+  private double[] stackedTangents(double[] theta, int rows, double[] v, int s, double[] tangent, double[] next) {
+    double[] acts = scratch.get(0, 1);
+    double[] derivs = scratch.get(1, 1);
+    int layers = widths.length - 1;
+    int sb = s * rows;
+    BLAS blas = Blas.get();
+    for (int l = 1; l <= layers; l++) {
+      int in = widths[l - 1];
+      int out = widths[l];
+      for (int t = 0; t < s; t++) {
+        blas.dgemm("N", "N", rows, out, in, 1.0, acts, actOffset(l - 1, rows), rows,
+            v, t * numParams + offW[l], in, 0.0, next, t * rows, sb);
+      }
+      if (l > 1) blas.dgemm("N", "N", sb, out, in, 1.0, tangent, 0, sb, theta, offW[l], in, 1.0, next, 0, sb);
+      for (int o = 0; o < out; o++) {
+        for (int t = 0; t < s; t++) {
+          double vb = v[t * numParams + offB[l] + o];
+          int col = o * sb + t * rows;
+          for (int b = 0; b < rows; b++) next[col + b] += vb;
+        }
+      }
+      if (l < layers) scaleByDerivatives(next, derivs, actOffset(l, rows), rows, s, out);
+      double[] swap = tangent;
+      tangent = next;
+      next = swap;
+    }
+    return tangent;
+  }
+
+  /** Back-propagates s stacked cotangents {@code (s·B) × K} (in {@code delta}), adding vector t's gradient at {@code acc[t·N]}. */
+  private void stackedCotangents(double[] theta, int rows, int s, double[] delta, double[] next, double[] acc) {
+    double[] acts = scratch.get(0, 1);
+    double[] derivs = scratch.get(1, 1);
+    int sb = s * rows;
+    BLAS blas = Blas.get();
+    for (int l = widths.length - 1; l >= 1; l--) {
+      int in = widths[l - 1];
+      int out = widths[l];
+      int aPrev = actOffset(l - 1, rows);
+      for (int t = 0; t < s; t++) {
+        int base = t * numParams;
+        blas.dgemm("T", "N", in, out, rows, 1.0, acts, aPrev, rows, delta, t * rows, sb, 1.0, acc, base + offW[l], in);
+        for (int o = 0; o < out; o++) {
+          double sum = 0;
+          int col = o * sb + t * rows;
+          for (int b = 0; b < rows; b++) sum += delta[col + b];
+          acc[base + offB[l] + o] += sum;
+        }
+      }
+      if (l > 1) {
+        blas.dgemm("N", "T", sb, in, out, 1.0, delta, 0, sb, theta, offW[l], in, 0.0, next, 0, sb);
+        scaleByDerivatives(next, derivs, aPrev, rows, s, in);
+        double[] swap = delta;
+        delta = next;
+        next = swap;
+      }
+    }
+  }
+
+  /** {@code m[c·s·B + t·B + b] *= derivs[off + c·B + b]}: each of the s stacked copies times σ'(Z). */
+  private static void scaleByDerivatives(double[] m, double[] derivs, int off, int rows, int s, int cols) {
+    int sb = s * rows;
+    for (int c = 0; c < cols; c++) {
+      for (int t = 0; t < s; t++) {
+        int dst = c * sb + t * rows;
+        int src = off + c * rows;
+        for (int b = 0; b < rows; b++) m[dst + b] *= derivs[src + b];
+      }
+    }
+  }
+
   @Override public int layers() { return widths.length - 1; }
   @Override public int layerInputs(int layer) { return widths[layer]; }
   @Override public int layerOutputs(int layer) { return widths[layer + 1]; }
@@ -425,12 +539,26 @@ public final class MlpModel implements LayeredModel {
    */
   @Override
   public void layerStatistics(double[] theta, ExampleBlock block, double[] cot, int r, double[][] inputs, double[][] deltas) {
-    ModelChecks.forward(this, theta, block, new double[block.rows() * outputDim()]);
+    ModelChecks.inputs(this, theta, block);
+    forwardPass(theta, block);
+    statisticsAfterForward(theta, block, cot, r, inputs, deltas);
+  }
+
+  /** One forward pass: the cotangents are computed from its outputs, then back-propagated. */
+  @Override
+  public void layerStatistics(double[] theta, ExampleBlock block, CotangentsOf cot, int r, double[][] inputs, double[][] deltas) {
+    ModelChecks.inputs(this, theta, block);
+    forwardPass(theta, block);
+    double[] outputs = scratch.get(9, Math.max(1, block.rows() * outputDim()));
+    copyOutputs(block.rows(), outputs);
+    statisticsAfterForward(theta, block, cot.apply(outputs), r, inputs, deltas);
+  }
+
+  private void statisticsAfterForward(double[] theta, ExampleBlock block, double[] cot, int r, double[][] inputs, double[][] deltas) {
     int rows = block.rows();
     int layers = widths.length - 1;
     int k = outputDim();
     int br = rows * r;
-    forwardPass(theta, block);
     double[] acts = scratch.get(0, 1);
     double[] derivs = scratch.get(1, 1);
     for (int l = 0; l < layers; l++) {

@@ -130,6 +130,47 @@ public interface Model extends Serializable {
   }
 
   /**
+   * Maps a block's outputs and its {@code s} Jacobian-vector products to {@code s} cotangents, in
+   * {@link #jvpVjp}: {@code jv} and {@code u} hold vector t's {@code B·K} values at {@code t·B·K}
+   * ({@code [t·B·K + b·K + k]}).
+   */
+  @FunctionalInterface
+  interface CotangentMap {
+    /**
+     * @param outputs the block's outputs, {@code B·K} (not modified)
+     * @param jv the products {@code J V}, {@code s·B·K} (not modified)
+     * @param u (modified) the cotangents, {@code s·B·K}
+     */
+    void apply(double[] outputs, double[] jv, int s, double[] u);
+  }
+
+  /**
+   * A block's {@code s} Jacobian-vector products, mapped to cotangents, pulled back: with
+   * {@code V = [v_1 … v_s]} ({@code v[t·N + j]}), {@code U = map(f(X), J V)} and
+   * {@code acc[t·N + j] += (Jᵀ u_t)_j}, from <b>one</b> evaluation of the model. The default forms
+   * the Jacobian once ({@code O(B·K·N)} memory) and makes two {@code dgemm} calls
+   * ({@code 4·B·K·N·s} flops); the MLP overrides it with one forward pass and forward/reverse mode
+   * over all s vectors at once, never forming J.
+   *
+   * @param v s vectors of length N (not modified)
+   * @param acc (modified) length {@code s·N}, accumulated into
+   */
+  default void jvpVjp(double[] theta, ExampleBlock block, double[] v, int s, CotangentMap map, double[] acc) {
+    int n = numParams();
+    int rows = block.rows() * outputDim();
+    ModelChecks.products(this, v, s, acc);
+    if (rows == 0 || s == 0) return;
+    double[] outputs = new double[rows];
+    double[] jac = new double[Math.multiplyExact(rows, n)];
+    jacobian(theta, block, outputs, jac);
+    double[] jv = new double[Math.multiplyExact(rows, s)];
+    double[] u = new double[jv.length];
+    Blas.get().dgemm("N", "N", rows, s, n, 1.0, jac, rows, v, n, 0.0, jv, rows);
+    map.apply(outputs, jv, s, u);
+    Blas.get().dgemm("T", "N", n, s, rows, 1.0, jac, rows, u, rows, 1.0, acc, n);
+  }
+
+  /**
    * Seeded initial parameters: weights drawn from N(0, 1/fan_in), biases zero (documented per model).
    */
   double[] initialParams(long seed);

@@ -12,6 +12,15 @@ final class ModelChecks {
   }
 
   static void forward(Model m, double[] theta, ExampleBlock block, double[] outputs) {
+    inputs(m, theta, block);
+    long need = (long) block.rows() * m.outputDim();
+    if (outputs.length < need) {
+      throw new IllegalArgumentException("outputs has " + outputs.length + " values, needs B*K = " + need);
+    }
+  }
+
+  /** θ's length and the block's width (what a pass that writes no outputs checks). */
+  static void inputs(Model m, double[] theta, ExampleBlock block) {
     if (theta.length != m.numParams()) {
       throw new IllegalArgumentException(m.kind() + " model: theta has " + theta.length
           + " values, expected N = " + m.numParams() + " (" + m.parameterLayout() + ")");
@@ -20,9 +29,14 @@ final class ModelChecks {
       throw new IllegalArgumentException(m.kind() + " model: block has " + block.dim()
           + " features per example, the model expects D = " + m.inputDim());
     }
-    long need = (long) block.rows() * m.outputDim();
-    if (outputs.length < need) {
-      throw new IllegalArgumentException("outputs has " + outputs.length + " values, needs B*K = " + need);
+  }
+
+  /** {@code s} vectors of length N in {@code v} and an accumulator of {@code s·N} values. */
+  static void products(Model m, double[] v, int s, double[] acc) {
+    long need = (long) s * m.numParams();
+    if (s < 0 || v.length < need || acc.length < need) {
+      throw new IllegalArgumentException("s = " + s + " vectors of N = " + m.numParams() + " need " + need
+          + " values; v has " + v.length + ", acc " + acc.length);
     }
   }
 

@@ -157,4 +157,38 @@ class SpectralDensityTest {
     assertThat(Arrays.equals(c.density(), a.density())).isFalse();
     for (double x : SpectralDensity.rademacher(21, 3, n)) assertThat(Math.abs(x)).isEqualTo(1.0);
   }
+  /**
+   * Lockstep Lanczos ({@link Lanczos#tridiagonals}) makes exactly the arithmetic of one run per start
+   * when the block operator applies the same product to each vector: bit-identical tridiagonals, and
+   * the block quadrature is bit-identical to the probe-by-probe one (runs that stop early:
+   * SpectralDensityOfMetricsTest, a metric of rank below N).
+   */
+  @Test
+  void lockstepLanczosIsBitIdenticalToOneRunPerStart() {
+    int n = 30;
+    double[][] q = orthogonalColumns(n, 4);
+    double[] g = power(q, logSpaced(n, 1e-3, 1), 1);
+    UnaryOperator<double[]> op = operator(g, n);
+    java.util.concurrent.atomic.AtomicInteger calls = new java.util.concurrent.atomic.AtomicInteger();
+    UnaryOperator<double[][]> block = vs -> {
+      calls.incrementAndGet();
+      double[][] out = new double[vs.length][];
+      for (int t = 0; t < vs.length; t++) out[t] = op.apply(vs[t]);
+      return out;
+    };
+    List<double[]> starts = List.of(SpectralDensity.rademacher(5, 0, n), SpectralDensity.rademacher(5, 2, n), SpectralDensity.rademacher(5, 1, n));
+    List<Lanczos.Tridiagonal> together = Lanczos.tridiagonals(block, starts, 20);
+    assertThat(calls.get()).isEqualTo(20);
+    for (int i = 0; i < starts.size(); i++) {
+      Lanczos.Tridiagonal alone = Lanczos.tridiagonal(op, starts.get(i), 20);
+      assertThat(together.get(i).alpha()).isEqualTo(alone.alpha());
+      assertThat(together.get(i).beta()).isEqualTo(alone.beta());
+    }
+    List<SpectralDensity.Quadrature> a = SpectralDensity.quadrature(op, n, 5, 12, 8);
+    List<SpectralDensity.Quadrature> b = SpectralDensity.blockQuadrature(block, n, 5, 12, 8);
+    for (int p = 0; p < 5; p++) {
+      assertThat(b.get(p).nodes()).isEqualTo(a.get(p).nodes());
+      assertThat(b.get(p).weights()).isEqualTo(a.get(p).weights());
+    }
+  }
 }

@@ -21,7 +21,8 @@ class BenchQuickIT extends CliHarness {
   static final List<String> FIGURES = List.of("kernel_vs_best_dgemm", "estimate_vs_mllib_n1024", "estimate_vs_mllib_n2048",
       "estimate_vs_numpy", "executors_2_vs_1", "ngd_passes_vs_mllib", "softmax_fisher_vs_gram",
       "load_libsvm_vs_sklearn", "load_libsvm_vs_spark_pipeline", "load_csv_vs_pandas", "load_csv_vs_spark_pipeline", "load_parquet_vs_spark",
-      "version_seconds", "first_task_seconds");
+      "version_seconds", "first_task_seconds",
+      "gv_s1_vs_gradient", "gv_s16_vs_gradient");
 
   @TempDir
   Path dir;
@@ -34,7 +35,7 @@ class BenchQuickIT extends CliHarness {
     Run r;
     try {
       r = pullback("bench", "--quick", "--out", dir.toString(), "--rows", "1500", "--n", "32,64", "--kernel-n", "64",
-          "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4", "--load-rows", "2000",
+          "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4", "--load-rows", "2000", "--gv-rows", "300",
           "--dataset", root.resolve("data/breast-cancer.csv").toString());
     } finally {
       System.clearProperty("pullback.home");
@@ -66,6 +67,8 @@ class BenchQuickIT extends CliHarness {
         .as("local-cluster run: %s", json.path("sections").path("scaling").path("executors")).isTrue();
     assertThat(figure(json, "softmax_fisher_vs_gram").path("status").asText()).isNotEqualTo("SKIP");
     assertThat(figure(json, "kernel_vs_best_dgemm").path("status").asText()).isNotEqualTo("SKIP");
+    for (String id : List.of("gv_s1_vs_gradient", "gv_s16_vs_gradient")) assertThat(figure(json, id).path("status").asText()).isNotEqualTo("SKIP");
+    assertThat(json.path("sections").path("gv").path("rows").asLong()).isEqualTo(300);
     for (String key : List.of("machine", "versions", "blas", "git_commit", "command")) assertThat(json.has(key)).as(key).isTrue();
     assertThat(json.path("blas").path("implementation").asText()).isNotBlank();
     // The load section ran every reader at the tiny size (sklearn and pandas only where python3 has them) and the start-up runs.

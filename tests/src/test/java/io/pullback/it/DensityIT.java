@@ -115,7 +115,8 @@ class DensityIT extends CliHarness {
     assertThat(implicit.get("probes").asInt()).isEqualTo(2);
     assertThat(implicit.get("lanczos_steps").asInt()).isEqualTo(12);
     assertThat(implicit.get("seed").asLong()).isZero();
-    assertThat(implicit.get("passes").asLong()).as("P·S products (N = 26 > S: no early stop)").isEqualTo(2L * 12);
+    // The P probes advance together: one block product G·V (one data pass for implicit) per Lanczos step.
+    assertThat(implicit.get("passes").asLong()).as("S block products (N = 26 > S: no early stop)").isEqualTo(12L);
 
     for (String rep : List.of("dense", "blocked")) {
       JsonNode other = density(inProcess(rep, "--representation", rep));
@@ -127,7 +128,7 @@ class DensityIT extends CliHarness {
     }
     JsonNode again = density(inProcess("dense-again", "--representation", "dense"));
     assertThat(again.get("density")).as("bit-identical rerun").isEqualTo(density(dir.resolve("dense")).get("density"));
-    for (String rep : List.of("diag", "kfac")) density(inProcess(rep, "--representation", rep));
+    for (String rep : List.of("diag", "kfac", "ekfac")) density(inProcess(rep, "--representation", rep));
   }
 
   @Test

@@ -39,10 +39,11 @@ class RepresentationsIT extends CliHarness {
    * Every stored representation: its files, summary statistics and the dense matrix {@code export}
    * rebuilds from them. Exact ones (ntk-dual, low-rank with k = N) give back G to 1e-9; diag and
    * block-diag give back G's diagonal and per-layer blocks exactly; kfac the exact per-layer
-   * Kronecker structure (checked in the unit contract test) and G's trace within its approximation.
+   * Kronecker structure (checked in the unit contract test) and G's trace within its approximation;
+   * ekfac G's trace exactly (its diagonal is that of QᵀGQ in each layer's eigenbasis Q).
    */
   @ParameterizedTest
-  @ValueSource(strings = {"diag", "block-diag", "kfac", "low-rank", "ntk-dual", "implicit"})
+  @ValueSource(strings = {"diag", "block-diag", "kfac", "ekfac", "low-rank", "ntk-dual", "implicit"})
   void estimateExportsWhatTheRepresentationStores(String representation) throws Exception {
     double[] g = denseMetric();
     int n = (int) Math.round(Math.sqrt(g.length));
@@ -86,7 +87,7 @@ class RepresentationsIT extends CliHarness {
         }
       }
       case "low-rank", "ntk-dual" -> assertThat(relError(exported, g)).isLessThan(1e-8);
-      case "kfac" -> assertThat(relError(exported, g)).isLessThan(1.0);
+      case "kfac", "ekfac" -> assertThat(relError(exported, g)).isLessThan(1.0);
       default -> throw new AssertionError(representation);
     }
     // A second export does nothing and says so.
@@ -148,9 +149,9 @@ class RepresentationsIT extends CliHarness {
     Run d = pullback(EstimateCliIT.concat(common, new String[] {"--out", dense.toString()}));
     assertThat(d.exitCode()).as(d.err()).isZero();
     double[] thetaDense = Npy.readVector(dense.resolve("params.npy"));
-    for (String r : List.of("blocked", "implicit", "diag", "block-diag", "kfac", "low-rank", "ntk-dual")) {
+    for (String r : List.of("blocked", "implicit", "diag", "block-diag", "kfac", "ekfac", "low-rank", "ntk-dual")) {
       Path out = dir.resolve("train-" + r);
-      boolean approximate = r.equals("diag") || r.equals("block-diag") || r.equals("kfac");
+      boolean approximate = r.equals("diag") || r.equals("block-diag") || r.equals("kfac") || r.equals("ekfac");
       // Approximate metrics overshoot the Gauss–Newton step: Levenberg–Marquardt damping rejects such steps.
       Run run = pullback(EstimateCliIT.concat(common, new String[] {"--out", out.toString(), "--representation", r,
           "--cg-tol", "1e-12", "--cg-max-iter", "500", "--rank", "26",

@@ -40,6 +40,13 @@ public final class ImplicitMetric implements MetricRepresentation {
     return op.apply(new double[][] {v})[0];
   }
 
+  /** One data pass for the whole block. */
+  @Override
+  public double[][] mm(double[][] vectors) {
+    for (double[] v : vectors) Checks.length(v, n());
+    return vectors.length == 0 ? new double[0][] : op.apply(vectors);
+  }
+
   @Override
   public double[] solve(double[] v, double lambda) {
     return cg.solve(this::multiply, v, lambda, n());

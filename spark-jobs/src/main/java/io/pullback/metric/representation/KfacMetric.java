@@ -69,7 +69,7 @@ public final class KfacMetric implements MetricRepresentation {
   }
 
   /** The model's θ index of every layer entry (o, i). */
-  private static int[][] indexMaps(LayeredModel model) {
+  static int[][] indexMaps(LayeredModel model) {
     int[][] index = new int[model.layers()][];
     for (int l = 0; l < index.length; l++) {
       int p = model.layerInputs(l) + 1;
@@ -97,20 +97,25 @@ public final class KfacMetric implements MetricRepresentation {
       NpyArray s = files.square("kfac_layer" + l + "_S");
       int p = (int) a.shape()[0];
       int q = (int) s.shape()[0];
-      double[] idx = files.matrix("kfac_layer" + l + "_index", q, p);
-      int[] map = new int[idx.length];
-      for (int k = 0; k < map.length; k++) {
-        map[k] = (int) idx[k];
-        if (map[k] != idx[k] || map[k] < 0 || map[k] >= n) {
-          throw io.pullback.PullbackException.data(files.location("kfac_layer" + l + "_index") + ": entry " + k + " is " + idx[k]
-              + ", not a parameter index in [0, " + n + ")");
-        }
-      }
       as.add(a.data());
       ss.add(s.data());
-      maps.add(map);
+      maps.add(readIndex(files, "kfac_layer" + l + "_index", q, p, n));
     }
     return new KfacMetric(n, maps.toArray(int[][]::new), as.toArray(double[][]::new), ss.toArray(double[][]::new));
+  }
+
+  /** A stored q×p index map (θ index of entry (o, i)); a data error for a non-integer or out-of-range entry. */
+  static int[] readIndex(StoredArrays files, String name, int q, int p, int n) {
+    double[] idx = files.matrix(name, q, p);
+    int[] map = new int[idx.length];
+    for (int k = 0; k < map.length; k++) {
+      map[k] = (int) idx[k];
+      if (map[k] != idx[k] || map[k] < 0 || map[k] >= n) {
+        throw io.pullback.PullbackException.data(files.location(name) + ": entry " + k + " is " + idx[k]
+            + ", not a parameter index in [0, " + n + ")");
+      }
+    }
+    return map;
   }
 
   /** From the summed factors of {@link KfacSum}, divided by the weight total. */
@@ -133,11 +138,11 @@ public final class KfacMetric implements MetricRepresentation {
   /** The number of layers. */
   public int layers() { return a.length; }
 
-  /** {@code A_l}, row-major {@code p × p}, {@code p = in_l + 1} (the stored array: not to be modified). */
-  public double[] factorA(int layer) { return a[layer]; }
+  /** {@code A_l}, row-major {@code p × p}, {@code p = in_l + 1} (a copy). */
+  public double[] factorA(int layer) { return a[layer].clone(); }
 
-  /** {@code S_l}, row-major {@code q × q}, {@code q = out_l} (the stored array: not to be modified). */
-  public double[] factorS(int layer) { return s[layer]; }
+  /** {@code S_l}, row-major {@code q × q}, {@code q = out_l} (a copy). */
+  public double[] factorS(int layer) { return s[layer].clone(); }
 
   /** The θ index of layer l's entry (o, i), row-major {@code q × p} (the stored array: not to be modified). */
   public int[] indexMap(int layer) { return index[layer]; }

@@ -3,6 +3,7 @@ package io.pullback.metric.representation;
 import io.pullback.data.ExampleBlock;
 import io.pullback.metric.aggregate.GramAccumulator;
 import io.pullback.metric.FactorRows;
+import io.pullback.metric.LayerStatistics;
 import io.pullback.metric.aggregate.BlockSum;
 import io.pullback.model.LayeredModel;
 
@@ -12,7 +13,7 @@ import io.pullback.model.LayeredModel;
  * {@code ã = [a_l; 1]}), then {@code S_l = Σ_{b,i} δ_{b,i} δ_{b,i}ᵀ} ({@code q × q}; the δ's are the
  * back-propagated factor-row coefficients, which carry {@code √w_b}). Both are Grams of rows,
  * accumulated per partition with the metric's own {@link GramAccumulator} kernel (one level-3 BLAS
- * call each per block). Cost per block: the forward pass, the back-propagation of
+ * call each per block). Cost per block: one forward pass ({@link LayerStatistics}), the back-propagation of
  * {@code B·r} cotangents, and {@code 2·B·p² + 2·B·r·q²} flops per layer.
  */
 final class KfacSum implements BlockSum {
@@ -21,9 +22,7 @@ final class KfacSum implements BlockSum {
   private final double[] theta;
 
   KfacSum(FactorRows rows, double[] theta) {
-    if (!(rows.model() instanceof LayeredModel)) {
-      throw new IllegalArgumentException("kfac needs a layered model (logistic, softmax or mlp), not " + rows.model().kind());
-    }
+    LayerStatistics.layered(rows, "kfac");
     this.rows = rows;
     this.theta = theta;
   }
@@ -45,12 +44,12 @@ final class KfacSum implements BlockSum {
 
   @Override
   public Adder newAdder() {
-    LayeredModel model = (LayeredModel) rows.model();
+    LayerStatistics stats = new LayerStatistics(rows, "kfac");
+    LayeredModel model = stats.model();
     int layers = model.layers();
-    int k = model.outputDim();
     int r = rows.rowsPerExample();
-    double[][] inputs = new double[layers][];
-    double[][] deltas = new double[layers][];
+    double[][] inputs = stats.inputs();
+    double[][] deltas = stats.deltas();
     GramAccumulator[] aGram = new GramAccumulator[layers];
     GramAccumulator[] sGram = new GramAccumulator[layers];
     for (int l = 0; l < layers; l++) {
@@ -58,18 +57,13 @@ final class KfacSum implements BlockSum {
       sGram[l] = new GramAccumulator(model.layerOutputs(l));
     }
     return new Adder() {
-      private double[] outputs = new double[0];
-      private double[] coef = new double[0];
       private double[] aug = new double[0];
 
       @Override
       public void add(ExampleBlock block, double[] acc) {
         int b = block.rows();
         if (b == 0) return;
-        if (outputs.length < b * k) outputs = new double[b * k];
-        if (coef.length < b * r * k) coef = new double[b * r * k];
-        rows.coefficients(theta, block, outputs, coef);
-        model.layerStatistics(theta, block, coef, r, inputs, deltas);
+        stats.compute(theta, block);
         int br = b * r;
         for (int l = 0; l < layers; l++) {
           int in = model.layerInputs(l);

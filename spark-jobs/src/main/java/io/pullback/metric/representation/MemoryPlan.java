@@ -31,6 +31,12 @@ import java.util.Map;
  *   <li>kfac: {@code S = Σ_l (in_l+1)² + out_l²}: driver {@code 16·S}, task {@code 8·S} plus, instead
  *       of the factor block F, the layer inputs and deltas {@code 8·B·r·Σ_l (in_l + 1 + out_l)};
  *       collected {@code 16·S};</li>
+ *   <li>kfac: {@code S = Σ_l (in_l+1)² + out_l²}: driver {@code 16·S}, task {@code 8·S}, collected
+ *       {@code 16·S};</li>
+ *   <li>ekfac: K-FAC's factors, their eigenvectors and the corrected diagonal ({@code Σ_l (in_l+1)·out_l
+ *       = N} values for the layered models): driver {@code 24·S + 16·N}, task {@code 8·(S + N)} (the
+ *       broadcast eigenvectors and the diagonal accumulator of the second pass), collected
+ *       {@code 16·(S + N)};</li>
  *   <li>low-rank (rank k): driver {@code 24·k·N} (test matrix, sketch, basis), task {@code 16·k·N},
  *       collected {@code 16·k·N};</li>
  *   <li>ntk-dual (at most {@code R} gathered rows): driver {@code 8·R·N + 8·R²}; task none beyond
@@ -138,6 +144,10 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
       // No factor block: per block the layer inputs and the back-propagated deltas, 8·B·r·Σ(in+1+out) at most.
       case KFAC -> new Need(16 * sizes.kfacValues(), 8 * sizes.kfacValues() + 8L * blockRows * rowsPerExample * sizes.kfacWidths(),
           16 * sizes.kfacValues());
+      case EKFAC -> {
+        long sv = sizes.kfacValues();
+        yield new Need(24 * sv + 16L * n, 8 * (sv + n) + f, 16 * (sv + n));
+      }
       case LOW_RANK -> {
         long kn = (long) Math.min(sizes.rank(), n) * n;
         yield new Need(24 * kn, 16 * kn + f, 16 * kn);
@@ -165,11 +175,11 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
     return over.isEmpty() ? null : String.join("; ", over);
   }
 
-  /** The representations that fit, in the order of {@link RepresentationKind}; kfac only for layered models. */
+  /** The representations that fit, in the order of {@link RepresentationKind}; kfac and ekfac only for layered models. */
   public List<RepresentationKind> fitting(Limits limits) {
     List<RepresentationKind> fit = new ArrayList<>();
     for (RepresentationKind k : RepresentationKind.values()) {
-      if (k == RepresentationKind.KFAC && sizes.kfacValues() == 0) continue;
+      if ((k == RepresentationKind.KFAC || k == RepresentationKind.EKFAC) && sizes.kfacValues() == 0) continue;
       if (excess(k, limits) == null) fit.add(k);
     }
     return fit;
@@ -235,7 +245,7 @@ public record MemoryPlan(int n, int rowsPerExample, int blockRows, int partition
     Map<String, Object> m = new LinkedHashMap<>();
     m.put("factor_block_bytes", factorBlockBytes());
     for (RepresentationKind k : RepresentationKind.values()) {
-      if (k == RepresentationKind.KFAC && sizes.kfacValues() == 0) continue;
+      if ((k == RepresentationKind.KFAC || k == RepresentationKind.EKFAC) && sizes.kfacValues() == 0) continue;
       String key = k.cliName().toLowerCase(Locale.ROOT).replace('-', '_');
       Need need = need(k);
       m.put(key + "_driver_bytes", need.driverBytes());

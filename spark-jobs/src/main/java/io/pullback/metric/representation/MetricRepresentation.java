@@ -14,7 +14,7 @@ import java.util.Map;
  *
  * <p>Exact representations ({@link #exact()}: dense, blocked, implicit, and ntk-dual over the
  * examples it saw) return the metric's own values; approximate ones (diag, block-diag, kfac,
- * low-rank) answer every question for their approximation {@code Ĝ}, consistently: {@code mv},
+ * ekfac, low-rank) answer every question for their approximation {@code Ĝ}, consistently: {@code mv},
  * {@code solve}, {@code trace}, {@code diagonal} and {@code toDense} all describe the same
  * {@code Ĝ}. (The trace and diagonal of diag and block-diag equal G's; kfac damps by factored
  * Tikhonov damping, so its {@code solve(v, λ)} is exact only for λ = 0, see {@link KfacMetric}.)
@@ -22,7 +22,7 @@ import java.util.Map;
  * <p>Inputs are never modified; results are new arrays.
  */
 public sealed interface MetricRepresentation extends MetricSolver
-    permits DenseMetric, DiagonalMetric, BlockDiagonalMetric, KfacMetric, LowRankMetric, NtkDualMetric,
+    permits DenseMetric, DiagonalMetric, BlockDiagonalMetric, KfacMetric, EkfacMetric, LowRankMetric, NtkDualMetric,
         ImplicitMetric, BlockedTilesMetric {
 
   /** Bytes above which {@link #toDense()} refuses: 2 GiB (an N×N double array of N ≈ 16,000). */
@@ -37,6 +37,18 @@ public sealed interface MetricRepresentation extends MetricSolver
   /** {@code G·v}. Same as {@link #multiply}. */
   default double[] mv(double[] v) {
     return multiply(v);
+  }
+
+  /**
+   * {@code G·v_t} for a block of vectors (each of length N, not modified): the block product, with
+   * {@link #mv} its s = 1 case. The default makes s products; the implicit metric overrides it with
+   * one data pass for the whole block ({@link GramOperator#apply}: one model evaluation per example
+   * block, level-3 BLAS over the vectors).
+   */
+  default double[][] mm(double[][] vectors) {
+    double[][] out = new double[vectors.length][];
+    for (int t = 0; t < vectors.length; t++) out[t] = mv(vectors[t]);
+    return out;
   }
 
   /** {@code vᵀ G v}. */

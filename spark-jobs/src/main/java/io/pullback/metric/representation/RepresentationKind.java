@@ -10,6 +10,7 @@ public enum RepresentationKind {
   DIAG("diag"),
   BLOCK_DIAG("block-diag"),
   KFAC("kfac"),
+  EKFAC("ekfac"),
   LOW_RANK("low-rank"),
   NTK_DUAL("ntk-dual");
 

@@ -70,11 +70,10 @@ public final class Representations {
         return new BlockDiagonalMetric(starts, blocks, options.allowJitter());
       }
       case KFAC -> {
-        if (!(model instanceof LayeredModel layered)) {
-          throw new IllegalArgumentException("{representation} kfac needs a layered model (logistic, softmax or mlp); "
-              + model.kind() + " has no layers");
-        }
-        return KfacMetric.fromSum(layered, data.sum(new KfacSum(rows, theta)), w);
+        return KfacMetric.fromSum(layered(kind, model), data.sum(new KfacSum(rows, theta)), w);
+      }
+      case EKFAC -> {
+        return EkfacMetric.build(layered(kind, model), data, rows, theta);
       }
       case LOW_RANK -> {
         int k = options.rankFor(n);
@@ -129,12 +128,20 @@ public final class Representations {
       case DIAG -> DiagonalMetric.read(files, n);
       case BLOCK_DIAG -> BlockDiagonalMetric.read(files, n, options.allowJitter());
       case KFAC -> KfacMetric.read(files, n);
+      case EKFAC -> EkfacMetric.read(files, n);
       case LOW_RANK -> LowRankMetric.read(files, n);
       case NTK_DUAL -> NtkDualMetric.read(files, n);
       case BLOCKED -> BlockedTilesMetric.read(files, n, tileSize, options);
       case IMPLICIT -> throw io.pullback.PullbackException.usage("an implicit metric stores nothing to read back; rerun"
           + " estimate with {representation} dense (or blocked) to store it");
     };
+  }
+
+  /** The model as a layered one, or a usage error naming the representation that needs layers. */
+  private static LayeredModel layered(RepresentationKind kind, Model model) {
+    if (model instanceof LayeredModel layered) return layered;
+    throw new IllegalArgumentException("{representation} " + kind.cliName() + " needs a layered model (logistic, softmax or mlp); "
+        + model.kind() + " has no layers");
   }
 
   /** Parameter groups for block-diag: one per layer of a layered model, else the whole vector. */

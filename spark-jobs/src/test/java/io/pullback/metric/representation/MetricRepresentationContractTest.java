@@ -17,7 +17,9 @@ import io.pullback.model.OutputDistribution;
 import io.pullback.model.SoftmaxModel;
 import io.pullback.model.TestModels;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.SplittableRandom;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -35,12 +37,12 @@ import org.junit.jupiter.params.provider.MethodSource;
  *       Ĝ (solve vs a Cholesky of {@code Ĝ + λI}, except kfac's factored damping, checked at λ = 0),
  *       and the round trip {@code (Ĝ + λI)·solve(v, λ) = v} through Ĝ's own products;</li>
  *   <li><b>exactness</b> where theory says so, to 1e-10 relative: dense, implicit, ntk-dual always;
- *       block-diag with one group; low-rank with k ≥ rank G; kfac for one affine layer with the
- *       {@code function} metric; diag and block-diag trace and diagonal always;</li>
+ *       block-diag with one group; low-rank with k ≥ rank G; kfac and ekfac for one affine layer with
+ *       the {@code function} metric; diag and block-diag trace and diagonal always;</li>
  *   <li><b>approximation error</b> of the others, printed (relative Frobenius error of Ĝ and of
  *       {@code Ĝ⁻¹}-solves) and bounded: diag and block-diag split G orthogonally
  *       ({@code ‖G − Ĝ‖² + ‖Ĝ‖² = ‖G‖²}); Nyström is below G ({@code uᵀ(G − Ĝ)u ≥ 0}); K-FAC stays
- *       under a measured margin.</li>
+ *       under a measured margin; EKFAC's error is at most K-FAC's on every case.</li>
  * </ol>
  * Tolerances: 1e-10 relative (norm-wise; 1e-8 for Nyström, see below) — sums of a few hundred O(1) products, plus CG to a relative
  * residual 1e-14 on a system with condition number below 1e3.
@@ -71,11 +73,13 @@ class MetricRepresentationContractTest {
     List<Arguments> args = new ArrayList<>();
     long seed = 7000;
     for (RepresentationKind rk : RepresentationKind.values()) {
-      if (rk == RepresentationKind.BLOCKED) continue; // after the others, so their seeds stay as they were
+      // Blocked and ekfac after the others, so their seeds stay as they were.
+      if (rk == RepresentationKind.BLOCKED || rk == RepresentationKind.EKFAC) continue;
       for (Case c : cases()) args.add(Arguments.of(rk, c, seed++));
     }
     // Blocked over the in-memory tile source (the distributed tiles: BlockedMetricTest, SparkRepresentationsTest).
     for (Case c : cases()) args.add(Arguments.of(RepresentationKind.BLOCKED, c, seed++));
+    for (Case c : cases()) args.add(Arguments.of(RepresentationKind.EKFAC, c, seed++));
     return args.stream();
   }
 
@@ -140,7 +144,7 @@ class MetricRepresentationContractTest {
     // 2. Exactness where theory gives it.
     boolean exactAll = rep.exact()
         || (rk == RepresentationKind.LOW_RANK && opts.rank() >= rank)
-        || (rk == RepresentationKind.KFAC && c.kind() == MetricKind.FUNCTION && isOneAffineLayer(model));
+        || ((rk == RepresentationKind.KFAC || rk == RepresentationKind.EKFAC) && c.kind() == MetricKind.FUNCTION && isOneAffineLayer(model));
     double mvError = relError(rep.mv(v), times(g, n, v));
     double solveError = relError(rep.solve(v, lambda), new DenseMetricSolver(g, n, true).solve(v, lambda));
     System.out.printf("  %s on %s: N=%d rank=%d exact=%s  |Ĝ−G|/|G| = %.3e  mv error %.3e  solve(λ) error %.3e%n",
@@ -188,11 +192,76 @@ class MetricRepresentationContractTest {
       // mlp-softmax fisher, 0.12 for logistic). 1.0 leaves a 30% margin above the worst case.
       assertThat(relError(hat, g)).as("K-FAC relative error").isLessThan(1.0);
     }
+    if (rk == RepresentationKind.EKFAC) {
+      // EKFAC and K-FAC are both Q·diag·Qᵀ in the same Kronecker eigenbasis Q per layer (zero across
+      // layers), and EKFAC's diagonal is diag(QᵀGQ), the closest such matrix to G in Frobenius norm:
+      // its error is never above K-FAC's (rounding: 1e-12 of ‖G‖).
+      double[] kfac = Representations.build(RepresentationKind.KFAC, BlockData.of(blocks), rows, theta, opts).toDense();
+      double kfacError = relError(kfac, g);
+      System.out.printf("  ekfac |Ĝ−G|/|G| = %.3e, kfac %.3e%n", relError(hat, g), kfacError);
+      assertThat(relError(hat, g)).as("EKFAC error <= K-FAC error").isLessThanOrEqualTo(kfacError + 1e-12);
+      // Σ D_l = tr(Q_lᵀ G_l Q_l) = tr G_l, and the layer blocks hold every parameter: EKFAC keeps G's trace.
+      assertThat(Math.abs(rep.trace() - trace(g, n))).as("EKFAC trace").isLessThanOrEqualTo(1e-10 * trace(g, n));
+    }
     if (rk == RepresentationKind.IMPLICIT) {
       // Hutchinson estimate: within a factor 2 of the truth with 8 probes (its relative sd is ≈ 1/√8).
       assertThat(rep.frobeniusNorm()).isBetween(0.5 * norm(g), 2.0 * norm(g));
     }
     rep.release();
+  }
+
+  /**
+   * EKFAC against its definition, from its exports and the naive metric: the columns of {@code _UA}
+   * and {@code _US} are eigenvectors of K-FAC's factors A and S ({@code A u = (uᵀAu) u}, 1e-10), and
+   * {@code D[o', i'] = qᵀ G q} for the Kronecker eigenvector {@code q = u_S[o'] ⊗ u_A[i']} placed at
+   * the layer's θ indices (1e-10 of max D): the diagonal of QᵀGQ, re-estimated by the second pass.
+   */
+  @Test
+  void ekfacDiagonalIsTheMetricInKfacsEigenbasis() {
+    for (Case c : List.of(cases().get(0), cases().get(1))) {
+      Model model = c.model();
+      int n = model.numParams();
+      List<ExampleBlock> blocks = data(model, c.examples(), 13);
+      double[] theta = TestModels.randomTheta(model, 13);
+      FactorRows rows = new FactorRows(model, c.kind(), 1, 0);
+      double[] g = io.pullback.metric.NaiveMetricAccess.metric(model, c.kind(), 1, 0, theta, blocks);
+      Map<String, MetricRepresentation.NpyArray> e = Representations.build(RepresentationKind.EKFAC, BlockData.of(blocks), rows, theta,
+          RepresentationOptions.defaults()).exports();
+      Map<String, MetricRepresentation.NpyArray> k = Representations.build(RepresentationKind.KFAC, BlockData.of(blocks), rows, theta,
+          RepresentationOptions.defaults()).exports();
+      for (int l = 0; e.containsKey("ekfac_layer" + l + "_UA"); l++) {
+        double[] ua = e.get("ekfac_layer" + l + "_UA").data();
+        double[] us = e.get("ekfac_layer" + l + "_US").data();
+        double[] d = e.get("ekfac_layer" + l + "_D").data();
+        double[] idx = e.get("ekfac_layer" + l + "_index").data();
+        int p = (int) Math.round(Math.sqrt(ua.length));
+        int q = (int) Math.round(Math.sqrt(us.length));
+        assertEigenvectors(k.get("kfac_layer" + l + "_A").data(), ua, p);
+        assertEigenvectors(k.get("kfac_layer" + l + "_S").data(), us, q);
+        double maxD = Arrays.stream(d).max().orElse(0);
+        for (int o2 = 0; o2 < q; o2++) {
+          for (int i2 = 0; i2 < p; i2++) {
+            double[] vec = new double[n];
+            for (int o = 0; o < q; o++) for (int i = 0; i < p; i++) vec[(int) idx[o * p + i]] = us[o * q + o2] * ua[i * p + i2];
+            assertThat(d[o2 * p + i2]).as("%s layer %d D[%d,%d]", c, l, o2, i2).isCloseTo(dot(vec, times(g, n, vec)),
+                org.assertj.core.data.Offset.offset(1e-10 * maxD));
+          }
+        }
+      }
+    }
+  }
+
+  /** Every column u of U (row-major m×m, columns the vectors) is a unit eigenvector of M: ‖Mu − (uᵀMu)u‖ ≤ 1e-10·‖M‖. */
+  private static void assertEigenvectors(double[] m, double[] u, int size) {
+    for (int j = 0; j < size; j++) {
+      double[] col = new double[size];
+      for (int i = 0; i < size; i++) col[i] = u[i * size + j];
+      double[] mu = times(m, size, col);
+      double rq = dot(col, mu);
+      for (int i = 0; i < size; i++) mu[i] -= rq * col[i];
+      assertThat(Math.sqrt(dot(mu, mu))).isLessThanOrEqualTo(1e-10 * norm(m));
+      assertThat(dot(col, col)).isCloseTo(1.0, org.assertj.core.data.Offset.offset(1e-12));
+    }
   }
 
   /** A genuinely approximate case stays approximate: K-FAC on a two-layer MLP differs from G. */

@@ -73,4 +73,46 @@ class SpectralDensityOfMetricsTest {
     for (int i = 1; i < d.grid().length; i++) mass += 0.5 * (d.density()[i] + d.density()[i - 1]) * (d.grid()[i] - d.grid()[i - 1]);
     assertThat(mass).isCloseTo(1.0, offset(1e-3));
   }
+  /**
+   * Issue 17 item 1: SLQ with the probes advanced together on the implicit metric's block product
+   * ({@link SpectralDensity#blockQuadrature}, one pass per Lanczos step for all probes) gives the
+   * nodes and weights of the one-probe-at-a-time quadrature on {@code mv} to rounding (1e-9 of
+   * λ_max), in S passes instead of P·S (fewer when Krylov spaces close early, as on the rank-8 metric).
+   */
+  @ParameterizedTest(name = "{0}")
+  @MethodSource("cases")
+  void blockQuadratureEqualsProbeByProbeQuadratureInFewerPasses(MetricRepresentationContractTest.Case c) {
+    long seed = 93;
+    int probes = 4;
+    int steps = 12;
+    Model model = c.model();
+    int n = model.numParams();
+    List<ExampleBlock> blocks = MetricRepresentationContractTest.data(model, c.examples(), seed);
+    double[] theta = TestModels.randomTheta(model, seed);
+    RepresentationOptions opts = new RepresentationOptions(1, 1e-14, 20 * n, seed, false, 8192, 3);
+    ImplicitMetric implicit = (ImplicitMetric) Representations.build(RepresentationKind.IMPLICIT, BlockData.of(blocks),
+        new FactorRows(model, c.kind(), 3, seed), theta, opts);
+    List<SpectralDensity.Quadrature> one = SpectralDensity.quadrature(implicit::mv, n, probes, steps, seed);
+    long before = (long) implicit.details().get("data_passes");
+    List<SpectralDensity.Quadrature> block = SpectralDensity.blockQuadrature(implicit::mm, n, probes, steps, seed);
+    long passes = (long) implicit.details().get("data_passes") - before;
+    // One pass per step of the longest run for all probes (a run stops early when its Krylov space closes: rank < N).
+    long total = 0;
+    long longest = 0;
+    for (SpectralDensity.Quadrature q : one) {
+      total += q.nodes().length;
+      longest = Math.max(longest, q.nodes().length);
+    }
+    assertThat(before).isEqualTo(total);
+    assertThat(passes).as("one pass per step for all %d probes", probes).isEqualTo(longest);
+    double top = 0;
+    for (SpectralDensity.Quadrature q : one) for (double x : q.nodes()) top = Math.max(top, Math.abs(x));
+    for (int p = 0; p < probes; p++) {
+      assertThat(block.get(p).nodes()).hasSameSizeAs(one.get(p).nodes());
+      for (int j = 0; j < one.get(p).nodes().length; j++) {
+        assertThat(block.get(p).nodes()[j]).isCloseTo(one.get(p).nodes()[j], offset(1e-9 * top));
+        assertThat(block.get(p).weights()[j]).isCloseTo(one.get(p).weights()[j], offset(1e-7));
+      }
+    }
+  }
 }

@@ -106,6 +106,7 @@ class StandaloneClusterIT {
     wrongSecretFile = secretDir.resolve("wrong");
     wrongSecret = "not-the-cluster-secret-" + Long.toHexString(new SecureRandom().nextLong());
     Files.writeString(wrongSecretFile, wrongSecret + "\n");
+    Files.setPosixFilePermissions(wrongSecretFile, PosixFilePermissions.fromString("rw-------")); // else refused for its mode, not its value
     Path experiment = dir.resolve("on-cluster.yaml");
     Files.writeString(experiment, ONE_ARM_EXPERIMENT);
     Map<String, String> none = Map.of();

@@ -44,6 +44,7 @@ public final class LocalSessionProvider implements SessionProvider {
       conf.setIfMissing("spark.jars", System.getProperty("pullback.app.jar")); // executors need Pullback's classes
     }
     AuthSecret.fromEnvironment().forEach(conf::set); // PULLBACK_AUTH_SECRET_FILE
+    io.pullback.io.Umask.applyTo(conf); // Hadoop's writers (driver and executors) honour the process umask
     conf.set("spark.plugins", NumericsPlugin.pluginsWithThis(conf)); // one BLAS/LAPACK library per executor
     // Executors choose as the driver was asked to (each resolves it against its own class path).
     conf.setIfMissing("spark.executorEnv.PULLBACK_BLAS", io.pullback.linalg.Blas.selection().requested());

@@ -23,6 +23,9 @@ public interface SessionProvider {
       SparkSession.Builder builder = SparkSession.builder().appName("pullback");
       java.util.Map<String, String> auth = AuthSecret.fromEnvironment();
       auth.forEach(builder::config);
+      org.apache.spark.SparkConf submitted = new org.apache.spark.SparkConf(); // spark-submit's settings (system properties)
+      io.pullback.io.Umask.applyTo(submitted); // Hadoop's writers (driver and executors) honour the process umask
+      if (submitted.contains(io.pullback.io.Umask.SPARK_KEY)) builder.config(io.pullback.io.Umask.SPARK_KEY, submitted.get(io.pullback.io.Umask.SPARK_KEY));
       // One BLAS/LAPACK library per executor JVM, chosen before any task (spark-submit's own
       // spark.plugins are kept).
       builder.config("spark.plugins", io.pullback.distributed.NumericsPlugin.pluginsWithThis(new org.apache.spark.SparkConf()));

@@ -17,18 +17,11 @@ import java.util.UUID;
 public final class AtomicFiles {
   private AtomicFiles() {}
 
-  /** Writes through {@code writer} into a temporary sibling, then renames it to {@code target}. */
-  public static void write(Location target, IOConsumer<OutputStream> writer) {
-    write(target, writer, false);
-  }
-
   /**
-   * As {@link #write(Location, IOConsumer)}; with {@code ownerOnly} the file is made readable and
-   * writable by its owner only (mode 0600, whatever the umask) before any byte is written, where the
-   * store has POSIX permissions (local, HDFS; object stores have none). For records that may hold
-   * site configuration ({@code manifest.json}).
+   * Writes through {@code writer} into a temporary sibling, then renames it to {@code target}. The
+   * file gets the umask's mode ({@link Umask}), like every output.
    */
-  public static void write(Location target, IOConsumer<OutputStream> writer, boolean ownerOnly) {
+  public static void write(Location target, IOConsumer<OutputStream> writer) {
     if (!target.atomicRename()) {
       try (OutputStream out = target.create()) {
         writer.accept(out);
@@ -41,7 +34,6 @@ public final class AtomicFiles {
     boolean renamed = false;
     try {
       try (OutputStream out = tmp.create()) {
-        if (ownerOnly) tmp.restrictToOwner();
         writer.accept(out);
       }
       tmp.renameTo(target, true);

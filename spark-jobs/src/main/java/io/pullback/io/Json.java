@@ -29,14 +29,9 @@ public final class Json {
 
   /** Writes {@code value} as pretty JSON, atomically. */
   public static void writeJson(Location file, Object value) {
-    writeJson(file, value, false);
-  }
-
-  /** As {@link #writeJson(Location, Object)}; {@code ownerOnly}: mode 0600 where the store has permissions ({@link AtomicFiles#write(Location, AtomicFiles.IOConsumer, boolean)}). */
-  public static void writeJson(Location file, Object value, boolean ownerOnly) {
     try {
       byte[] bytes = (MAPPER.writeValueAsString(value) + "\n").getBytes(StandardCharsets.UTF_8);
-      AtomicFiles.write(file, out -> out.write(bytes), ownerOnly);
+      AtomicFiles.write(file, out -> out.write(bytes));
     } catch (JsonProcessingException e) {
       throw new IllegalArgumentException("cannot serialise " + value.getClass().getSimpleName() + " to JSON: " + e.getMessage(), e);
     }

@@ -40,6 +40,10 @@ import org.apache.hadoop.fs.UnsupportedFileSystemException;
  * object stores (S3A, GCS, ABFS, …) a rename is a copy, so files are written in place (one object
  * PUT is atomic) and a folder is published by a commit marker written last ({@link Publication}).
  *
+ * <p><b>Permissions.</b> Files and folders are created with the process umask's modes ({@link Umask}):
+ * Hadoop's local file system is configured with it, and other stores get it as
+ * {@value Umask#HADOOP_KEY} unless the configuration sets that.
+ *
  * <p>{@link #toString()} is the location as the user wrote it (for a local path, exactly the
  * {@code java.nio} spelling), so messages name what the user typed. Every operation costs one
  * file-system call (a round trip to the namenode or the object store), except
@@ -85,7 +89,9 @@ public final class Location {
   private static RawLocalFileSystem newLocal() {
     RawLocalFileSystem fs = new RawLocalFileSystem();
     try {
-      fs.initialize(URI.create("file:///"), new Configuration(false));
+      Configuration conf = new Configuration(false);
+      conf.set(Umask.HADOOP_KEY, Umask.octal()); // Hadoop would apply its own 022, not the process umask
+      fs.initialize(URI.create("file:///"), conf);
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
@@ -129,7 +135,7 @@ public final class Location {
     }
     FileSystem fs;
     try {
-      fs = FileSystem.get(uri, StoreTimeouts.applied(conf));
+      fs = FileSystem.get(uri, Umask.applyTo(StoreTimeouts.applied(conf)));
     } catch (UnsupportedFileSystemException e) {
       throw noConnector(parameter, text, scheme);
     } catch (IOException | RuntimeException e) {
@@ -313,18 +319,6 @@ public final class Location {
       // already gone
     } catch (IOException e) {
       throw failure("cannot delete", e);
-    }
-  }
-
-  /**
-   * Sets the mode of this file to 0600 (owner read and write only) on stores with POSIX
-   * permissions (local, HDFS); nothing on object stores. One call.
-   */
-  public void restrictToOwner() throws IOException {
-    if (local != null) {
-      java.nio.file.Files.setPosixFilePermissions(local, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
-    } else if (atomicRename()) {
-      fs.setPermission(path, new org.apache.hadoop.fs.permission.FsPermission((short) 0600));
     }
   }
 

@@ -131,11 +131,12 @@ public final class Manifest {
   }
 
   /**
-   * Writes {@code manifest.json} into {@code dir}, atomically and, where the store has POSIX
-   * permissions (local, HDFS), readable by its owner only (mode 0600, whatever the umask).
+   * Writes {@code manifest.json} into {@code dir}, atomically, with the umask's mode like every
+   * output ({@link Umask}): its credentials are redacted ({@link #toMap()}), so it needs no stricter
+   * mode than the folder's other files (run with {@code umask 077} to keep a run folder private).
    */
   public void write(Location dir) {
-    Json.writeJson(dir.resolve("manifest.json"), toMap(), true);
+    Json.writeJson(dir.resolve("manifest.json"), toMap());
   }
 
   /** The hex SHA-256 of everything {@code in} yields (read in 64 KiB chunks; not closed). */

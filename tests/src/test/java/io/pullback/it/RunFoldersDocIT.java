@@ -115,6 +115,7 @@ class RunFoldersDocIT {
     // 4. The umask.
     String modes = shell(examples.get(3).script());
     assertShown(examples.get(3).shown(), modes);
-    assertThat(Integer.toOctalString(UmaskIT.mode(dir.resolve("runs/shared/spectrum.json")))).isEqualTo("640");
+    assertThat(dir.resolve("runs/shared/metric.npy")).exists();
+    assertThat(UmaskIT.wrongModes(dir.resolve("runs/shared"), 027)).as("every file 640, every folder 750").isEmpty();
   }
 }

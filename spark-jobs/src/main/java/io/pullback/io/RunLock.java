@@ -113,6 +113,8 @@ public final class RunLock implements AutoCloseable {
    * As {@link #acquire(Location, String)} for a driver running as {@code attempt} of a cluster
    * application (null: none), which also takes over a lock left by an earlier attempt of the same
    * application.
+   *
+   * @throws PullbackException (exit 2) when another live process holds it, or when {@value #TIMEOUT_ENV} is not a valid timeout
    */
   public static RunLock acquire(Location folder, String command, Attempt attempt) {
     return acquire(folder, command, attempt, HEARTBEAT_INTERVAL, timeout(System.getenv(TIMEOUT_ENV)));

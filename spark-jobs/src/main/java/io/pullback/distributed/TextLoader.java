@@ -260,6 +260,7 @@ final class TextLoader {
     private long line;
     private long examples;
     private long firstOfBlock;
+    private double blockWeights;
     private final int initialRows;
     private boolean done;
 
@@ -295,15 +296,16 @@ final class TextLoader {
         examples++;
       }
       if (block.rows() == 0) return finish(-1, null);
-      SplitBlocks.Chunk chunk = new SplitBlocks.Chunk(block.build(firstOfBlock), null);
+      ExampleBlock built = block.build(firstOfBlock);
+      blockWeights += built.weightSum();
       firstOfBlock += block.rows();
-      return chunk;
+      return new SplitBlocks.Chunk(built, null);
     }
 
     private SplitBlocks.Chunk finish(long errorLine, String error) {
       done = true;
       return new SplitBlocks.Chunk(null, new SplitBlocks.Summary(TaskContext.getPartitionId(), file, split.getStart(), line,
-          examples, reader.maxIndex(), reader.maxAbs(), errorLine, error, null));
+          examples, reader.maxIndex(), reader.maxAbs(), errorLine, error, null, blockWeights));
     }
   }
 }

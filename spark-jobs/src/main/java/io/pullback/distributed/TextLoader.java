@@ -106,7 +106,7 @@ final class TextLoader {
   /** The splits of the files, as an RDD of (offset, line) per split. */
   static JavaNewHadoopRDD<LongWritable, Text> lines(SparkSession spark, InputFiles input) {
     try {
-      Job job = Job.getInstance(new Configuration(spark.sparkContext().hadoopConfiguration()));
+      Job job = Job.getInstance(ZstdCodec.register(new Configuration(spark.sparkContext().hadoopConfiguration())));
       FileInputFormat.setInputPaths(job, input.files().toArray(new Path[0]));
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       return (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopRDD(job.getConfiguration(), TextInputFormat.class,

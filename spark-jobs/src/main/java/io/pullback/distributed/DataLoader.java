@@ -180,27 +180,33 @@ public final class DataLoader {
     int blockRows = blockRows(options, dim, rule.labelDim());
     JavaRDD<SplitBlocks.Chunk> chunks = TextLoader.parse(lines, layout, dim, blockRows).persist(StorageLevel.MEMORY_AND_DISK());
     TextLoader.Parsed parsed;
+    List<SplitBlocks.Summary> summaries;
     try {
-      parsed = TextLoader.check(SplitBlocks.summaries(chunks), layout, options.data(), chunks.getNumPartitions());
+      summaries = SplitBlocks.summaries(chunks);
+      parsed = TextLoader.check(summaries, layout, options.data(), chunks.getNumPartitions());
     } catch (RuntimeException e) {
       chunks.unpersist(false);
       throw e;
     }
-    return indexAndCache(chunks, parsed.first(), parsed.examples(), dim, blockRows, paths, options, parsed.maxAbs(), layout.weighted());
+    return indexAndCache(chunks, summaries, parsed.first(), parsed.examples(), dim, blockRows, paths, options, parsed.maxAbs());
   }
 
   /**
-   * Blocks parsed per task (cached {@code chunks}, numbered from 0 in each task) given their global
-   * indices ({@code first[p]} for partition p); with {@code {partitions}} range-partitioned as block
-   * slices and packed again (then the chunks are freed); then materialised and checked as {@link #cache}.
+   * Blocks parsed per task (cached {@code chunks}, numbered from 0 in each task, with their
+   * {@code summaries}) given their global indices ({@code first[p]} for partition p). Without
+   * {@code {partitions}}, or when the tasks already hold its ranges ({@link SplitBlocks#holdsRanges}),
+   * the indexed view of the chunks is the result and its weight total comes from the summaries (no
+   * further job); otherwise the view is range-partitioned as block slices and packed again (then the
+   * chunks are freed) and materialised as {@link #cache}. Both give the same blocks and total, bit for bit.
    */
-  private static LoadedData indexAndCache(JavaRDD<SplitBlocks.Chunk> chunks, long[] first, long m, int dim, int blockRows,
-                                          List<String> paths, Options options, double maxAbs, boolean weighted) {
+  private static LoadedData indexAndCache(JavaRDD<SplitBlocks.Chunk> chunks, List<SplitBlocks.Summary> summaries, long[] first,
+                                          long m, int dim, int blockRows, List<String> paths, Options options, double maxAbs) {
     JavaRDD<ExampleBlock> blocks = SplitBlocks.indexed(chunks, first);
-    if (options.partitions() == null) {
-      return cache(blocks, chunks, m, dim, options.labelRule().labelDim(), blockRows, paths, options, maxAbs);
+    int p = options.partitions() == null ? first.length : (int) Math.max(1, Math.min(options.partitions(), m));
+    if (options.partitions() == null || SplitBlocks.holdsRanges(first, SplitBlocks.counts(first.length, summaries), p, m)) {
+      double weightSum = SplitBlocks.weightSum(summaries);
+      return checked(blocks, chunks, m, weightSum, dim, options.labelRule().labelDim(), blockRows, paths, options, maxAbs);
     }
-    int p = (int) Math.max(1, Math.min(options.partitions(), m));
     JavaRDD<ExampleBlock> ranged = SplitBlocks.rangePartitioned(blocks, p, m, (int) Math.min(blockRows, m));
     ranged.persist(StorageLevel.MEMORY_AND_DISK());
     try {
@@ -245,8 +251,8 @@ public final class DataLoader {
     long m = 0;
     double maxAbs = 0;
     long[] first;
+    List<SplitBlocks.Summary> summaries;
     try {
-      List<SplitBlocks.Summary> summaries;
       try {
         summaries = SplitBlocks.summaries(chunks);
       } catch (Exception e) {
@@ -264,7 +270,7 @@ public final class DataLoader {
       chunks.unpersist(false);
       throw e;
     }
-    return indexAndCache(chunks, first, m, dim, blockRows, paths, options, maxAbs, columns.weight() >= 0);
+    return indexAndCache(chunks, summaries, first, m, dim, blockRows, paths, options, maxAbs);
   }
 
   /**
@@ -351,7 +357,6 @@ public final class DataLoader {
    */
   private static LoadedData cache(JavaRDD<ExampleBlock> blocks, JavaRDD<?> cached, long m, int dim, int labelDim, int blockRows,
                                   List<String> inputs, Options options, double maxAbs) {
-    String source = options.data();
     long packed = 0;
     double weightSum = 0;
     for (double[] countAndWeight : blocks.mapPartitions(DataLoader::countAndWeight).collect()) {
@@ -359,6 +364,13 @@ public final class DataLoader {
       weightSum += countAndWeight[1];
     }
     if (packed != m) throw new IllegalStateException("packed " + packed + " examples but validated " + m);
+    return checked(blocks, cached, m, weightSum, dim, labelDim, blockRows, inputs, options, maxAbs);
+  }
+
+  /** Blocks whose weight total is known (the cached {@code cached} freed if it is unusable), with {@code {target}} applied. */
+  private static LoadedData checked(JavaRDD<ExampleBlock> blocks, JavaRDD<?> cached, long m, double weightSum, int dim, int labelDim,
+                                    int blockRows, List<String> inputs, Options options, double maxAbs) {
+    String source = options.data();
     if (!(weightSum > 0) || Double.isInfinite(weightSum)) {
       cached.unpersist(false);
       throw PullbackException.data(Double.isInfinite(weightSum)

@@ -18,7 +18,6 @@ import org.apache.hadoop.fs.LocatedFileStatus;
 import org.apache.hadoop.fs.Path;
 import org.apache.hadoop.fs.RemoteIterator;
 import org.apache.hadoop.io.compress.CompressionCodec;
-import org.apache.hadoop.io.compress.CompressionCodecFactory;
 
 /**
  * The data files a {@code {data}} value names, resolved on the driver before any Spark job, and
@@ -31,7 +30,8 @@ import org.apache.hadoop.io.compress.CompressionCodecFactory;
  * {@code README*} are skipped, as Spark's own writers and readers do. Files are read in the order
  * of their full paths, so the same input always gives the same example order. The format is
  * {@code {format}} when given, else inferred from the file names ({@link InputFormat#guess}); all the
- * files must agree.
+ * files must agree. Compressed text is read with Hadoop's codecs by suffix, {@code .zst} with
+ * {@link ZstdCodec} (refused here, naming the file, when its native library does not load).
  *
  * @param files the data files, sorted, fully qualified
  * @param format their format
@@ -47,6 +47,12 @@ public record InputFiles(List<Path> files, InputFormat format) {
       throw PullbackException.data("{data}: cannot read '" + data + "': " + e.getMessage());
     }
     List<Path> list = new ArrayList<>(files);
+    for (Path f : list) {
+      if (f.getName().endsWith(ZstdCodec.EXTENSION)) {
+        ZstdCodec.requireAvailable(f);
+        break;
+      }
+    }
     return new InputFiles(List.copyOf(list), format != null ? format : infer(data, list));
   }
 
@@ -141,7 +147,7 @@ public record InputFiles(List<Path> files, InputFormat format) {
   static String firstLine(Configuration conf, Path file) {
     try {
       FileSystem fs = file.getFileSystem(conf);
-      CompressionCodec codec = new CompressionCodecFactory(conf).getCodec(file);
+      CompressionCodec codec = ZstdCodec.factory(conf).getCodec(file);
       try (InputStream raw = fs.open(file);
            InputStream in = codec == null ? raw : codec.createInputStream(raw);
            BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {

@@ -138,6 +138,7 @@ final class ParquetLoader {
     private long examples;
     private long firstOfBlock;
     private double maxAbs;
+    private double blockWeights;
     private boolean done;
 
     ChunkIterator(Iterator<ColumnarBatch> batches, Columns columns, DataType[] types, int dim, LabelRule rule, int blockRows) {
@@ -169,9 +170,10 @@ final class ParquetLoader {
         row++;
       }
       if (block.rows() == 0) return finish(0, -1, null);
-      SplitBlocks.Chunk chunk = new SplitBlocks.Chunk(block.build(firstOfBlock), null);
+      io.pullback.data.ExampleBlock built = block.build(firstOfBlock);
+      blockWeights += built.weightSum();
       firstOfBlock += block.rows();
-      return chunk;
+      return new SplitBlocks.Chunk(built, null);
     }
 
     /** Moves to a row to read (the next batch when this one is used up); false at the end. */
@@ -270,7 +272,7 @@ final class ParquetLoader {
       long[] flat = new long[3 * segments.size()];
       for (int k = 0; k < segments.size(); k++) System.arraycopy(segments.get(k), 0, flat, 3 * k, 3);
       return new SplitBlocks.Chunk(null, new SplitBlocks.Summary(TaskContext.getPartitionId(), -1, 0, rowInSegment, examples, 0,
-          maxAbs, segment, error, flat));
+          maxAbs, segment, error, flat, blockWeights));
     }
   }
 

@@ -21,10 +21,13 @@ import scala.Tuple2;
  * and from the counts in split order derives each partition's first global index; {@link #indexed}
  * is then a view of the cached blocks shifted by that offset (no copy: the shifted blocks share the
  * cached arrays). With {@code {partitions}} the indexed blocks are cut at the range boundaries of
- * {@link ContiguousRangePartitioner} and shuffled as whole slices, never as rows ({@link #rangePartitioned}).
+ * {@link ContiguousRangePartitioner} and shuffled as whole slices, never as rows ({@link #rangePartitioned}),
+ * unless the tasks already hold those ranges ({@link #holdsRanges}: e.g. Parquet files written by
+ * Spark with as many rows each as a range), when the view is used as it is. Each summary also
+ * carries its task's weight total, so no second job totals the weights of an unshuffled view.
  *
  * <p>Cost: one pass over the input; the summaries are a few numbers per task; the shuffle (only with
- * {@code {partitions}}) moves {@code 8·M·(D + labels + 1)} bytes as block slices.
+ * {@code {partitions}} and unaligned tasks) moves {@code 8·M·(D + labels + 1)} bytes as block slices.
  */
 final class SplitBlocks {
   private SplitBlocks() {}
@@ -35,9 +38,11 @@ final class SplitBlocks {
    * what is wrong ({@code error}, null if none). Parquet tasks read several file segments: they list
    * them in {@code segments} (file index, start offset, rows: three numbers each, in read order), and
    * for a bad row {@code errorLine} is the index of its segment and {@code lines} its row in it.
+   * {@code weightSum} is the sum, from 0 in block order, of its blocks' {@link ExampleBlock#weightSum()}:
+   * the partial the weight total of {@link #weightSum(List)} adds up.
    */
   record Summary(int partition, int file, long start, long lines, long examples, long maxIndex, double maxAbs,
-                 long errorLine, String error, long[] segments) implements Serializable {
+                 long errorLine, String error, long[] segments, double weightSum) implements Serializable {
     private static final long serialVersionUID = 1L;
   }
 
@@ -67,6 +72,40 @@ final class SplitBlocks {
       next += s.examples();
     }
     return first;
+  }
+
+  /** The example count of each partition, by partition index. */
+  static long[] counts(int partitions, List<Summary> summaries) {
+    long[] count = new long[partitions];
+    for (Summary s : summaries) count[s.partition()] += s.examples();
+    return count;
+  }
+
+  /**
+   * Whether partition k of the tasks already holds exactly range k of {@link ContiguousRangePartitioner}
+   * for {@code p} ranges of {@code m} examples, for every k (so range-partitioning would move nothing
+   * and repack the same blocks: each task's blocks start at its range's start and are full but the last).
+   */
+  static boolean holdsRanges(long[] first, long[] count, int p, long m) {
+    if (first.length != p) return false;
+    ContiguousRangePartitioner ranges = new ContiguousRangePartitioner(p, m);
+    for (int k = 0; k < p; k++) {
+      if (count[k] <= 0 || ranges.getPartition(first[k]) != k || ranges.getPartition(first[k] + count[k] - 1) != k) return false;
+      if (first[k] > 0 && ranges.getPartition(first[k] - 1) == k) return false;
+    }
+    return true;
+  }
+
+  /**
+   * Σ w over the tasks' blocks, their partials added in partition order from 0: the same sum, bit for
+   * bit, as totalling the blocks of each partition in a job and adding the partials on the driver.
+   */
+  static double weightSum(List<Summary> summaries) {
+    List<Summary> byPartition = new ArrayList<>(summaries);
+    byPartition.sort(java.util.Comparator.comparingInt(Summary::partition));
+    double total = 0;
+    for (Summary s : byPartition) total += s.weightSum();
+    return total;
   }
 
   /** The cached blocks with global indices (partition p's blocks shifted by {@code first[p]}); the summaries dropped. */

@@ -106,7 +106,7 @@ final class TextLoader {
   /** The splits of the files, as an RDD of (offset, line) per split. */
   static JavaNewHadoopRDD<LongWritable, Text> lines(SparkSession spark, InputFiles input) {
     try {
-      Job job = Job.getInstance(new Configuration(spark.sparkContext().hadoopConfiguration()));
+      Job job = Job.getInstance(ZstdCodec.register(new Configuration(spark.sparkContext().hadoopConfiguration())));
       FileInputFormat.setInputPaths(job, input.files().toArray(new Path[0]));
       JavaSparkContext jsc = JavaSparkContext.fromSparkContext(spark.sparkContext());
       return (JavaNewHadoopRDD<LongWritable, Text>) jsc.newAPIHadoopRDD(job.getConfiguration(), TextInputFormat.class,
@@ -260,6 +260,7 @@ final class TextLoader {
     private long line;
     private long examples;
     private long firstOfBlock;
+    private double blockWeights;
     private final int initialRows;
     private boolean done;
 
@@ -295,15 +296,16 @@ final class TextLoader {
         examples++;
       }
       if (block.rows() == 0) return finish(-1, null);
-      SplitBlocks.Chunk chunk = new SplitBlocks.Chunk(block.build(firstOfBlock), null);
+      ExampleBlock built = block.build(firstOfBlock);
+      blockWeights += built.weightSum();
       firstOfBlock += block.rows();
-      return chunk;
+      return new SplitBlocks.Chunk(built, null);
     }
 
     private SplitBlocks.Chunk finish(long errorLine, String error) {
       done = true;
       return new SplitBlocks.Chunk(null, new SplitBlocks.Summary(TaskContext.getPartitionId(), file, split.getStart(), line,
-          examples, reader.maxIndex(), reader.maxAbs(), errorLine, error, null));
+          examples, reader.maxIndex(), reader.maxAbs(), errorLine, error, null, blockWeights));
     }
   }
 }

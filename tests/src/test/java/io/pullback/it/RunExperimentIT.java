@@ -254,7 +254,8 @@ class RunExperimentIT extends CliHarness {
     Run run = pullback("run", EXPERIMENTS.resolve("kfac-fashion-mlp.yaml").toString(), "--out", out.toString(),
         "--set", "data=" + train.resolve("images"), "--set", "labels=" + train.resolve("labels"),
         "--set", "test-data=" + test.resolve("images"), "--set", "test-labels=" + test.resolve("labels"),
-        "--set", "hidden=[8,8]", "--set", "steps=" + steps, "--set", "batch-fraction=0.5", "--set", "block-rows=64");
+        "--set", "hidden=[8,8]", "--set", "steps=" + steps, "--set", "batch-fraction=0.5", "--set", "block-rows=64",
+        "--set", "adam.lr=0.05");
     assertThat(run.exitCode()).as(run.err()).isZero();
     JsonNode r = JSON.readTree(out.resolve("results.json").toFile());
     byte[][] images = idxImages(test.resolve("images"));

@@ -47,6 +47,7 @@ public final class LossGradient implements Serializable {
     int b = block.rows();
     int k = model.outputDim();
     int rows = b * k;
+    squaredError = 0;
     if (rows == 0) return 0.0;
     if (outputs == null || outputs.length < rows) outputs = new double[rows];
     if (coefficients == null || coefficients.length < rows) coefficients = new double[rows];

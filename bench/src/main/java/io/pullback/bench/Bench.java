@@ -69,17 +69,22 @@ import org.slf4j.LoggerFactory;
  *       own readers, and the start-up to the first task ({@link LoadBench}).</li>
  *   <li><b>gv</b>: one matrix-free {@code G·V} pass with s = 1 and s = 16 vectors against one
  *       loss-and-gradient pass on the same data ({@link GramProductBench}).</li>
+ *   <li><b>kfac</b>: one K-FAC step against one SGD-momentum step of the MNIST autoencoder on the
+ *       same mini-batch, and K-FAC's time to SGD's final error against SGD's and Adam's
+ *       ({@link KfacBench}).</li>
  * </ol>
  */
 public final class Bench {
   private static final Logger LOG = LoggerFactory.getLogger(Bench.class);
-  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax", "load", "gv");
+  static final List<String> SECTIONS = List.of("kernel", "mllib", "numpy", "scaling", "training", "softmax", "load", "gv", "kfac");
 
   /** Sizes and switches of one run. */
   public record Config(boolean quick, Path out, long rows, List<Integer> ns, List<Integer> kernelNs, long scalingRows, int scalingN,
-                       long softmaxRows, int softmaxFeatures, long gvRows, Path dataset, List<String> skip, String commandLine, long loadRows) {
+                       long softmaxRows, int softmaxFeatures, long gvRows, Path dataset, List<String> skip, String commandLine, long loadRows,
+                       KfacBench.Sizes kfac) {
     static Config of(boolean quick, Path out, Long rows, List<Integer> ns, List<Integer> kernelNs, Long scalingRows, Integer scalingN,
-                     Long softmaxRows, Integer softmaxFeatures, Long gvRows, Path dataset, List<String> skip, String commandLine, Long loadRows) {
+                     Long softmaxRows, Integer softmaxFeatures, Long gvRows, Path dataset, List<String> skip, String commandLine, Long loadRows,
+                     KfacBench.Sizes kfac) {
       List<String> sk = skip == null ? List.of() : skip;
       for (String s : sk) {
         if (!SECTIONS.contains(s)) throw io.pullback.PullbackException.usage("--skip: unknown section '" + s + "'; valid: " + SECTIONS);
@@ -95,7 +100,7 @@ public final class Bench {
           softmaxFeatures != null ? softmaxFeatures : quick ? 49 : 99,
           gvRows != null ? gvRows : quick ? 20_000 : 100_000,
           dataset, sk, commandLine,
-          loadRows != null ? loadRows : quick ? 20_000 : 200_000);
+          loadRows != null ? loadRows : quick ? 20_000 : 200_000, kfac);
       if (c.loadRows < 4) throw io.pullback.PullbackException.usage("--load-rows must be >= 4, got " + c.loadRows);
       if (c.rows < 1 || c.scalingRows < 4 || c.softmaxRows < 1 || c.softmaxFeatures < 1 || c.scalingN < 2 || c.gvRows < 1) {
         throw io.pullback.PullbackException.usage("bench sizes must be positive (--rows, --scaling-rows >= 4, --scaling-n >= 2, --softmax-*, --gv-rows)");
@@ -140,6 +145,7 @@ public final class Bench {
     if (want("training")) training(spark); else skipped("training");
     if (want("load")) sections.put("load", new LoadBench(spark, work, config.loadRows(), this::add, console).run()); else skipped("load");
     if (want("gv")) gramProducts(spark); else skipped("gv");
+    if (want("kfac")) sections.put("kfac", new KfacBench(spark, work, config.kfac(), this::add, console).run()); else skipped("kfac");
 
     Map<String, Object> all = new LinkedHashMap<>();
     all.put("command", config.commandLine());
@@ -162,6 +168,7 @@ public final class Bench {
     BenchReport.write(config.out(), all, figures, sections);
     // The child JVMs' logs stay in OUT/work/*.log for inspection; the data and Spark home go.
     OutputDirectory.deleteRecursively(work.resolve("training"));
+    OutputDirectory.deleteRecursively(work.resolve("kfac"));
     OutputDirectory.deleteRecursively(work.resolve("spark-home"));
     console.println("Wrote " + json + " and " + config.out().resolve("REPORT.md"));
   }

@@ -21,7 +21,7 @@ import picocli.CommandLine.Spec;
     header = "Benchmarks the kernels and estimates against BLAS, MLlib and numpy.",
     description = {"Measures the Gram kernel against each BLAS's dgemm, estimates against MLlib's",
         "RowMatrix.computeGramianMatrix and numpy, scaling in rows and executors, ngd against MLlib's",
-        "LogisticRegression, and softmax fisher against a pure Gram; writes OUT/results/latest.json and OUT/REPORT.md."})
+        "LogisticRegression, softmax fisher against a pure Gram, and K-FAC against SGD and Adam; writes OUT/results/latest.json and OUT/REPORT.md."})
 public final class BenchCommand implements Callable<Integer>, CommandPlugin {
 
   @ParentCommand
@@ -65,8 +65,30 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
   @Option(names = "--load-rows", paramLabel = "M", description = "Rows of the load section's LIBSVM and CSV files, × 50 features (default: 200000, 100+ MB; quick 20000).")
   Long loadRows;
 
+  @Option(names = "--kfac-images", paramLabel = "IDX", description = "MNIST images of the kfac section (default: ${DEFAULT-VALUE}; run scripts/fetch-datasets.sh mnist).",
+      defaultValue = "data/mnist/train-images-idx3-ubyte")
+  Path kfacImages;
+
+  @Option(names = "--kfac-hidden", split = ",", paramLabel = "W", description = "Hidden widths of the kfac step-cost autoencoder (default: 1000,500,250,30,250,500,1000).")
+  List<Integer> kfacHidden;
+
+  @Option(names = "--kfac-batch", paramLabel = "B", description = "Images per mini-batch of the kfac step-cost runs (default: 600).")
+  Integer kfacBatch;
+
+  @Option(names = "--kfac-rounds", paramLabel = "R", description = "The kfac step-cost arms run 2R + 1 steps (default: 3; quick 2).")
+  Integer kfacRounds;
+
+  @Option(names = "--kfac-race-rows", paramLabel = "M", description = "Images of the kfac time-to-target runs (default: 10000; quick 2000).")
+  Integer kfacRaceRows;
+
+  @Option(names = "--kfac-race-hidden", split = ",", paramLabel = "W", description = "Hidden widths of the kfac time-to-target autoencoder (default: 250,30,250).")
+  List<Integer> kfacRaceHidden;
+
+  @Option(names = "--kfac-race-steps", paramLabel = "T", description = "Steps of every kfac time-to-target arm (default: 150; quick 40).")
+  Integer kfacRaceSteps;
+
   @Option(names = "--skip", split = ",", paramLabel = "SECTION",
-      description = "Sections to leave out (their figures are reported as skipped): kernel, mllib, numpy, scaling, training, softmax, load, gv.")
+      description = "Sections to leave out (their figures are reported as skipped): kernel, mllib, numpy, scaling, training, softmax, load, gv, kfac.")
   List<String> skip;
 
   @Option(names = "--master", paramLabel = "URL", description = "Spark master for bin/pullback (default local[*]); ignored under spark-submit.")
@@ -75,7 +97,8 @@ public final class BenchCommand implements Callable<Integer>, CommandPlugin {
   @Override
   public Integer call() throws Exception {
     Bench.Config config = Bench.Config.of(quick, out, rows, ns, kernelNs, scalingRows, scalingN, softmaxRows, softmaxFeatures, gvRows, dataset, skip,
-        String.join(" ", commandLine()), loadRows);
+        String.join(" ", commandLine()), loadRows,
+        KfacBench.sizes(quick, kfacImages, kfacHidden, kfacBatch, kfacRounds, kfacRaceRows, kfacRaceHidden, kfacRaceSteps));
     Bench bench = new Bench(config, parent.out());
     bench.run(withBenchJar(parent.sessions().session(master)));
     return 0;

@@ -109,6 +109,7 @@ final class BenchReport {
     scalingTables(md, sections, results);
     trainingTable(md, sections);
     loadTables(md, sections);
+    kfacTables(md, sections);
     Bench.writeText(out.resolve("REPORT.md"), md.toString());
   }
 
@@ -147,7 +148,7 @@ final class BenchReport {
     if (!missed.isEmpty()) {
       md.append("### Missed targets: why, and what would close them\n\n");
       for (Figure f : missed) md.append("* **").append(f.id()).append("** (").append(Figure.fmt(f.value())).append(", target ").append(f.target())
-          .append("): ").append(WHY_MISSED.getOrDefault(f.id(), "")).append(thisRun(f.id(), sections)).append("\n");
+          .append("): ").append(WHY_MISSED.getOrDefault(f.id(), KfacBench.WHY_MISSED.getOrDefault(f.id(), ""))).append(thisRun(f.id(), sections)).append("\n");
       md.append('\n');
     }
   }
@@ -342,6 +343,42 @@ final class BenchReport {
             .append("MLlib's passes to the target are estimated from its objective history (total Spark jobs × iterations to target / iterations).\n\n");
       }
     }
+  }
+
+  /** (h): K-FAC against SGD-momentum and Adam on the MNIST autoencoder, step cost and time to SGD's final error. */
+  @SuppressWarnings("unchecked")
+  private static void kfacTables(StringBuilder md, Map<String, Object> sections) {
+    if (!(sections.get("kfac") instanceof Map<?, ?> k)) return;
+    md.append("## (h) K-FAC against SGD-momentum and Adam: the MNIST autoencoder\n\n");
+    if (k.containsKey("skipped")) {
+      md.append("Skipped: ").append(k.get("skipped")).append(".\n\n");
+      return;
+    }
+    Map<String, Object> c = (Map<String, Object>) k.get("step_cost");
+    md.append("Step cost: autoencoder ").append(c.get("architecture")).append(" (N = ").append(c.get("n_params")).append("), ")
+        .append(c.get("examples")).append(" images, mini-batches of ").append(c.get("batch"))
+        .append(" (the same examples at the same step for both arms), ").append(c.get("steps_per_arm"))
+        .append(" steps per arm, step 1 left out; K-FAC refreshing its inverses every 2 steps, amortised over T3 = ")
+        .append(c.get("inverse_every_amortised")).append(".\n\n| step | seconds (median) |\n|---|---|\n")
+        .append(String.format(Locale.ROOT, "| K-FAC, no inverse refresh | %.3f |%n", num(c.get("kfac_plain_step_seconds_median"))))
+        .append(String.format(Locale.ROOT, "| K-FAC, with inverse refresh | %.3f |%n", num(c.get("kfac_refresh_step_seconds_median"))))
+        .append(String.format(Locale.ROOT, "| K-FAC, amortised | %.3f |%n", num(c.get("kfac_amortised_step_seconds"))))
+        .append(String.format(Locale.ROOT, "| SGD-momentum | %.3f |%n%n", num(c.get("sgd_step_seconds_median"))));
+    Map<String, Object> r = (Map<String, Object>) k.get("time_to_target");
+    md.append("Time to SGD-momentum's final error: autoencoder ").append(r.get("architecture")).append(" on the first ").append(r.get("images"))
+        .append(" images, mini-batches of 5 %, ").append(r.get("steps_per_arm")).append(" steps per arm; target ")
+        .append(String.format(Locale.ROOT, "%.6g", num(r.get("target_error")))).append(", the final training squared reconstruction error of ")
+        .append(r.get("sgd_best")).append(" (best of the SGD grid; Adam's best: ").append(r.get("adam_best")).append(").\n\n")
+        .append("| arm | final squared error | reached at step | seconds to target | train seconds |\n|---|---|---|---|---|\n");
+    Map<String, Object> ttt = (Map<String, Object>) r.get("time_to_target");
+    List<Map<String, Object>> arms = (List<Map<String, Object>>) r.get("arms");
+    for (Map<String, Object> row : (List<Map<String, Object>>) ttt.get("arms")) {
+      Map<String, Object> arm = arms.stream().filter(a -> a.get("name").equals(row.get("name"))).findFirst().orElse(Map.of());
+      md.append(String.format(Locale.ROOT, "| %s | %.6g | %s | %s | %.2f |%n", row.get("name"), num(row.get("final_error")),
+          row.get("step") == null ? "never" : row.get("step"),
+          row.get("seconds") == null ? "—" : String.format(Locale.ROOT, "%.2f", num(row.get("seconds"))), num(arm.get("train_seconds"))));
+    }
+    md.append('\n');
   }
 
   private static Double numpySeconds(Object numpy, int n) {

@@ -11,7 +11,7 @@ import java.util.Map;
  */
 record Figure(String id, String title, double value, String target, Boolean pass, String note) {
 
-  /** Every figure of issues 8 and 20, by section (the JSON always lists all of them). */
+  /** Every figure of issues 8, 17, 19 and 20, by section (the JSON always lists all of them). */
   static final Map<String, List<String>> BY_SECTION = Map.of(
       "kernel", List.of("kernel_vs_best_dgemm"),
       "mllib", List.of("estimate_vs_mllib_n1024", "estimate_vs_mllib_n2048"),
@@ -21,7 +21,8 @@ record Figure(String id, String title, double value, String target, Boolean pass
       "softmax", List.of("softmax_fisher_vs_gram"),
       "load", List.of("load_libsvm_vs_sklearn", "load_libsvm_vs_spark_pipeline", "load_csv_vs_pandas", "load_csv_vs_spark_pipeline",
           "load_parquet_vs_spark", "version_seconds", "first_task_seconds"),
-      "gv", GramProductBench.FIGURES);
+      "gv", GramProductBench.FIGURES,
+      "kfac", KfacBench.FIGURES);
 
   static List<String> idsOf(String section) {
     return BY_SECTION.getOrDefault(section, List.of());

@@ -115,6 +115,14 @@ public final class TrainCommand implements Callable<Integer> {
   @Option(names = "--beta-rms", paramLabel = "β_rms", description = "induced-adam second-moment β (default: ${DEFAULT-VALUE}).", defaultValue = "0.99")
   double betaRms;
 
+  @Option(names = "--test-data", paramLabel = "FILE",
+      description = "Held-out examples in the format of --data (same model, features and target): each step's history line gets test_loss and"
+          + " test_accuracy (categorical or one Bernoulli output) at the step's θ, and summary.json those after the last step; not counted in the step's seconds.")
+  String testData;
+
+  @Option(names = "--test-labels", paramLabel = "FILE", description = "IDX labels file of --test-data with --format idx.")
+  String testLabels;
+
   @Option(names = "--kfac-decay", paramLabel = "ε", description = "kfac: decay of the running averages of the Kronecker factors, ε_t = min(1 − 1/t, ε) (default: ${DEFAULT-VALUE}).", defaultValue = "0.95")
   double kfacDecay;
 
@@ -170,6 +178,7 @@ public final class TrainCommand implements Callable<Integer> {
     return new TrainConfig(in, optimizer, loss, l2, lr, steps, kind, samples, TrainConfig.parseRepresentation(representation),
         representationOptions.toOptions(in.seed(), jitter), damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1,
-        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, resume, io.pullback.io.Location.spelling(out));
+        beta2, eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, resume, io.pullback.io.Location.spelling(out),
+        testData == null ? null : io.pullback.io.Location.spelling(testData), testLabels == null ? null : io.pullback.io.Location.spelling(testLabels));
   }
 }

@@ -95,6 +95,37 @@ public final class TrainingPass {
     }
   }
 
+  /** A held-out evaluation: the mean loss and the accuracy (NaN when the model has none, {@link LossGradient#hasAccuracy}). */
+  public record Evaluation(double loss, double accuracy) {}
+
+  /**
+   * The mean loss and the accuracy at θ over all of {@code data} (held-out examples): one data pass,
+   * one forward pass per block, two numbers per partition collected (summed in partition order:
+   * deterministic).
+   */
+  public static Evaluation evaluate(LoadedData data, LossGradient lossGradient, double[] theta) {
+    JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.blocks().context());
+    Broadcast<double[]> thetaB = sc.broadcast(theta);
+    try {
+      List<double[]> parts = data.blocks().mapPartitions((Iterator<ExampleBlock> blocks) -> {
+        double[] sums = new double[3];
+        while (blocks.hasNext()) {
+          ExampleBlock b = blocks.next();
+          double[] lc = lossGradient.lossAndCorrect(thetaB.value(), b);
+          sums[0] += lc[0];
+          sums[1] += lc[1];
+          sums[2] += b.weightSum();
+        }
+        return List.of(sums).iterator();
+      }).collect();
+      double[] total = new double[3];
+      for (double[] p : parts) for (int i = 0; i < 3; i++) total[i] += p[i];
+      return new Evaluation(total[0] / total[2], lossGradient.hasAccuracy() ? total[1] / total[2] : Double.NaN);
+    } finally {
+      thetaB.destroy();
+    }
+  }
+
   /** The loss alone at θ over the batch sample of {@code step} (one forward pass, no Jacobian). */
   public static double loss(LoadedData data, LossGradient lossGradient, double[] theta, RowSampler batch, int step) {
     JavaSparkContext sc = JavaSparkContext.fromSparkContext(data.blocks().context());

@@ -58,6 +58,7 @@ public final class Report {
           "loss", true, byTime)));
     }
     figures.addAll(squaredErrorFigures(name, arms));
+    figures.addAll(testAccuracyFigures(name, arms));
     Object lStar = all.get("optimal_loss");
     if (lStar == null && arms.size() >= 2) figures.add(gapFigure(name, arms, byTime));
     if (!excess.isEmpty()) {
@@ -95,6 +96,26 @@ public final class Report {
             "squared error", true, byStep)),
         new Figure("squared_error_vs_time.png", "The same squared error against wall time, each step's whole cost included.",
             Plots.lineChart(name + ": squared error against wall time", "seconds", "squared error", true, byTime)));
+  }
+
+  /** Held-out accuracy per step and against wall time, when every arm recorded it ({@code --test-data}). */
+  private static List<Figure> testAccuracyFigures(String name, List<Map<String, Object>> arms) {
+    if (arms.isEmpty() || !arms.stream().allMatch(a -> a.containsKey("test_accuracy"))) return List.of();
+    List<Series> byStep = new ArrayList<>();
+    List<Series> byTime = new ArrayList<>();
+    for (Map<String, Object> a : arms) {
+      double[] acc = doubles(a.get("test_accuracy"));
+      double[] steps = new double[acc.length];
+      for (int t = 0; t < acc.length; t++) steps[t] = t;
+      byStep.add(new Series((String) a.get("name"), steps, acc));
+      byTime.add(new Series((String) a.get("name"), doubles(a.get("wall_seconds")), acc));
+    }
+    return List.of(
+        new Figure("test_accuracy_vs_time.png", "Accuracy on the held-out examples at the start of each step (the last point after the"
+            + " last step) against training wall time: which arm classifies unseen data best soonest.", Plots.lineChart(name
+            + ": test accuracy against wall time", "seconds", "test accuracy", false, byTime)),
+        new Figure("test_accuracy_vs_step.png", "The same held-out accuracy per step.", Plots.lineChart(name + ": test accuracy per step",
+            "step", "test accuracy", false, byStep)));
   }
 
   /** The groups' best arms and the time each arm needs to reach the target's final error (markdown). */
@@ -214,6 +235,14 @@ public final class Report {
       }
     }
     md.append(targetTable(all));
+    if (!arms.isEmpty() && arms.stream().allMatch(a -> a.containsKey("test_accuracy"))) {
+      md.append("\nHeld-out accuracy after the last step (the highest over the steps in brackets):\n\n");
+      for (Map<String, Object> a : arms) {
+        double[] acc = doubles(a.get("test_accuracy"));
+        md.append(String.format(Locale.ROOT, "* %s: %.4f (%.4f)%n", a.get("name"), acc[acc.length - 1],
+            java.util.Arrays.stream(acc).max().orElse(Double.NaN)));
+      }
+    }
     Map<String, Object> gaps = (Map<String, Object>) all.get("prediction_gaps");
     if (gaps != null && !gaps.isEmpty()) {
       md.append("\nSame predictions? Largest difference of the final predictions over the data, and of the losses over all steps:\n\n");

@@ -59,6 +59,14 @@ final class Results {
       // At the start of each step, on the step's examples (no point after the last step).
       r.put("squared_error", history.stream().map(h -> h.path("squared_error").asDouble()).toList());
     }
+    for (String key : new String[] {"test_loss", "test_accuracy"}) {
+      // At the start of each step, then after the last one (as the loss series).
+      if (n > 0 && summary.has(key) && history.stream().allMatch(h -> h.has(key))) {
+        List<Double> series = new ArrayList<>(history.stream().map(h -> h.path(key).asDouble()).toList());
+        series.add(summary.path(key).asDouble());
+        r.put(key, series);
+      }
+    }
     if (lStar != null) {
       double[] excess = new double[n + 1];
       for (int t = 0; t <= n; t++) excess[t] = loss[t] - lStar;

@@ -63,6 +63,12 @@ public record InputConfig(String data, InputFormat format, List<String> labelCol
     modelSpecFor(model, 1, classes, outputs, basis, degree, hidden, activation, likelihood);
   }
 
+  /** The same options on other data (e.g. held-out examples): {@code data} and its IDX {@code labels} (null for other formats). */
+  public InputConfig withData(String data, String labels) {
+    return new InputConfig(data, format, labelColumns, weightColumn, numFeatures, model, classes, outputs, basis, degree, hidden, activation,
+        likelihood, params, init, seed, partitions, blockRows, master, labels, target);
+  }
+
   /** The model for inputs of dimension {@code dim}. */
   public Model model(int dim) {
     return Models.create(modelSpec(dim));

@@ -17,7 +17,7 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
                           double weightDecay, double momentum, double beta1, double beta2, double eps, double xi,
                           double inducedBeta, double inducedMomentum, double betaRms, double inducedEpsilon,
                           double kfacDecay, int inverseEvery, int dampingEvery, boolean nesterov,
-                          int checkpointEvery, boolean resume, String out) {
+                          int checkpointEvery, boolean resume, String out, String testData, String testLabels) {
 
   /**
    * Parses {@code --representation} of train (every representation ngd can precondition with).
@@ -47,13 +47,14 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     if (checkpointEvery < 0) throw PullbackException.usage("{checkpointEvery} must be >= 0, got " + checkpointEvery);
     if (refreshEvery < 1) throw PullbackException.usage("{refreshEvery} must be >= 1, got " + refreshEvery);
     if (out == null) throw PullbackException.usage("{out} is required");
+    if (testLabels != null && testData == null) throw PullbackException.usage("{testLabels} needs {testData}");
   }
 
   /** This configuration with {@code resume} set (a retried cluster attempt continuing its predecessor's run). */
   public TrainConfig resumed() {
     return new TrainConfig(input, optimizer, loss, l2, lr, steps, metric, samples, representation, representationOptions, damping,
         dampingSchedule, jitter, curvatureScale, refreshEvery, metricFraction, batchFraction, weightDecay, momentum, beta1, beta2,
-        eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, true, out);
+        eps, xi, inducedBeta, inducedMomentum, betaRms, inducedEpsilon, kfacDecay, inverseEvery, dampingEvery, nesterov, checkpointEvery, true, out, testData, testLabels);
   }
 
   /** As a plain map, for manifests. */
@@ -78,6 +79,10 @@ public record TrainConfig(InputConfig input, String optimizer, String loss, doub
     m.put("refresh_every", refreshEvery);
     m.put("metric_fraction", metricFraction);
     m.put("batch_fraction", batchFraction);
+    if (testData != null) {
+      m.put("test_data", testData);
+      m.put("test_labels", testLabels);
+    }
     m.put("weight_decay", weightDecay);
     m.put("momentum", momentum);
     m.put("adam_beta1", beta1);

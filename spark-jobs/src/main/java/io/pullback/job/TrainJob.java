@@ -198,6 +198,7 @@ public final class TrainJob {
     RunFingerprint fingerprint = resumed != null ? resumed : RunFingerprint.of(config, ctx.hadoopConf(), rows == null);
     if (knownDim != null) planMemory(ctx, config, plan, knownDim);
     LoadedData data = rows != null ? input.load(rows, plan.rowsPerExample(config)) : input.load(ctx.spark(), plan.rowsPerExample(config));
+    LoadedData test = null;
     try {
       if (knownDim == null) planMemory(ctx, config, plan, data.dim());
       double perStep = config.batchFraction() * Math.min(1.0, config.metricFraction()) * data.examples();
@@ -211,7 +212,8 @@ public final class TrainJob {
             + " examples selects less than one per step on average; raise it");
       }
       manifest.inputs(ctx.hadoopConf(), data.inputPaths());
-      TrainingLoop loop = new TrainingLoop(config, out, ctx.hadoopConf(), plan, data, ctx.reduceBudgetBytes(), fingerprint, listener);
+      test = config.testData() == null ? null : testData(ctx, config, data.dim());
+      TrainingLoop loop = new TrainingLoop(config, out, ctx.hadoopConf(), plan, data, ctx.reduceBudgetBytes(), fingerprint, listener, test);
       int first = loop.start();
       double loadSeconds = (System.nanoTime() - t0) / 1e9;
       LOG.info("Training {} (N = {}) with {} on {} examples ({} partitions), loss {}, {} steps", loop.model().kind(),
@@ -232,7 +234,18 @@ public final class TrainJob {
       return loop.theta();
     } finally {
       data.release();
+      if (test != null) test.release();
     }
+  }
+
+  /** {@code {testData}} loaded with the training options; its dimension must be the training data's {@code dim}. */
+  private static LoadedData testData(RunContext ctx, TrainConfig config, int dim) {
+    LoadedData test = config.input().withData(config.testData(), config.testLabels()).load(ctx.spark(), 1);
+    if (test.dim() != dim) {
+      test.release();
+      throw PullbackException.data("{testData} " + config.testData() + " has " + test.dim() + " features, the training data " + dim);
+    }
+    return test;
   }
 
   /** {@code (previous − loss)/|previous|} (NaN when either is NaN: no stop). */

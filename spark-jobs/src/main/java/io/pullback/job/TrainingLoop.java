@@ -98,6 +98,8 @@ final class TrainingLoop {
   private final RowSampler batch;
   private final RowSampler metricSample;
   private final Location history;
+  /** Held-out examples evaluated at every step and after the last ({@code {testData}}), or null. */
+  private final LoadedData test;
   private double[] theta;
   private MetricRepresentation representation;
   private long totalPasses;
@@ -109,7 +111,7 @@ final class TrainingLoop {
   static final double DIVERGENCE_FACTOR = 10;
 
   TrainingLoop(TrainConfig config, Location out, Configuration hadoopConf, Plan plan, LoadedData data, long budget,
-               RunFingerprint fingerprint, StepListener listener) {
+               RunFingerprint fingerprint, StepListener listener, LoadedData test) {
     InputConfig input = config.input();
     this.config = config;
     this.out = out;
@@ -128,6 +130,7 @@ final class TrainingLoop {
     this.batch = config.batchFraction() >= 1 ? RowSampler.all() : new RowSampler(config.batchFraction(), input.seed(), 1);
     this.metricSample = config.metricFraction() >= 1 ? RowSampler.all() : new RowSampler(config.metricFraction(), input.seed(), 2);
     this.history = out.resolve(TrainJob.HISTORY);
+    this.test = test;
   }
 
   Model model() {
@@ -197,7 +200,9 @@ final class TrainingLoop {
             + "); lower {learningRate} or raise {damping}");
       }
     }
-    Json.appendJsonLine(history, historyLine(t, l, g, next, pass, needMetric, passes, stepStart));
+    Map<String, Object> line = historyLine(t, l, g, next, pass, needMetric, passes, stepStart);
+    putTest(line, theta);
+    Json.appendJsonLine(history, line);
     warnIfDiverging(t, l);
     theta = next;
     listener.stepDone(t, config.steps(), l, (System.nanoTime() - stepStart) / 1e9);
@@ -290,6 +295,17 @@ final class TrainingLoop {
     return line;
   }
 
+  /**
+   * {@code test_loss} (the mean loss, without the {@code {l2}} term) and {@code test_accuracy} (when the
+   * model has one) at θ on the held-out examples, when there are any: one pass over them.
+   */
+  private void putTest(Map<String, Object> line, double[] at) {
+    if (test == null) return;
+    TrainingPass.Evaluation e = TrainingPass.evaluate(test, lossGradient, at);
+    line.put("test_loss", e.loss());
+    if (!Double.isNaN(e.accuracy())) line.put("test_accuracy", e.accuracy());
+  }
+
   /** Writes the object-store commit marker of the finished folder ({@link Publication}). */
   private static void commit(Location out) {
     try {
@@ -316,6 +332,7 @@ final class TrainingLoop {
     summary.put("partitions", data.partitions());
     summary.put("steps", steps);
     summary.put("final_loss", finalLoss);
+    putTest(summary, theta);
     summary.put("passes", totalPasses + 1);
     summary.putAll(ctx.numericLibraries()); // blas, lapack, native_libraries
     summary.put("load_seconds", loadSeconds);

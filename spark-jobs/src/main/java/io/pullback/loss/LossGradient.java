@@ -47,6 +47,7 @@ public final class LossGradient implements Serializable {
     int b = block.rows();
     int k = model.outputDim();
     int rows = b * k;
+    squaredError = 0;
     if (rows == 0) return 0.0;
     if (outputs == null || outputs.length < rows) outputs = new double[rows];
     if (coefficients == null || coefficients.length < rows) coefficients = new double[rows];
@@ -96,6 +97,42 @@ public final class LossGradient implements Serializable {
     double total = 0;
     for (int e = 0; e < b; e++) total += block.weight(e) * lossAndCoefficients(block, e, k, outputs, coefficients);
     return total;
+  }
+
+  /**
+   * Whether {@link #lossAndCorrect} counts correct predictions: a categorical output (the most
+   * probable class) or a single Bernoulli output (p &gt; ½), not a Gaussian one nor several Bernoulli
+   * outputs (an autoencoder).
+   */
+  public boolean hasAccuracy() {
+    return model.distribution() == io.pullback.model.OutputDistribution.CATEGORICAL_SOFTMAX
+        || (model.distribution() == io.pullback.model.OutputDistribution.BERNOULLI_LOGIT && model.outputDim() == 1);
+  }
+
+  /**
+   * The weighted loss sum of a block and the weighted count of its examples predicted right, from one
+   * forward pass: categorical, the class of the largest output (the first of equal ones) against the
+   * label; one Bernoulli output, {@code f > 0} (p &gt; ½) against {@code y > ½}. The count is 0 when
+   * {@link #hasAccuracy} is false.
+   *
+   * @return {loss sum, correct weight}
+   */
+  public double[] lossAndCorrect(double[] theta, ExampleBlock block) {
+    double loss = lossOnly(theta, block);
+    int k = model.outputDim();
+    double correct = 0;
+    for (int e = 0; hasAccuracy() && e < block.rows(); e++) {
+      boolean right;
+      if (k == 1) {
+        right = (outputs[e] > 0) == (block.label(e) > 0.5);
+      } else {
+        int best = 0;
+        for (int j = 1; j < k; j++) if (outputs[e * k + j] > outputs[e * k + best]) best = j;
+        right = best == (int) block.label(e);
+      }
+      if (right) correct += block.weight(e);
+    }
+    return new double[] {loss, correct};
   }
 
   /** ℓ of example e, writing {@code ∂ℓ/∂f} into {@code c[e·K .. e·K+K)}. */

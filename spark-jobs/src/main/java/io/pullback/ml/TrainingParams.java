@@ -148,6 +148,6 @@ final class TrainingParams implements Serializable {
         (Integer) owner.getOrDefault(maxIter), MetricKind.parse(owner.getOrDefault(metric)), 1,
         TrainConfig.parseRepresentation(owner.getOrDefault(representation)), options, (Double) owner.getOrDefault(damping),
         owner.getOrDefault(dampingSchedule), false, null, 1, 1.0, 1.0, 0.0, 0.9, 0.9, 0.999, 1e-8, 0.1, 0.1, 0.9, 0.99, 1e-8,
-        0.95, 20, 5, false, every, resume, out);
+        0.95, 20, 5, false, every, resume, out, null, null);
   }
 }

@@ -107,4 +107,51 @@ class LossGradientTest {
     assertThatThrownBy(() -> Loss.parse("mse", softmax)).isInstanceOf(PullbackException.class).satisfies(e -> assertThat(Flags.message((PullbackException) e)).contains("--loss mse"));
     assertThatThrownBy(() -> Loss.parse("hinge", softmax)).isInstanceOf(PullbackException.class).hasMessageContaining("valid: mse, cross-entropy");
   }
+
+  /** An empty block (a mini-batch sample that kept none of its rows) adds no squared error: not the previous block's again. */
+  @Test
+  void emptyBlockHasNoSquaredError() {
+    Model m = Models.create(ModelSpec.mlp(3, new int[] {4, 2}, 3, "sigmoid,linear", "bernoulli"));
+    LossGradient lg = new LossGradient(m, Loss.defaultFor(m));
+    double[] theta = m.initialParams(1);
+    double[] grad = new double[m.numParams()];
+    lg.accumulate(theta, block(3, m, -1), grad);
+    assertThat(lg.squaredErrorSum()).isPositive();
+    lg.accumulate(theta, block(3, m, -1).slice(0, 0), grad);
+    assertThat(lg.squaredErrorSum()).isZero();
+  }
+
+  /**
+   * Loss and correct count in one pass: the loss is {@link LossGradient#lossOnly}'s, and the count the
+   * weight of the examples whose largest softmax output (one logistic output: f &gt; 0) is their label,
+   * counted here from the model's own outputs.
+   */
+  @Test
+  void lossAndCorrectCountsTheRightPredictions() {
+    for (Object[] c : new Object[][] {{ModelSpec.softmax(3, 4), 4}, {ModelSpec.logistic(3), 2}}) {
+      Model m = Models.create((ModelSpec) c[0]);
+      int classes = (Integer) c[1];
+      ExampleBlock block = block(7, m, classes);
+      LossGradient lg = new LossGradient(m, Loss.defaultFor(m));
+      double[] theta = m.initialParams(5);
+      double[] f = new double[block.rows() * m.outputDim()];
+      m.forward(theta, block, f);
+      double expected = 0;
+      for (int e = 0; e < block.rows(); e++) {
+        int predicted;
+        if (m.outputDim() == 1) {
+          predicted = f[e] > 0 ? 1 : 0;
+        } else {
+          predicted = 0;
+          for (int j = 1; j < m.outputDim(); j++) if (f[e * m.outputDim() + j] > f[e * m.outputDim() + predicted]) predicted = j;
+        }
+        if (predicted == (int) block.label(e)) expected += block.weight(e);
+      }
+      double[] lc = lg.lossAndCorrect(theta, block);
+      assertThat(lg.hasAccuracy()).isTrue();
+      assertThat(lc[0]).isEqualTo(lg.lossOnly(theta, block));
+      assertThat(lc[1]).isEqualTo(expected, org.assertj.core.api.Assertions.within(1e-12));
+      assertThat(lc[1]).isGreaterThan(0).isLessThan(block.weightSum());
+    }
+  }
 }

@@ -13,7 +13,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * {@code pullback bench --quick} at tiny sizes, every section (kernel child JVMs, MLlib, numpy when
- * present, softmax, local-cluster scaling, training when the data set is present, load and start-up):
+ * present, softmax, local-cluster scaling, training when the data set is present, load and start-up, and
+ * kfac on 300 IDX images the test writes):
  * keeps the harness working. No timing is asserted: only that every figure of issues 8 and 20 is in the
  * JSON with a status, that the load section read every row with every reader, and that the report was written.
  */
@@ -22,7 +23,8 @@ class BenchQuickIT extends CliHarness {
       "estimate_vs_numpy", "executors_2_vs_1", "ngd_passes_vs_mllib", "softmax_fisher_vs_gram",
       "load_libsvm_vs_sklearn", "load_libsvm_vs_spark_pipeline", "load_csv_vs_pandas", "load_csv_vs_spark_pipeline", "load_parquet_vs_spark",
       "version_seconds", "first_task_seconds",
-      "gv_s1_vs_gradient", "gv_s16_vs_gradient");
+      "gv_s1_vs_gradient", "gv_s16_vs_gradient",
+      "kfac_step_vs_sgd_step", "kfac_time_vs_sgd", "kfac_time_vs_adam");
 
   @TempDir
   Path dir;
@@ -32,10 +34,13 @@ class BenchQuickIT extends CliHarness {
     Path root = Path.of("..").toAbsolutePath().normalize();
     // The start-up figures launch bin/pullback itself (this harness runs the bench in-process): its home, as bin/pullback passes it.
     System.setProperty("pullback.home", root.toString());
+    Path images = writeImages(dir.resolve("images-idx3-ubyte"), 300);
     Run r;
     try {
       r = pullback("bench", "--quick", "--out", dir.toString(), "--rows", "1500", "--n", "32,64", "--kernel-n", "64",
           "--scaling-rows", "800", "--scaling-n", "16", "--softmax-rows", "150", "--softmax-features", "4", "--load-rows", "2000", "--gv-rows", "300",
+          "--kfac-images", images.toString(), "--kfac-hidden", "8,3,8", "--kfac-batch", "60", "--kfac-rounds", "1",
+          "--kfac-race-rows", "200", "--kfac-race-hidden", "6,2,6", "--kfac-race-steps", "4",
           "--dataset", root.resolve("data/breast-cancer.csv").toString());
     } finally {
       System.clearProperty("pullback.home");
@@ -88,9 +93,43 @@ class BenchQuickIT extends CliHarness {
     }
     assertThat(load.path("startup").path("estimate_exit_code").asInt()).isZero();
     assertThat(load.path("startup").path("compute_seconds").asDouble()).isPositive();
+    // The kfac section: both step-cost arms ran 2R + 1 = 3 steps on the same mini-batches, and every time-to-target arm ran.
+    JsonNode kfac = json.path("sections").path("kfac");
+    JsonNode cost = kfac.path("step_cost");
+    assertThat(cost.path("kfac_step_seconds").size()).isEqualTo(3);
+    assertThat(cost.path("sgd_step_seconds").size()).isEqualTo(3);
+    assertThat(cost.path("architecture").asText()).isEqualTo("16-8-3-8-16");
+    assertThat(figure(json, "kfac_step_vs_sgd_step").path("value").asDouble())
+        .isCloseTo(cost.path("kfac_amortised_step_seconds").asDouble() / cost.path("sgd_step_seconds_median").asDouble(),
+            org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(cost.path("kfac_amortised_step_seconds").asDouble()).isCloseTo(cost.path("kfac_plain_step_seconds_median").asDouble()
+        + Math.max(0, cost.path("kfac_refresh_step_seconds_median").asDouble() - cost.path("kfac_plain_step_seconds_median").asDouble()) / 20,
+        org.assertj.core.api.Assertions.within(1e-9));
+    assertThat(kfac.path("time_to_target").path("arms").size()).isEqualTo(6);
+    assertThat(kfac.path("time_to_target").path("images").asInt()).isEqualTo(200);
     String report = Files.readString(dir.resolve("REPORT.md"));
+    assertThat(report).contains("## (h) K-FAC against SGD-momentum and Adam");
     assertThat(report).contains("## Loading");
     assertThat(report).contains("## Targets").contains("pullback bench");
+  }
+
+  /** {@code count} 4×4 IDX images: a bright square at one of four places (seeded), on a dark background with noise. */
+  private static Path writeImages(Path file, int count) throws java.io.IOException {
+    java.util.SplittableRandom rng = new java.util.SplittableRandom(9);
+    byte[] px = new byte[count * 16];
+    for (int e = 0; e < count; e++) {
+      int corner = rng.nextInt(4);
+      for (int j = 0; j < 16; j++) {
+        int row = j / 4;
+        int col = j % 4;
+        boolean on = (row / 2) == corner / 2 && (col / 2) == corner % 2;
+        px[e * 16 + j] = (byte) Math.max(0, Math.min(255, (on ? 230 : 10) + rng.nextInt(-10, 11)));
+      }
+    }
+    try (var o = Files.newOutputStream(file)) {
+      io.pullback.data.IdxFile.write(o, new int[] {count, 4, 4}, px, false);
+    }
+    return file;
   }
 
   private static JsonNode figure(JsonNode json, String id) {

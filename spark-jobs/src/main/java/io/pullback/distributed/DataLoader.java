@@ -182,7 +182,7 @@ public final class DataLoader {
     TextLoader.Parsed parsed;
     try {
       parsed = TextLoader.check(SplitBlocks.summaries(chunks), layout, options.data(), chunks.getNumPartitions());
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // also a job cancelled by a signal (a checked SparkException)
       chunks.unpersist(false);
       throw e;
     }
@@ -260,7 +260,7 @@ public final class DataLoader {
       }
       if (m == 0) throw PullbackException.data("no examples in '" + path + "': the input is empty");
       first = SplitBlocks.firstIndices(chunks.getNumPartitions(), summaries);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // also a job cancelled by a signal (a checked SparkException)
       chunks.unpersist(false);
       throw e;
     }

@@ -6,8 +6,10 @@ import sun.misc.Signal;
 
 /**
  * SIGINT and SIGTERM for the launchers ({@link SubmitMain}, {@code LocalMain}): the first signal
- * records a stop ({@link Interruption#request}), cancels every Spark job of the active context
- * ({@code SparkContext.cancelAllJobs}) and interrupts the command's thread; the command then fails
+ * records a stop ({@link Interruption#request}) and cancels every Spark job of the session
+ * ({@code SparkContext.cancelAllJobs}, repeated every {@value #CANCEL_EVERY_MS} ms so that a job
+ * started meanwhile is cancelled too); between training steps the command polls
+ * {@link Interruption#check}. The command then fails
  * through its ordinary clean-up (staging removed, lock released, a folder it created before its
  * first checkpoint removed) and {@link PullbackCli} prints one line and returns 130 (INT) or 143
  * (TERM). A second signal, or clean-up lasting over {@value #CLEAN_UP_SECONDS} s, ends the process at
@@ -23,35 +25,18 @@ import sun.misc.Signal;
  */
 public final class Signals {
   static final int CLEAN_UP_SECONDS = 60;
+  static final int CANCEL_EVERY_MS = 100;
 
   private Signals() {}
 
-  /** Handles INT and TERM for a command that runs on the calling thread. */
-  public static void install() {
-    Thread command = Thread.currentThread();
-    for (String name : new String[] {"INT", "TERM"}) {
-      int code = name.equals("INT") ? 130 : 143;
-      try {
-        Signal.handle(new Signal(name), s -> stop(name, code, command));
-      } catch (IllegalArgumentException e) {
-        // the signal is reserved or ignored here (-Xrs, nohup): the JVM's behaviour stays
-      }
-    }
-  }
-
-  private static void stop(String name, int code, Thread command) {
-    if (Interruption.requested() != null) Runtime.getRuntime().halt(Interruption.requested().exitCode()); // a second signal
-    Interruption.request(name, code);
-    Thread watchdog = new Thread(() -> {
-      try {
-        TimeUnit.SECONDS.sleep(CLEAN_UP_SECONDS);
-      } catch (InterruptedException e) {
-        return;
-      }
-      Runtime.getRuntime().halt(code);
-    }, "pullback-clean-up-limit");
-    watchdog.setDaemon(true);
-    watchdog.start();
+  /**
+   * Cancels the Spark jobs of the process's session (a job submitted after the signal is cancelled
+   * by the next call). Cancelling through the scheduler, not interrupting the waiting thread, keeps
+   * the order: the command sees its job fail only after the scheduler is done with it (an
+   * interrupted thread would release the job's broadcasts while the scheduler still ships them,
+   * which Spark logs as an internal error with its trace).
+   */
+  private static void cancelJobs() {
     try {
       // The default session is process-wide (the active one belongs to the command's thread).
       scala.Option<org.apache.spark.sql.SparkSession> spark = org.apache.spark.sql.SparkSession.getDefaultSession();
@@ -59,6 +44,51 @@ public final class Signals {
     } catch (RuntimeException | LinkageError e) {
       // no context (yet, or any more): nothing to cancel
     }
-    command.interrupt();
   }
+
+  /**
+   * Spark's scheduler warns once per killed task ("Lost task … TaskKilled"): on a stop asked for by
+   * the user these lines are no news, so its level is raised to ERROR (other warnings stay).
+   */
+  private static void quietCancelledTasks() {
+    try {
+      org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.scheduler.TaskSetManager",
+          org.apache.logging.log4j.Level.ERROR);
+    } catch (LinkageError | RuntimeException e) {
+      // another logging back end: the lines stay
+    }
+  }
+
+  /** Handles INT and TERM (for the one command this process runs). */
+  public static void install() {
+    for (String name : new String[] {"INT", "TERM"}) {
+      int code = name.equals("INT") ? 130 : 143;
+      try {
+        Signal.handle(new Signal(name), s -> stop(name, code));
+      } catch (IllegalArgumentException e) {
+        // the signal is reserved or ignored here (-Xrs, nohup): the JVM's behaviour stays
+      }
+    }
+  }
+
+  private static void stop(String name, int code) {
+    if (Interruption.requested() != null) Runtime.getRuntime().halt(Interruption.requested().exitCode()); // a second signal
+    Interruption.request(name, code);
+    quietCancelledTasks();
+    Thread canceller = new Thread(() -> {
+      long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(CLEAN_UP_SECONDS);
+      try {
+        while (System.nanoTime() < end) {
+          cancelJobs();
+          TimeUnit.MILLISECONDS.sleep(CANCEL_EVERY_MS);
+        }
+      } catch (InterruptedException e) {
+        return;
+      }
+      Runtime.getRuntime().halt(code);
+    }, "pullback-stop");
+    canceller.setDaemon(true);
+    canceller.start();
+  }
+
 }

@@ -121,9 +121,8 @@ public final class TrainJob {
    * command — removed with the parents this command created ({@code created}), or emptied when it
    * existed (empty) before. With a checkpoint it is kept: an interrupted command records it for its
    * message ({@link Interruption#keep}) and cuts the history back to it; a data failure ({@code e},
-   * exit 3: a loss or update that is not finite) also writes the checkpoint's θ to
-   * {@code params-step-K.npy} and returns {@code e} with how to go on. Clean-up failures are logged
-   * and never hide the failure.
+   * exit 3: a loss or update that is not finite) is returned with how to go on. Clean-up failures
+   * are logged and never hide the failure.
    *
    * @return {@code e}, or {@code e} with the advice to resume (null when {@code e} is)
    */
@@ -136,7 +135,7 @@ public final class TrainJob {
           truncateHistory(out.resolve(HISTORY), (int) step);
           Interruption.keep(step, "{resume}");
         } else if (e != null && e.exitCode() == PullbackException.DATA) {
-          return kept(e, out, checkpoint, step, config);
+          return kept(e, out, step, config);
         }
       } else if (!config.resume()) {
         if (created != null) created.deleteRecursively();
@@ -148,13 +147,17 @@ public final class TrainJob {
     return e;
   }
 
-  /** {@code e} (a diverged step) with the kept checkpoint of {@code step} and the two ways on: the same settings, or other ones. */
-  private static PullbackException kept(PullbackException e, Location out, Location checkpoint, long step, TrainConfig config) {
-    Location params = out.resolve("params-step-" + step + ".npy");
-    io.pullback.io.Npy.writeVector(params, io.pullback.optim.Checkpoint.read(checkpoint).theta());
+  /**
+   * {@code e} (a diverged step) with the kept checkpoint of {@code step} and the two ways on: the same
+   * settings ({@code {resume}}), or other ones from the last finite θ ({@code {params}}, when the loop
+   * kept one: {@link TrainingLoop#LAST_FINITE}).
+   */
+  private static PullbackException kept(PullbackException e, Location out, long step, TrainConfig config) {
+    Location params = out.resolve(TrainingLoop.LAST_FINITE);
     return new PullbackException(PullbackException.DATA, e.template() + ". The checkpoint of step " + step + " is kept in "
         + config.out() + ": {resume} continues it with the same settings (only {steps}, {checkpointEvery} and Spark or driver"
-        + " settings may change); to go on with other settings, train into a new {out} from its parameters with {params} " + params, e);
+        + " settings may change)" + (params.exists() ? "; to go on with other settings, train into a new {out} from the last"
+        + " parameters with a finite loss with {params} " + params : ""), e);
   }
 
   /**

@@ -101,6 +101,7 @@ public final class PullbackCli implements Runnable {
       root.terminal.close(); // the message goes below the progress line, not onto it
       io.pullback.job.Interruption.Request stop = io.pullback.job.Interruption.requested();
       if (stop != null) { // a signal (Signals): whatever the job threw on its way out, one line
+        Signals.awaitNoRunningTasks(10_000); // the killed tasks end before the exit stops Spark under them
         commandLine.getErr().println("pullback: " + interruptedMessage(io.pullback.job.Interruption.kept()));
         if (verbose) e.printStackTrace(commandLine.getErr());
         return stop.exitCode();

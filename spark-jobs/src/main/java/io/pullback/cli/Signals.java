@@ -47,16 +47,54 @@ public final class Signals {
   }
 
   /**
-   * Spark's scheduler warns once per killed task ("Lost task … TaskKilled"): on a stop asked for by
-   * the user these lines are no news, so its level is raised to ERROR (other warnings stay).
+   * Spark's scheduler warns once per killed task ("Lost task … TaskKilled") and its block manager
+   * about broadcasts the cancelled job never shipped: on a stop asked for by the user these lines
+   * are no news, so their level is raised to ERROR (other warnings stay).
    */
   private static void quietCancelledTasks() {
     try {
-      org.apache.logging.log4j.core.config.Configurator.setLevel("org.apache.spark.scheduler.TaskSetManager",
-          org.apache.logging.log4j.Level.ERROR);
+      for (String logger : new String[] {"org.apache.spark.scheduler.TaskSetManager", "org.apache.spark.storage.BlockManager"}) {
+        org.apache.logging.log4j.core.config.Configurator.setLevel(logger, org.apache.logging.log4j.Level.ERROR);
+      }
     } catch (LinkageError | RuntimeException e) {
       // another logging back end: the lines stay
     }
+  }
+
+  /**
+   * Waits (up to {@code timeoutMillis}) until no task of the session runs any more: a killed task
+   * ends at its next record, and stopping the context under it (the launcher's exit runs Spark's
+   * shutdown hooks) would make Spark print executor errors after the command's last line.
+   */
+  static void awaitNoRunningTasks(long timeoutMillis) {
+    try {
+      scala.Option<org.apache.spark.sql.SparkSession> spark = org.apache.spark.sql.SparkSession.getDefaultSession();
+      if (spark.isEmpty()) return;
+      org.apache.spark.SparkStatusTracker tracker = spark.get().sparkContext().statusTracker();
+      long end = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(timeoutMillis);
+      while (System.nanoTime() < end && (localTaskRunning()
+          || java.util.Arrays.stream(tracker.getExecutorInfos()).anyMatch(e -> e.numRunningTasks() > 0))) {
+        TimeUnit.MILLISECONDS.sleep(20);
+      }
+    } catch (RuntimeException | LinkageError e) {
+      // no context any more
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  /**
+   * Whether a task still runs in this JVM (local mode: a thread inside Spark's
+   * {@code Executor$TaskRunner}; the status tracker counts a killed task as ended before its thread
+   * has left it). Cost: one stack snapshot of every thread.
+   */
+  private static boolean localTaskRunning() {
+    for (StackTraceElement[] stack : Thread.getAllStackTraces().values()) {
+      for (StackTraceElement frame : stack) {
+        if (frame.getClassName().equals("org.apache.spark.executor.Executor$TaskRunner") && frame.getMethodName().equals("run")) return true;
+      }
+    }
+    return false;
   }
 
   /** Handles INT and TERM (for the one command this process runs). */

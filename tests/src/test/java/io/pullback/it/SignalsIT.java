@@ -128,4 +128,18 @@ class SignalsIT {
       assertThat(Files.readAllBytes(out.resolve("params.npy"))).isEqualTo(Files.readAllBytes(reference.resolve("params.npy")));
     }
   }
+
+  @Test
+  void sigtermDuringARunWithARunIdKeepsItsCheckpointForTheSameCommand() throws Exception {
+    Path out = dir.resolve("run");
+    Path log = dir.resolve("run.log");
+    Process p = start(List.of("bash", "bin/pullback", "run", "conf/experiments/quickstart.yaml", "--out", out.toString(), "--run-id", "r1",
+        "--set", "steps=40", "--set", "checkpoint-every=2", "--set", "data=synthetic:uniform?rows=2000&features=2&seed=1&noise=0.05"), log);
+    await(p, () -> logHas(log, "step 3/"), "an arm's step 3");
+    assertThat(signalAndWait(p, "TERM")).isEqualTo(143);
+    assertThat(oneLine(log)).matches("pullback: interrupted after step \\d+; resume with --run-id r1");
+    try (Stream<Path> s = Files.walk(out)) {
+      assertThat(s.map(f -> f.getFileName().toString())).noneMatch(n -> n.equals(".pullback.lock") || n.contains(".staging-"));
+    }
+  }
 }

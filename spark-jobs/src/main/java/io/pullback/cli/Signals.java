@@ -9,8 +9,9 @@ import sun.misc.Signal;
  * records a stop ({@link Interruption#request}) and cancels every Spark job of the session
  * ({@code SparkContext.cancelAllJobs}, repeated every {@value #CANCEL_EVERY_MS} ms so that a job
  * started meanwhile is cancelled too); between training steps the command polls
- * {@link Interruption#check}. The command then fails
- * through its ordinary clean-up (staging removed, lock released, a folder it created before its
+ * {@link Interruption#check}. The command's thread is not interrupted (see {@link #cancelJobs}); a
+ * computation on the driver without a Spark job ends first. The command then fails through its
+ * ordinary clean-up (staging removed, lock released, a folder it created before its
  * first checkpoint removed) and {@link PullbackCli} prints one line and returns 130 (INT) or 143
  * (TERM). A second signal, or clean-up lasting over {@value #CLEAN_UP_SECONDS} s, ends the process at
  * once ({@link Runtime#halt}, no shutdown hooks).
@@ -21,7 +22,8 @@ import sun.misc.Signal;
  * {@code System.exit} after the clean-up. Spark registers no INT or TERM handler in a driver (only
  * its shells and daemons do, through {@code SignalUtils}, which would chain to these). Limits: uses
  * {@code sun.misc.Signal} (module {@code jdk.unsupported}); where a signal cannot be handled (the
- * JVM runs with {@code -Xrs}) the default behaviour stays.
+ * JVM runs with {@code -Xrs}) the default behaviour stays; tested with {@code bin/pullback} (local
+ * mode) only, not under spark-submit or in a YARN application master.
  */
 public final class Signals {
   static final int CLEAN_UP_SECONDS = 60;

@@ -12,6 +12,7 @@ public final class LocalMain {
 
   public static void main(String[] args) {
     // PullbackCli.execute chooses BLAS and LAPACK (one native library) before Spark or MLlib start.
+    Signals.install(); // SIGINT/SIGTERM: the command cleans up, one line, exit 130/143
     String confDir = System.getProperty("pullback.conf.dir", "conf");
     int code = PullbackCli.execute(args, new LocalSessionProvider(Path.of(confDir, "spark-defaults.conf")));
     System.exit(code);

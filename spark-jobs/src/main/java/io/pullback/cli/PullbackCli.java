@@ -99,6 +99,13 @@ public final class PullbackCli implements Runnable {
     });
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
       root.terminal.close(); // the message goes below the progress line, not onto it
+      io.pullback.job.Interruption.Request stop = io.pullback.job.Interruption.requested();
+      if (stop != null) { // a signal (Signals): whatever the job threw on its way out, one line
+        Signals.awaitNoRunningTasks(10_000); // the killed tasks end before the exit stops Spark under them
+        commandLine.getErr().println("pullback: " + interruptedMessage(io.pullback.job.Interruption.kept()));
+        if (verbose) e.printStackTrace(commandLine.getErr());
+        return stop.exitCode();
+      }
       PullbackException known = findPullbackException(e);
       if (known != null) {
         commandLine.getErr().println("pullback: error: " + Flags.message(known));
@@ -117,6 +124,12 @@ public final class PullbackCli implements Runnable {
       return e.exitCode();
     }
     return cli.execute(expanded);
+  }
+
+  /** The one line of an interrupted command: what it kept for a resume, and the option that resumes it. */
+  static String interruptedMessage(io.pullback.job.Interruption.Kept kept) {
+    if (kept == null) return "interrupted; nothing was published";
+    return PullbackException.renderTemplate("interrupted after step " + kept.step() + "; resume with " + kept.resumeWith(), Flags::flag);
   }
 
   /** Whether the command line asks for {@code --help} or {@code --version} (of the root or of a command). */

@@ -10,6 +10,7 @@ public final class SubmitMain {
   private SubmitMain() {}
 
   public static void main(String[] args) {
+    Signals.install(); // SIGINT/SIGTERM: the command cleans up, one line, exit 130/143
     // PullbackCli.execute chooses BLAS and LAPACK (one native library) before Spark or MLlib start.
     int code = PullbackCli.execute(args, SessionProvider.submitted());
     if (code != 0) System.exit(code);

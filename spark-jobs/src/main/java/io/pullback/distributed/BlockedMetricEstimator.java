@@ -386,7 +386,7 @@ public final class BlockedMetricEstimator {
         LOG.info("Blocked metric pass {}/{}: tile columns [{}, {}), {} tiles, {} s", b + 1, plan.passes(),
             band.firstCol(), band.endCol(), band.tiles(), String.format(Locale.ROOT, "%.2f", passSeconds[b]));
       }
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // also a job cancelled by a signal (a checked SparkException)
       for (JavaRDD<Tile> p : parts) p.unpersist(false); // no half-estimated metric left on the executors
       sourceB.destroy();
       throw e;

@@ -184,7 +184,7 @@ public final class DataLoader {
     try {
       summaries = SplitBlocks.summaries(chunks);
       parsed = TextLoader.check(summaries, layout, options.data(), chunks.getNumPartitions());
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // also a job cancelled by a signal (a checked SparkException)
       chunks.unpersist(false);
       throw e;
     }
@@ -266,7 +266,7 @@ public final class DataLoader {
       }
       if (m == 0) throw PullbackException.data("no examples in '" + path + "': the input is empty");
       first = SplitBlocks.firstIndices(chunks.getNumPartitions(), summaries);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // also a job cancelled by a signal (a checked SparkException)
       chunks.unpersist(false);
       throw e;
     }

@@ -108,10 +108,12 @@ public final class ExperimentRunner {
         RunContext.of(spark).attempt());
     try {
       return runIn(spark, options, experimentFile, progress, exp, out);
-    } catch (RuntimeException e) {
+    } catch (Throwable e) { // also the checked SparkException of a job cancelled by a signal
       // All or nothing, like estimate: a failed run leaves --out as it was, unless it is a --run-id run that has
       // progress to resume (a finished or checkpointed arm).
-      if (!resuming && !(options.runId() != null && hasProgress(out))) {
+      if (options.runId() != null && io.pullback.job.Interruption.requested() != null && hasProgress(out)) {
+        io.pullback.job.Interruption.keep(lastCheckpointStep(out), "--run-id " + options.runId());
+      } else if (!resuming && !(options.runId() != null && hasProgress(out))) {
         LOG.info("Run failed: removing what it wrote in {}", out);
         if (existed) {
           clear(out);
@@ -171,6 +173,20 @@ public final class ExperimentRunner {
     } catch (UncheckedIOException e) {
       return true; // when in doubt, keep
     }
+  }
+
+  /** The step of the checkpoint of an unfinished arm in {@code out} (the one interrupted; 0 when none: only finished arms). */
+  private static long lastCheckpointStep(Location out) {
+    long step = 0;
+    try {
+      for (Location arm : out.resolve("arms").list()) {
+        Location cp = arm.resolve("checkpoint");
+        if (cp.isDirectory() && !arm.resolve("summary.json").exists()) step = Math.max(step, io.pullback.optim.Checkpoint.read(cp).step());
+      }
+    } catch (RuntimeException e) {
+      LOG.warn("cannot read the checkpoints of {}: {}", out, e.getMessage());
+    }
+    return step;
   }
 
   /** Deletes what is inside a folder, keeping the folder. */

@@ -1,5 +1,6 @@
 package io.pullback.io;
 
+import io.pullback.PullbackException;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -26,7 +27,7 @@ public final class AtomicFiles {
       try (OutputStream out = target.create()) {
         writer.accept(out);
       } catch (IOException e) {
-        throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+        throw writeFailure(target, e);
       }
       return;
     }
@@ -39,7 +40,7 @@ public final class AtomicFiles {
       tmp.renameTo(target, true);
       renamed = true;
     } catch (IOException e) {
-      throw new UncheckedIOException("cannot write " + target + ": " + e.getMessage(), e);
+      throw writeFailure(target, e);
     } finally {
       if (!renamed) {
         try {
@@ -49,6 +50,15 @@ public final class AtomicFiles {
         }
       }
     }
+  }
+
+  /**
+   * A failed write (a full disk, a quota, a lost permission) as the user's to fix: exit 2 naming the
+   * file and the store's reason. (A store that cannot be reached at all is reported by {@link Location}.)
+   */
+  static PullbackException writeFailure(Location target, IOException e) {
+    return new PullbackException(PullbackException.USAGE, "cannot write " + target + ": " + e.getMessage()
+        + "; free space on its file system (or fix its permissions) and run again", e);
   }
 
   /** As {@link #write(Location, IOConsumer)} for a local path. */

@@ -370,7 +370,8 @@ public final class Location {
         out.write(bytes);
       }
     } catch (IOException e) {
-      throw failure("cannot append to", e);
+      if (unreachable(e)) throw failure("cannot append to", e);
+      throw AtomicFiles.writeFailure(this, e);
     }
   }
 

@@ -56,8 +56,8 @@ public final class OutputDirectory implements AutoCloseable {
 
   /** Checks {@code out} and creates the staging folder (see the class comment). */
   public static OutputDirectory prepare(Location out) {
-    Location target = out.absolute();
     requireAbsentOrEmpty(out, "choose a new {out} or remove it");
+    Location target = throughLink(out.absolute());
     Location parent = target.parent();
     if (parent == null || target.name().isEmpty()) {
       throw PullbackException.usage("{out} " + out + " is a file-system root; choose a folder inside it");
@@ -71,6 +71,19 @@ public final class OutputDirectory implements AutoCloseable {
       throw PullbackException.usage("{out} " + out + ": cannot create a folder in " + parent + ": " + e.getCause().getMessage());
     }
     return new OutputDirectory(target, staging);
+  }
+
+  /**
+   * The folder a local symbolic link {@code out} points to (so that publishing fills the link's
+   * target instead of replacing the link by a folder), else {@code out}.
+   */
+  private static Location throughLink(Location out) {
+    if (!out.isLocal() || !java.nio.file.Files.isSymbolicLink(out.localPath())) return out;
+    try {
+      return Location.local(out.localPath().toRealPath());
+    } catch (IOException e) {
+      return out; // a dangling link: created through, as any absent folder
+    }
   }
 
   /** As {@link #prepare(Location)} for a local path. */

@@ -49,7 +49,8 @@ import org.slf4j.LoggerFactory;
  * {@code history.jsonl} up to the checkpoint's step first. Because every reduction is ordered and
  * every sample is a function of (seed, example, step), a resumed run gives the same θ and history
  * (all fields but the wall-clock {@code seconds}) as an uninterrupted one. A failure before the first
- * checkpoint removes the folder it created; after that the folder is kept for {@code --resume}.
+ * checkpoint leaves {@code --out} as it was (removed with the parents it created, or emptied); after
+ * that the folder is kept for {@code --resume} (a diverged step says how to go on, {@link #undoOrKeep}).
  * Every file is a fixed name inside {@code --out}, written atomically (history lines are appended);
  * {@code --resume} first refuses a folder holding a symbolic link that points outside it
  * ({@link OutputDirectory#requireNoLinkOutside}) and a checkpoint made with other settings
@@ -98,19 +99,65 @@ public final class TrainJob {
     RunLock.Attempt attempt = ctx.attempt();
     TrainConfig config = retried(asked, attempt, out);
     RunFingerprint fingerprint = config.resume() ? RunFingerprint.of(config, ctx.hadoopConf(), rows == null) : null;
-    boolean created = prepareOut(config, given, out, fingerprint);
+    Location created = prepareOut(config, given, out, fingerprint);
     // One writer per folder; a refused second writer leaves the folder (in use by the holder) alone.
     RunLock lock = RunLock.acquire(out, config.resume() ? "train, resumed" : "train", attempt);
     try {
       // Resumed, the folder is rewritten: on an object store it stops being a published result until the end.
       if (config.resume() && !out.atomicRename()) out.resolve(Publication.MARKER).deleteRecursively();
       return train(ctx, config, out, fingerprint, listener, rows, tol);
-    } catch (RuntimeException e) {
-      if (created && !config.resume() && !out.resolve(CHECKPOINT).exists()) out.deleteRecursively();
+    } catch (PullbackException e) {
+      throw undoOrKeep(config, out, created, e);
+    } catch (Throwable e) { // also the checked SparkException of a job cancelled by a signal
+      undoOrKeep(config, out, created, null);
       throw e;
     } finally {
       lock.close();
     }
+  }
+
+  /**
+   * After a failure: without a checkpoint (and not resumed) {@code out} is made as it was before the
+   * command — removed with the parents this command created ({@code created}), or emptied when it
+   * existed (empty) before. With a checkpoint it is kept: an interrupted command records it for its
+   * message ({@link Interruption#keep}) and cuts the history back to it; a data failure ({@code e},
+   * exit 3: a loss or update that is not finite) is returned with how to go on. Clean-up failures
+   * are logged and never hide the failure.
+   *
+   * @return {@code e}, or {@code e} with the advice to resume (null when {@code e} is)
+   */
+  private static PullbackException undoOrKeep(TrainConfig config, Location out, Location created, PullbackException e) {
+    try {
+      Location checkpoint = out.resolve(CHECKPOINT);
+      if (checkpoint.exists()) {
+        long step = io.pullback.optim.Checkpoint.read(checkpoint).step();
+        if (Interruption.requested() != null) {
+          truncateHistory(out.resolve(HISTORY), (int) step);
+          Interruption.keep(step, "{resume}");
+        } else if (e != null && e.exitCode() == PullbackException.DATA) {
+          return kept(e, out, step, config);
+        }
+      } else if (!config.resume()) {
+        if (created != null) created.deleteRecursively();
+        else if (out.isDirectory()) out.list().forEach(Location::deleteRecursively);
+      }
+    } catch (RuntimeException cleanUp) {
+      LOG.warn("cannot clean up {} after the failure: {}", out, cleanUp.getMessage());
+    }
+    return e;
+  }
+
+  /**
+   * {@code e} (a diverged step) with the kept checkpoint of {@code step} and the two ways on: the same
+   * settings ({@code {resume}}), or other ones from the last finite θ ({@code {params}}, when the loop
+   * kept one: {@link TrainingLoop#LAST_FINITE}).
+   */
+  private static PullbackException kept(PullbackException e, Location out, long step, TrainConfig config) {
+    Location params = out.resolve(TrainingLoop.LAST_FINITE);
+    return new PullbackException(PullbackException.DATA, e.template() + ". The checkpoint of step " + step + " is kept in "
+        + config.out() + ": {resume} continues it with the same settings (only {steps}, {checkpointEvery} and Spark or driver"
+        + " settings may change)" + (params.exists() ? "; to go on with other settings, train into a new {out} from the last"
+        + " parameters with a finite loss with {params} " + params : ""), e);
   }
 
   /**
@@ -141,10 +188,11 @@ public final class TrainJob {
   }
 
   /**
-   * Returns whether the folder was created here. With {@code resume}, refuses (before anything is
+   * Returns the topmost folder created here for {@code out} ({@code out} or its first missing
+   * ancestor), or null when it existed. With {@code resume}, refuses (before anything is
    * written) a checkpoint made with other settings than {@code fingerprint}'s ({@link RunFingerprint}).
    */
-  private static boolean prepareOut(TrainConfig config, Location given, Location out, RunFingerprint fingerprint) {
+  private static Location prepareOut(TrainConfig config, Location given, Location out, RunFingerprint fingerprint) {
     if (config.resume()) {
       // A link such as checkpoint -> /elsewhere would make the fixed names below write outside --out.
       OutputDirectory.requireNoLinkOutside(out);
@@ -154,13 +202,15 @@ public final class TrainJob {
       }
       requireSameRun(fingerprint, out.resolve(CHECKPOINT), "{resume} of " + config.out(),
           "Resume with the original settings (only {steps}, {checkpointEvery} and Spark or driver settings may change), or train into a new {out}");
-      return false;
+      return null;
     }
     OutputDirectory.requireAbsentOrEmpty(given, "choose a new {out}, remove it, or add {resume}");
-    if (out.exists()) return false;
+    if (out.exists()) return null;
+    Location top = out;
+    while (top.parent() != null && !top.parent().exists()) top = top.parent();
     try {
       out.mkdirs();
-      return true;
+      return top;
     } catch (UncheckedIOException e) {
       throw PullbackException.usage("{out} " + config.out() + ": " + e.getCause().getMessage());
     }
@@ -225,6 +275,7 @@ public final class TrainJob {
       double previous = done[1];
       boolean stopped = relativeDecrease(done[0], done[1]) < tol;
       for (int t = first; !stopped && t <= config.steps(); t++) {
+        Interruption.check(); // a signal between steps (a running step's Spark job is cancelled by the handler)
         double loss = loop.step(t);
         last = t;
         if (tol > 0 && relativeDecrease(previous, loss) < tol) break;

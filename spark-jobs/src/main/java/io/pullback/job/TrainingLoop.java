@@ -107,6 +107,10 @@ final class TrainingLoop {
   private int bestStep;
   private boolean warnedDivergence;
 
+  /** θ at the start of step {@link #lastFiniteStep}, the last whose loss and gradient were finite (null before step 1). */
+  private double[] lastFinite;
+  private int lastFiniteStep;
+
   /** Loss growth over the best loss so far past which {@code train} warns that it diverges. */
   static final double DIVERGENCE_FACTOR = 10;
 
@@ -177,7 +181,14 @@ final class TrainingLoop {
     double l = pass.loss() + penalty.value(theta);
     double[] g = pass.gradient();
     penalty.addGradient(theta, g);
-    requireFiniteStep(t, l, g);
+    try {
+      requireFiniteStep(t, l, g);
+    } catch (PullbackException e) {
+      keepLastFinite();
+      throw e;
+    }
+    lastFinite = theta;
+    lastFiniteStep = t;
     StepMetric metric = denseInPass
         ? new StepMetric(new DenseMetricSolver(pass.metric(), model.numParams(), config.jitter()), 1)
         : needMetric ? representationFor(t) : new StepMetric(null, 1);
@@ -196,6 +207,7 @@ final class TrainingLoop {
     totalPasses += passes;
     for (int i = 0; i < next.length; i++) {
       if (!Double.isFinite(next[i])) {
+        keepLastFinite();
         throw PullbackException.data("step " + t + ": the update is not finite (θ[" + i + "] = " + next[i]
             + "); lower {learningRate} or raise {damping}");
       }
@@ -212,6 +224,18 @@ final class TrainingLoop {
     }
     return l;
   }
+
+  /**
+   * Writes {@value #LAST_FINITE} in {@code out}: the last θ whose loss and gradient were finite (that
+   * of the start of step {@code lastFiniteStep}), from which a diverged run can go on with other
+   * settings ({@code --params}). Nothing before the first finite step.
+   */
+  private void keepLastFinite() {
+    if (lastFinite != null) Npy.writeVector(out.resolve(LAST_FINITE), lastFinite);
+  }
+
+  /** The file of {@link #keepLastFinite}. */
+  static final String LAST_FINITE = "last-finite-params.npy";
 
   /**
    * Stops on a non-finite loss or gradient (exit 3), naming the step and the first bad entry: the

@@ -61,7 +61,10 @@ public final class Checkpoint {
 
   private Checkpoint() {}
 
-  /** Writes {@code data} to {@code dir/checkpoint.json} atomically (creating {@code dir}). */
+  /**
+   * Writes {@code data} to {@code dir/checkpoint.json} atomically (creating {@code dir}; a failed
+   * first write, such as on a full disk, removes {@code dir} again).
+   */
   public static void write(Path dir, CheckpointData data) {
     write(Location.local(dir), data);
   }
@@ -90,7 +93,13 @@ public final class Checkpoint {
     }
     String payloadText = compact(payload);
     String text = header(sha256(payloadText.getBytes(StandardCharsets.UTF_8))) + PAYLOAD_KEY + payloadText + "}\n";
-    AtomicFiles.writeString(dir.resolve(FILE_NAME), text);
+    boolean existed = dir.exists();
+    try {
+      AtomicFiles.writeString(dir.resolve(FILE_NAME), text);
+    } catch (RuntimeException e) {
+      if (!existed) dir.deleteRecursively(); // never an empty checkpoint folder (a full disk at the first checkpoint)
+      throw e;
+    }
   }
 
   /** Reads and verifies {@code dir/checkpoint.json}. */

@@ -129,8 +129,13 @@ public final class RunLock implements AutoCloseable {
     JsonNode holder = holder(file);
     String reason = holder == null ? null : staleness(holder, attempt, Instant.now(), timeout);
     if (reason != null) {
-      LOG.warn("{} was held by pid {} on {} since {} ({}): taking it over", file, holder.path("pid").asText(), holder.path("host").asText(),
-          holder.path("started").asText(), reason);
+      if (earlierAttempt(holder, attempt)) { // the wording of the attempt takeover, as before the heartbeat
+        LOG.warn("{} was held by {} (pid {} on {} since {}): taking it over", file, reason, holder.path("pid").asText(),
+            holder.path("host").asText(), holder.path("started").asText());
+      } else {
+        LOG.warn("{} was held by pid {} on {} since {} ({}): taking it over", file, holder.path("pid").asText(), holder.path("host").asText(),
+            holder.path("started").asText(), reason);
+      }
       file.deleteRecursively();
       if (file.createNew(content)) return new RunLock(file, record, interval);
       holder = holder(file);

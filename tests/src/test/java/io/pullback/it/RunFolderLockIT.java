@@ -129,6 +129,48 @@ class RunFolderLockIT extends CliHarness {
     assertThat(out.resolve(LOCK)).as("released at the end").doesNotExist();
   }
 
+  /**
+   * Issue 15: "two {@code run --run-id X} at once report 24 steps for a 12-step arm". A {@code run}
+   * process resuming run r1 holds the lock; a second {@code run --run-id r1} meanwhile is refused
+   * (exit 2 naming the holder), and the arm's history holds each of its 12 steps once.
+   */
+  @Test
+  void twoConcurrentRunsOfOneRunIdOneIsRefusedAndTheArmHoldsEveryStepOnce() throws Exception {
+    Path yaml = dir.resolve("concurrent-run.yaml");
+    Files.writeString(yaml, "name: concurrent\ntrain:\n  data: '" + DATA + "'\n  model: linear-basis\n  steps: 12\n  partitions: 2\n"
+        + "  checkpoint-every: 1\narms:\n  - name: adam\n    optimizer: adam\n    lr: 0.01\n");
+    Path runOut = dir.resolve("concurrent-run");
+    List<String> cmd = new ArrayList<>(List.of("bash", "bin/pullback", "--driver-memory", "512m", "run", yaml.toString(), "--run-id", "r1",
+        "--out", runOut.toString(), "--master", "local[1]"));
+    Path log = dir.resolve("concurrent-run.log");
+    ProcessBuilder pb = new ProcessBuilder(cmd).directory(LocalCluster.ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
+    pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+    Process other = pb.start();
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    JsonNode holder = null;
+    while (holder == null && other.isAlive() && System.nanoTime() < deadline) {
+      try {
+        holder = JSON.readTree(Files.readString(runOut.resolve(LOCK)));
+      } catch (IOException e) {
+        Thread.sleep(20); // not there yet, or being written
+      }
+    }
+    assertThat(holder).as("the first run took the lock: %s", Files.readString(log)).isNotNull();
+    assertThat(holder.path("pid").asLong()).isEqualTo(other.pid());
+
+    Run second = pullback("run", yaml.toString(), "--run-id", "r1", "--out", runOut.toString());
+    assertThat(other.isAlive()).as("the holder was still writing when the second run was refused").isTrue();
+    assertThat(second.exitCode()).as(second.err()).isEqualTo(2);
+    assertThat(second.err()).contains("is in use by pid " + other.pid() + " on " + host()).doesNotContain("\tat ");
+
+    assertThat(other.waitFor(300, TimeUnit.SECONDS)).isTrue();
+    assertThat(other.exitValue()).as(Files.readString(log)).isZero();
+    List<Integer> expected = new ArrayList<>();
+    for (int t = 1; t <= 12; t++) expected.add(t);
+    assertThat(historySteps(runOut.resolve("arms/adam"))).as("every step of the arm once").isEqualTo(expected);
+    assertThat(runOut.resolve(LOCK)).as("released at the end").doesNotExist();
+  }
+
   @Test
   void aLockOfAProcessThatIsGoneIsTakenOverWithAWarning() throws Exception {
     Path out = dir.resolve("stale");

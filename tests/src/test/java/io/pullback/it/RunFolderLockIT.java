@@ -85,6 +85,19 @@ class RunFolderLockIT extends CliHarness {
         + "\",\"command\":\"train\"}\n");
   }
 
+  /** The lock record of {@code folder} once {@code holder} has written it (null if it ended or 120 s passed first). */
+  static JsonNode awaitLock(Path folder, Process holder) throws InterruptedException {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (holder.isAlive() && System.nanoTime() < deadline) {
+      try {
+        return JSON.readTree(Files.readString(folder.resolve(LOCK)));
+      } catch (IOException e) {
+        Thread.sleep(20); // not there yet, or being written
+      }
+    }
+    return null;
+  }
+
   static String host() throws IOException {
     return InetAddress.getLocalHost().getHostName();
   }
@@ -102,15 +115,7 @@ class RunFolderLockIT extends CliHarness {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(LocalCluster.ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process other = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    JsonNode holder = null;
-    while (holder == null && other.isAlive() && System.nanoTime() < deadline) {
-      try {
-        holder = JSON.readTree(Files.readString(out.resolve(LOCK)));
-      } catch (IOException e) {
-        Thread.sleep(20); // not there yet, or being written
-      }
-    }
+    JsonNode holder = awaitLock(out, other);
     assertThat(holder).as("the other resume took the lock: %s", Files.readString(log)).isNotNull();
     assertThat(holder.path("pid").asLong()).isEqualTo(other.pid()); // bin/pullback execs the JVM
     assertThat(holder.path("host").asText()).isEqualTo(host());
@@ -146,15 +151,7 @@ class RunFolderLockIT extends CliHarness {
     ProcessBuilder pb = new ProcessBuilder(cmd).directory(LocalCluster.ROOT.toFile()).redirectErrorStream(true).redirectOutput(log.toFile());
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     Process other = pb.start();
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
-    JsonNode holder = null;
-    while (holder == null && other.isAlive() && System.nanoTime() < deadline) {
-      try {
-        holder = JSON.readTree(Files.readString(runOut.resolve(LOCK)));
-      } catch (IOException e) {
-        Thread.sleep(20); // not there yet, or being written
-      }
-    }
+    JsonNode holder = awaitLock(runOut, other);
     assertThat(holder).as("the first run took the lock: %s", Files.readString(log)).isNotNull();
     assertThat(holder.path("pid").asLong()).isEqualTo(other.pid());
 

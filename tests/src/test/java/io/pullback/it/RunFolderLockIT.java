@@ -137,12 +137,12 @@ class RunFolderLockIT extends CliHarness {
   /**
    * Issue 15: "two {@code run --run-id X} at once report 24 steps for a 12-step arm". A {@code run}
    * process resuming run r1 holds the lock; a second {@code run --run-id r1} meanwhile is refused
-   * (exit 2 naming the holder), and the arm's history holds each of its 12 steps once.
+   * (exit 2 naming the holder), and the arm's history holds each of its 30 steps once.
    */
   @Test
   void twoConcurrentRunsOfOneRunIdOneIsRefusedAndTheArmHoldsEveryStepOnce() throws Exception {
     Path yaml = dir.resolve("concurrent-run.yaml");
-    Files.writeString(yaml, "name: concurrent\ntrain:\n  data: '" + DATA + "'\n  model: linear-basis\n  steps: 12\n  partitions: 2\n"
+    Files.writeString(yaml, "name: concurrent\ntrain:\n  data: '" + DATA + "'\n  model: linear-basis\n  steps: 30\n  partitions: 2\n"
         + "  checkpoint-every: 1\narms:\n  - name: adam\n    optimizer: adam\n    lr: 0.01\n");
     Path runOut = dir.resolve("concurrent-run");
     List<String> cmd = new ArrayList<>(List.of("bash", "bin/pullback", "--driver-memory", "512m", "run", yaml.toString(), "--run-id", "r1",
@@ -154,6 +154,9 @@ class RunFolderLockIT extends CliHarness {
     JsonNode holder = awaitLock(runOut, other);
     assertThat(holder).as("the first run took the lock: %s", Files.readString(log)).isNotNull();
     assertThat(holder.path("pid").asLong()).isEqualTo(other.pid());
+    // The folder is run r1 (not just a non-empty folder) once run.json is there, which the holder writes before its data load.
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+    while (!Files.exists(runOut.resolve("run.json")) && other.isAlive() && System.nanoTime() < deadline) Thread.sleep(20);
 
     Run second = pullback("run", yaml.toString(), "--run-id", "r1", "--out", runOut.toString());
     assertThat(other.isAlive()).as("the holder was still writing when the second run was refused").isTrue();
@@ -163,7 +166,7 @@ class RunFolderLockIT extends CliHarness {
     assertThat(other.waitFor(300, TimeUnit.SECONDS)).isTrue();
     assertThat(other.exitValue()).as(Files.readString(log)).isZero();
     List<Integer> expected = new ArrayList<>();
-    for (int t = 1; t <= 12; t++) expected.add(t);
+    for (int t = 1; t <= 30; t++) expected.add(t);
     assertThat(historySteps(runOut.resolve("arms/adam"))).as("every step of the arm once").isEqualTo(expected);
     assertThat(runOut.resolve(LOCK)).as("released at the end").doesNotExist();
   }

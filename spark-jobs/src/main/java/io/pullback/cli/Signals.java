@@ -58,6 +58,14 @@ public final class Signals {
       for (String logger : new String[] {"org.apache.spark.scheduler.TaskSetManager", "org.apache.spark.storage.BlockManager"}) {
         org.apache.logging.log4j.core.config.Configurator.setLevel(logger, org.apache.logging.log4j.Level.ERROR);
       }
+      // A local task killed while it reads a broadcast that the stopped command has already released
+      // fails in TorrentBroadcast, which Spark's Utils and the executor log as errors with a trace: the
+      // failure of a task the user stopped, not news either (the command's own errors are not logged
+      // through these loggers).
+      for (String logger : new String[] {"org.apache.spark.util.Utils", "org.apache.spark.executor.Executor",
+          "org.apache.spark.broadcast.TorrentBroadcast"}) {
+        org.apache.logging.log4j.core.config.Configurator.setLevel(logger, org.apache.logging.log4j.Level.OFF);
+      }
     } catch (LinkageError | RuntimeException e) {
       // another logging back end: the lines stay
     }

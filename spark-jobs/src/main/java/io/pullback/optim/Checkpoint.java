@@ -1,7 +1,10 @@
 package io.pullback.optim;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.StreamReadConstraints;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.pullback.PullbackException;
@@ -56,7 +59,13 @@ public final class Checkpoint {
   public static final String FORMAT = "pullback-checkpoint";
   public static final int VERSION = 1;
   private static final String PAYLOAD_KEY = ",\"payload\":";
-  private static final ObjectMapper MAPPER = new ObjectMapper();
+  /**
+   * Reads payloads of any size: Jackson's default limit of 20,000,000 characters per string would
+   * refuse θ of more than about 1.87 million parameters (base64 of 8 bytes each), such as the
+   * 2.8-million-parameter MNIST autoencoder. The file is checksummed and read whole before parsing.
+   */
+  private static final ObjectMapper MAPPER = JsonMapper.builder(JsonFactory.builder()
+      .streamReadConstraints(StreamReadConstraints.builder().maxStringLength(Integer.MAX_VALUE).build()).build()).build();
   private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
 
   private Checkpoint() {}

@@ -58,11 +58,7 @@ def first_at_or_below(series, goal):
     return next((t for t, x in enumerate(series) if x <= goal), None)
 
 
-def step_seconds(history):
-    return [h["seconds"] for h in history]
-
-
-def supplementary(extras, smooth, arms, sgd, goal, floor):
+def supplementary(extras, sgd, goal, floor):
     """The section on supplementary K-FAC runs: the command of each, its error at equal steps and where it passes the run's marks."""
     L = ["## Supplementary K-FAC runs", "",
          f"Each ran alone after the comparison, on the same data with the same seed (so the same mini-batch at each step as"
@@ -72,12 +68,12 @@ def supplementary(extras, smooth, arms, sgd, goal, floor):
         with open(os.path.join(folder, "command.sh")) as f:
             cmd = f.read().strip()
         L += [f"**{label}**:", "", "```", cmd, "```", ""]
-    longest = max(len(h) for _, _, h in ((l, f, history_of(f)) for l, f in extras))
+    histories = {label: history_of(folder) for label, folder in extras}
+    longest = max(len(h) for h in histories.values())
     marks = [m for m in (50, 100, 150, 200, 250, 300, 350, 400, 450, 500, 600, 800, 1000) if m <= longest]
     head = ["run"] + [f"step {m}" for m in marks] + ["below the target from step", "below the floor from step", "median s / step", "final λ"]
     L += ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
-    for label, folder in extras:
-        h = history_of(folder)
+    for label, h in histories.items():
         m = trailing_mean([x["squared_error"] for x in h], SMOOTH)
         cells = [f"{m[k - 1]:.2f}" if k <= len(m) else "" for k in marks]
         wall = [0.0]
@@ -85,8 +81,10 @@ def supplementary(extras, smooth, arms, sgd, goal, floor):
             wall.append(wall[-1] + x["seconds"])
 
         def from_step(level):
-            i = next((t for t in range(len(m)) if all(v <= level for v in m[t:])), None)
-            return "never" if i is None else f"{i + 1} ({wall[i]:.0f} s)"
+            i = len(m)
+            while i > 0 and m[i - 1] <= level:
+                i -= 1
+            return "never" if i == len(m) else f"{i + 1} ({wall[i]:.0f} s)"
         med = statistics.median([x["seconds"] for x in h][1:])
         L.append("| " + " | ".join([label] + cells + [from_step(goal), from_step(floor), f"{med:.3f}", f"{h[-1]['damping']:.3g}"]) + " |")
     L += ["", "\"From step\" is the first step from which the run's mean stays at or below the level to its end; the seconds are"
@@ -112,10 +110,7 @@ def main(argv):
     cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.machine())
     mem = open("/proc/meminfo").readline().split(":", 1)[1].strip()
     arms = {a["name"]: a for a in r["arms"]}
-    history = {}
-    for name in arms:
-        with open(os.path.join(run, "arms", name, "history.jsonl")) as f:
-            history[name] = [json.loads(line) for line in f if line.strip()]
+    history = {name: history_of(os.path.join(run, "arms", name)) for name in arms}
     ttt = r["time_to_target"]
     groups = r.get("groups", {})
     best = {g: v["best"] for g, v in groups.items()}
@@ -177,7 +172,7 @@ def main(argv):
     L += [f"## Error at equal steps (mean of the last {SMOOTH} steps), and the cost of a step", "",
           "| arm | " + " | ".join(f"step {m}" for m in marks) + " | median s / step | s / step over SGD's | passes / step |",
           "|---|" + "---|" * (len(marks) + 3)]
-    med = {n: statistics.median(step_seconds(history[n])[1:] or step_seconds(history[n])) for n in arms}
+    med = {n: statistics.median([h["seconds"] for h in history[n]][1:] or [h["seconds"] for h in history[n]]) for n in arms}
     for n in arms:
         passes = statistics.mean(h.get("passes", 1) for h in history[n])
         L.append(f"| {n} | " + " | ".join(f"{smooth[n][m - 1]:.2f}" for m in marks)
@@ -226,7 +221,7 @@ def main(argv):
         L.append(f"On the {SMOOTH}-step mean K-FAC does not reach SGD's final error either.")
     L.append("")
     if extras:
-        L += supplementary(extras, smooth, arms, sgd, goal, floor)
+        L += supplementary(extras, sgd, goal, floor)
     L += ["## Plots", ""]
     for n in PLOTS:
         L += [f"![{n}]({rel}/{n})", "", f"*{CAPTIONS[n]}*", ""]

@@ -85,15 +85,21 @@ class RunFolderLockIT extends CliHarness {
         + "\",\"command\":\"train\"}\n");
   }
 
-  /** The lock record of {@code folder} once {@code holder} has written it (null if it ended or 120 s passed first). */
+  /**
+   * The lock record of {@code folder} once {@code holder} has written it (null if it ended or 120 s
+   * passed first). The holder creates the file, then writes it: a file read in between is empty
+   * (Jackson reads it as a missing node, not an error), so the wait goes on until the record names a pid.
+   */
   static JsonNode awaitLock(Path folder, Process holder) throws InterruptedException {
     long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
     while (holder.isAlive() && System.nanoTime() < deadline) {
       try {
-        return JSON.readTree(Files.readString(folder.resolve(LOCK)));
+        JsonNode lock = JSON.readTree(Files.readString(folder.resolve(LOCK)));
+        if (lock.hasNonNull("pid")) return lock;
       } catch (IOException e) {
-        Thread.sleep(20); // not there yet, or being written
+        // not there yet, or half written
       }
+      Thread.sleep(20);
     }
     return null;
   }

@@ -36,14 +36,9 @@ public final class SyntheticGenerator implements Serializable {
     for (int i = 0; i < teacher.length; i++) teacher[i] = gaussian(rng) * (spec.classes() >= 2 ? 2.0 * scale : scale);
     for (int k = 0; k < teacherOutputs; k++) teacherBias[k] = 0.5 * gaussian(rng);
     if (spec.generator().equals("gauss-legendre")) {
-      var rule = new org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory()
-          .legendreHighPrecision((int) spec.rows(), -1, 1);
-      nodes = new double[(int) spec.rows()];
-      nodeWeights = new double[nodes.length];
-      for (int i = 0; i < nodes.length; i++) {
-        nodes[i] = rule.getPoint(i);
-        nodeWeights[i] = rule.getWeight(i) / 2;
-      }
+      double[][] rule = gaussLegendre((int) spec.rows());
+      nodes = rule[0];
+      nodeWeights = rule[1];
     } else {
       nodes = null;
       nodeWeights = null;
@@ -58,6 +53,30 @@ public final class SyntheticGenerator implements Serializable {
       teacherNet = null;
       teacherTheta = null;
     }
+  }
+
+  /** Gauss–Legendre rules already computed in this JVM, by node count: {nodes, weights / 2}. */
+  private static final java.util.concurrent.ConcurrentHashMap<Integer, double[][]> GAUSS_LEGENDRE = new java.util.concurrent.ConcurrentHashMap<>();
+
+  /**
+   * The {@code n}-point Gauss–Legendre rule on [-1, 1] as {nodes, probability weights (weights / 2)},
+   * from commons-math's high-precision (BigDecimal) rule. That computation builds every rule of 1 to
+   * n points in turn (roughly O(n³) BigDecimal operations: tens of seconds for n = 64), so each
+   * JVM does it once per n and later loads (every arm, analysis and reference of a {@code run})
+   * reuse the doubles; only the doubles are kept, not the intermediate rules.
+   */
+  static double[][] gaussLegendre(int n) {
+    double[][] rule = GAUSS_LEGENDRE.computeIfAbsent(n, k -> {
+      var r = new org.apache.commons.math3.analysis.integration.gauss.GaussIntegratorFactory().legendreHighPrecision(k, -1, 1);
+      double[] x = new double[k];
+      double[] w = new double[k];
+      for (int i = 0; i < k; i++) {
+        x[i] = r.getPoint(i);
+        w[i] = r.getWeight(i) / 2;
+      }
+      return new double[][] {x, w};
+    });
+    return new double[][] {rule[0].clone(), rule[1].clone()};
   }
 
   /** Row {@code index} of the data set. */

@@ -40,7 +40,8 @@ class TerminalIT {
     ProcessBuilder pb = new ProcessBuilder(command).directory(ROOT.toFile()).redirectErrorStream(true);
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().remove("PULLBACK_BLAS");
-    pb.environment().remove("JAVA_OPTS");
+    // No JAVA_OPTS of the caller; only the tests' options for short-lived JVMs (root pom: C1, serial GC).
+    pb.environment().put("JAVA_OPTS", System.getProperty("pullback.test.child.jvm.flags", ""));
     long t0 = System.nanoTime();
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -45,6 +45,14 @@ class LaunchersIT {
         "--partitions", "3", "--seed", "4", "--out", out.toString());
   }
 
+  /**
+   * The extra options for the short-lived JVMs these tests start (the root pom's
+   * {@code test.child.jvm.flags}, passed as {@code pullback.test.child.jvm.flags}; empty outside Failsafe).
+   */
+  static String childJvmFlags() {
+    return System.getProperty("pullback.test.child.jvm.flags", "").strip();
+  }
+
   static Path shadedJar() throws IOException {
     try (Stream<Path> s = Files.list(ROOT.resolve("spark-jobs/target"))) {
       return s.filter(p -> p.getFileName().toString().endsWith("-submit.jar")).findFirst()

@@ -168,7 +168,7 @@ class StandaloneClusterIT {
         "--conf", "spark.ui.enabled=false", "--conf", "spark.driver.host=127.0.0.1",
         "--conf", "spark.driver.bindAddress=127.0.0.1",
         "--class", "io.pullback.cli.SubmitMain", LaunchersIT.shadedJar().toString()));
-    String executorFlags = System.getProperty("pullback.test.child.jvm.flags", "").strip();
+    String executorFlags = LaunchersIT.childJvmFlags();
     if (!master.startsWith("local") && !executorFlags.isEmpty()) {
       // The tests' options for short-lived JVMs (root pom) for this application's executors too.
       cmd.addAll(cmd.indexOf("--class"), List.of("--conf", "spark.executor.extraJavaOptions=" + executorFlags));
@@ -430,7 +430,7 @@ class StandaloneClusterIT {
         .config("spark.local.dir", scratch.toString())
         .config("spark.authenticate", "true")
         .config("spark.authenticate.secret", Files.readString(secretFile).strip())
-        .config("spark.executor.extraJavaOptions", System.getProperty("pullback.test.child.jvm.flags", ""))
+        .config("spark.executor.extraJavaOptions", LaunchersIT.childJvmFlags())
         .getOrCreate();
     try {
       spark.sparkContext().setLogLevel("WARN");

@@ -41,7 +41,7 @@ class TerminalIT {
     pb.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
     pb.environment().remove("PULLBACK_BLAS");
     // No JAVA_OPTS of the caller; only the tests' options for short-lived JVMs (root pom: C1, serial GC).
-    pb.environment().put("JAVA_OPTS", System.getProperty("pullback.test.child.jvm.flags", ""));
+    pb.environment().put("JAVA_OPTS", LaunchersIT.childJvmFlags());
     long t0 = System.nanoTime();
     Process p = pb.start();
     String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

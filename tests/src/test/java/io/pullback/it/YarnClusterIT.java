@@ -166,21 +166,21 @@ class YarnClusterIT extends CliHarness {
   }
 
   /**
-   * One OpenBLAS thread per task in the application master and the executors (as
-   * {@code conf/spark-defaults.conf} sets for executors), and this machine's OpenBLAS kernel
-   * settings ({@code OPENBLAS_CORETYPE}, {@code OPENBLAS_L2_SIZE}, when set): a container starts
-   * with the NodeManager's environment, not this one, and another kernel gives other bits.
-   */
-  /**
    * The integration tests' options for short-lived JVMs ({@code pullback.test.child.jvm.flags}: C1
    * only, serial GC; see the root pom) for the containers' JVMs too, the application masters (which
    * run the driver in cluster mode) and the executors. Spark puts its own module flags before them.
    */
   static String containerJvmOptions() {
-    String flags = System.getProperty("pullback.test.child.jvm.flags", "").strip();
+    String flags = LaunchersIT.childJvmFlags();
     return flags.isEmpty() ? "" : "spark.driver.extraJavaOptions " + flags + "\nspark.executor.extraJavaOptions " + flags;
   }
 
+  /**
+   * One OpenBLAS thread per task in the application master and the executors (as
+   * {@code conf/spark-defaults.conf} sets for executors), and this machine's OpenBLAS kernel
+   * settings ({@code OPENBLAS_CORETYPE}, {@code OPENBLAS_L2_SIZE}, when set): a container starts
+   * with the NodeManager's environment, not this one, and another kernel gives other bits.
+   */
   static String openBlasEnvironment() {
     List<String> lines = new ArrayList<>();
     Map<String, String> vars = new java.util.TreeMap<>(Map.of("OPENBLAS_NUM_THREADS", "1"));
